@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using Akka.Actor;
+using ConfigMonitor.Actors.Maintenance;
+using ConfigMonitor.Actors.Targets;
+using ConfigMonitor.Actors.Time;
+using static ConfigMonitor.Actors.Monitoring.TargetMonitorQueries;
+
+namespace ConfigMonitor.Actors.Health;
+
+/// <summary>
+/// The seven checks as plain async functions. Each is wrapped by <see cref="Guard"/>, so a check that throws or
+/// hangs becomes an unhealthy result carrying the error, and never escapes the checker.
+/// </summary>
+public static class HealthChecks
+{
+    /// <summary>Runs <paramref name="check"/> with a timeout; failure or timeout gives an unhealthy result.</summary>
+    public static async Task<HealthCheckResult> Guard(string name, string? targetId, TimeSpan timeout,
+        Func<Task<HealthCheckResult>> check)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            var result = await Task.Run(check).WaitAsync(timeout).ConfigureAwait(false);
+            return result with { DurationMs = stopwatch.Elapsed.TotalMilliseconds };
+        }
+        catch (TimeoutException) when (stopwatch.Elapsed >= timeout)
+        {
+            return Failed(name, targetId, $"check did not finish within {Durations.Format(timeout)}", stopwatch);
+        }
+        catch (Exception e)
+        {
+            return Failed(name, targetId, e is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerExceptions[0].Message : e.Message, stopwatch);
+        }
+    }
+
+    private static HealthCheckResult Failed(string name, string? targetId, string error, Stopwatch stopwatch) =>
+        new(name, targetId, false, $"{name} failed: {error}", new Dictionary<string, double>(), error, stopwatch.Elapsed.TotalMilliseconds);
+
+    private static HealthCheckResult Result(string name, string? targetId, bool healthy, string message, Dictionary<string, double> figures) =>
+        new(name, targetId, healthy, message, figures, null, 0);
+
+    /// <summary>configuration_service: a timed read, a read with metadata and the cache statistics all answer.</summary>
+    public static async Task<HealthCheckResult> ConfigurationService(TargetDefinition target, IConfigServiceAdapter adapter)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        await adapter.GetConfigAsync(target.ProbeKey, null, target.ProbeTimeout).ConfigureAwait(false);
+        var readMs = stopwatch.Elapsed.TotalMilliseconds;
+        stopwatch.Restart();
+        var entry = await adapter.GetConfigWithMetadataAsync(target.ProbeKey, target.ProbeTimeout).ConfigureAwait(false);
+        var metadataMs = stopwatch.Elapsed.TotalMilliseconds;
+        var stats = await adapter.GetCacheStatsAsync(target.ProbeTimeout).ConfigureAwait(false);
+        return Result(HealthCheckNames.ConfigurationService, target.Id, true,
+            $"read '{target.ProbeKey}' in {readMs:0.#} ms, with metadata in {metadataMs:0.#} ms (found: {entry.Found}); cache answers",
+            new() { ["read_ms"] = readMs, ["metadata_read_ms"] = metadataMs, ["key_found"] = entry.Found ? 1 : 0, ["cache_hit_rate"] = stats.HitRate });
+    }
+
+    /// <summary>database_connectivity: SELECT 1 answers 1 and system_configurations can be counted.</summary>
+    public static async Task<HealthCheckResult> DatabaseConnectivity(TargetDefinition target, IConfigServiceAdapter adapter)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var result = await adapter.ProbeDatabaseAsync(target.ProbeTimeout).ConfigureAwait(false);
+        var ms = stopwatch.Elapsed.TotalMilliseconds;
+        var healthy = result.SelectOne == 1;
+        return Result(HealthCheckNames.DatabaseConnectivity, target.Id, healthy,
+            healthy ? $"SELECT 1 in {ms:0.#} ms; system_configurations has {result.ConfigurationRowCount} rows"
+                    : $"SELECT 1 answered {result.SelectOne}",
+            new() { ["response_ms"] = ms, ["select_one"] = result.SelectOne, ["configuration_rows"] = result.ConfigurationRowCount });
+    }
+
+    /// <summary>cache_performance: hit rate at least the minimum and usage below the maximum.</summary>
+    public static async Task<HealthCheckResult> CachePerformance(TargetDefinition target, IConfigServiceAdapter adapter, HealthCheckSettings settings)
+    {
+        var stats = await adapter.GetCacheStatsAsync(target.ProbeTimeout).ConfigureAwait(false);
+        var problems = new List<string>();
+        if (stats.HitRate < settings.MinCacheHitRate) problems.Add($"hit rate {stats.HitRate:P1} below {settings.MinCacheHitRate:P0}");
+        if (stats.Usage >= settings.MaxCacheUsage) problems.Add($"usage {stats.Usage:P1} not below {settings.MaxCacheUsage:P0}");
+        return Result(HealthCheckNames.CachePerformance, target.Id, problems.Count == 0,
+            problems.Count == 0 ? $"hit rate {stats.HitRate:P1}, {stats.Size}/{stats.MaxSize} entries" : string.Join("; ", problems),
+            new() { ["hit_rate"] = stats.HitRate, ["usage"] = stats.Usage, ["size"] = stats.Size, ["max_size"] = stats.MaxSize, ["total_requests"] = stats.TotalRequests });
+    }
+
+    /// <summary>event_system: a real subscribe → notify → receive → unsubscribe round trip.</summary>
+    public static async Task<HealthCheckResult> EventSystem(ActorSystem system, TargetDefinition target, IConfigServiceAdapter adapter, IClock clock)
+    {
+        var result = await EventRoundTrip.RunAsync(system, target, adapter, clock).ConfigureAwait(false);
+        var healthy = result.Delivered && result.Error is null;
+        var figures = new Dictionary<string, double> { ["delivered"] = result.Delivered ? 1 : 0 };
+        if (result.RoundTripMs is { } ms) figures["round_trip_ms"] = ms;
+        return new HealthCheckResult(HealthCheckNames.EventSystem, target.Id, healthy,
+            healthy ? $"change event arrived in {result.RoundTripMs:0.#} ms" : $"event round trip failed: {result.Error}",
+            figures, healthy ? null : result.Error, 0);
+    }
+
+    /// <summary>service_adapters: the monitor's loops reach the target (a success, and fewer failures in a row than the limit).</summary>
+    public static HealthCheckResult ServiceAdapters(TargetStatus status, HealthCheckSettings settings, DateTimeOffset now)
+    {
+        var probes = status.Loops.Sum(l => l.Probes);
+        var figures = new Dictionary<string, double>
+        {
+            ["probes"] = probes,
+            ["consecutive_failures"] = status.ConsecutiveFailures,
+        };
+        if (status.LastSuccessAt is { } last) figures["seconds_since_last_success"] = (now - last).TotalSeconds;
+        if (!status.Monitoring)
+            return Result(HealthCheckNames.ServiceAdapters, status.TargetId, false, $"target is not being monitored on {status.Node}", figures);
+        if (probes == 0)
+            return Result(HealthCheckNames.ServiceAdapters, status.TargetId, true, "loops started; no probe has finished yet", figures);
+        var failing = status.Loops.Where(l => l.ConsecutiveFailures >= settings.MaxConsecutiveFailures).ToList();
+        var healthy = failing.Count == 0 && status.LastSuccessAt is not null;
+        var message = healthy
+            ? $"adapter answers; last success {(now - status.LastSuccessAt!.Value).TotalSeconds:0}s ago"
+            : status.LastSuccessAt is null
+                ? $"no probe has succeeded yet ({probes} tried): {status.Loops.FirstOrDefault(l => l.LastError is not null)?.LastError}"
+                : string.Join("; ", failing.Select(l => $"{l.Loop} loop failed {l.ConsecutiveFailures} times in a row: {l.LastError}"));
+        return Result(HealthCheckNames.ServiceAdapters, status.TargetId, healthy, message, figures);
+    }
+
+    /// <summary>memory_usage: this process below the limit; the system's memory load as a figure.</summary>
+    public static HealthCheckResult MemoryUsage(HealthCheckSettings settings)
+    {
+        using var process = Process.GetCurrentProcess();
+        var processMb = process.WorkingSet64 / (1024.0 * 1024.0);
+        var info = GC.GetGCMemoryInfo();
+        var systemPercent = info.TotalAvailableMemoryBytes > 0 ? 100.0 * info.MemoryLoadBytes / info.TotalAvailableMemoryBytes : 0;
+        var healthy = processMb < settings.MaxProcessMemoryMb;
+        return Result(HealthCheckNames.MemoryUsage, null, healthy,
+            $"process uses {processMb:0} MB (limit {settings.MaxProcessMemoryMb:0} MB); system memory {systemPercent:0.#}% used",
+            new() { ["process_mb"] = processMb, ["system_percent"] = systemPercent, ["limit_mb"] = settings.MaxProcessMemoryMb });
+    }
+
+    /// <summary>disk_space: more than the minimum percent free on the data folder's disk.</summary>
+    public static HealthCheckResult DiskSpace(HealthCheckSettings settings)
+    {
+        var path = Path.GetFullPath(settings.DiskPath);
+        var drive = DriveInfo.GetDrives()
+            .Where(d => d.IsReady && path.StartsWith(d.RootDirectory.FullName, StringComparison.Ordinal))
+            .OrderByDescending(d => d.RootDirectory.FullName.Length)
+            .FirstOrDefault() ?? throw new IOException($"no mounted drive holds '{path}'");
+        var freePercent = drive.TotalSize == 0 ? 0 : 100.0 * drive.AvailableFreeSpace / drive.TotalSize;
+        var healthy = freePercent > settings.MinDiskFreePercent;
+        return Result(HealthCheckNames.DiskSpace, null, healthy,
+            $"{freePercent:0.#}% free on {drive.RootDirectory.FullName} ({drive.AvailableFreeSpace / (1024 * 1024 * 1024.0):0.#} GiB; minimum {settings.MinDiskFreePercent:0}%)",
+            new() { ["free_percent"] = freePercent, ["free_bytes"] = drive.AvailableFreeSpace, ["total_bytes"] = drive.TotalSize });
+    }
+}

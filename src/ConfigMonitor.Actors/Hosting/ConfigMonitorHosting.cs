@@ -1,0 +1,121 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using ConfigMonitor.Actors.Alerts;
+using ConfigMonitor.Actors.Health;
+using ConfigMonitor.Actors.Maintenance;
+using ConfigMonitor.Actors.Metrics;
+using ConfigMonitor.Actors.Monitoring;
+using ConfigMonitor.Actors.Serialization;
+using ConfigMonitor.Actors.Targets;
+using ConfigMonitor.Actors.Time;
+using LinqToDB;
+
+namespace ConfigMonitor.Actors.Hosting;
+
+/// <summary>The node's Akka set-up, top to bottom as in the architecture picture.</summary>
+public static class ConfigMonitorHosting
+{
+    /// <summary>Reaches targets through the actor adapter.</summary>
+    public static readonly AdapterFactory ActorAdapters = (system, target) => ActorConfigServiceAdapter.For(system, target.Endpoint);
+
+    /// <summary>
+    /// Remoting, cluster, persistence, serializer, the MetricsStore and TargetMonitor shard regions, the AlertManager and
+    /// maintenance singletons, the target registry and the health checker.
+    /// </summary>
+    public static AkkaConfigurationBuilder AddConfigMonitor(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options,
+        IReadOnlyList<TargetDefinition> targets, IClock? clock = null, AdapterFactory? adapters = null)
+    {
+        clock ??= SystemClock.Instance;
+        adapters ??= ActorAdapters;
+        return builder
+            .AddConfigMonitorCluster(options)
+            .AddConfigMonitorPersistence(options)
+            .AddConfigMonitorSerializer()
+            .AddMetricsStores(options, clock)
+            .AddAlertManager(options, clock)
+            .AddTargetMonitors(options, clock, adapters)
+            .AddTargetRegistry(options, targets)
+            .AddMaintenance(options, clock, adapters)
+            .AddHealthChecker(options, clock, adapters);
+    }
+
+    /// <summary>Remoting and clustering; with no seed nodes the node forms a cluster of its own.</summary>
+    public static AkkaConfigurationBuilder AddConfigMonitorCluster(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options)
+    {
+        builder
+            .WithRemoting(options.Hostname, options.Port, options.PublicHostname)
+            .WithClustering(new ClusterOptions { Roles = [options.Role], SeedNodes = options.SeedNodes.ToArray() });
+        if (options.SeedNodes.Count == 0)
+            builder.AddStartup(async (system, _) =>
+            {
+                var cluster = Cluster.Get(system);
+                await cluster.JoinAsync(cluster.SelfAddress);
+            });
+        return builder;
+    }
+
+    /// <summary>Akka.Persistence.Sql on SQLite (single writer) or PostgreSQL.</summary>
+    public static AkkaConfigurationBuilder AddConfigMonitorPersistence(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options)
+    {
+        var provider = options.Persistence == PersistenceProvider.Sqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15;
+        builder.WithSqlPersistence(options.EffectiveConnectionString, provider, autoInitialize: true,
+            journalBuilder: j => j.WithHealthCheck(), snapshotBuilder: s => s.WithHealthCheck());
+        if (options.Persistence == PersistenceProvider.Sqlite)
+            // SQLite has one writer: more journal writers only queue on its lock (measured in akka-notes §6).
+            builder.AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend);
+        return builder;
+    }
+
+    /// <summary>The MetricsStore region: one persistent store per target; hand-off flushes pending samples first.</summary>
+    public static AkkaConfigurationBuilder AddMetricsStores(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock) =>
+        builder.WithShardRegion<MetricsStoreRegion>("metrics-store",
+            (_, _, _) => targetId => MetricsStoreActor.Props(targetId, options.Metrics, clock),
+            new TargetMessageExtractor(),
+            new ShardOptions
+            {
+                Role = options.Role,
+                StateStoreMode = StateStoreMode.DData,
+                HandOffStopMessage = MetricsCommands.StopMetricsStore.Instance,
+            });
+
+    /// <summary>The AlertManager singleton and its proxy.</summary>
+    public static AkkaConfigurationBuilder AddAlertManager(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock) =>
+        builder.WithSingleton<AlertManager>("alert-manager", AlertManagerActor.Props(clock), new ClusterSingletonOptions { Role = options.Role });
+
+    /// <summary>The TargetMonitor region: one entity per target, never passivated (its loops are its life).</summary>
+    public static AkkaConfigurationBuilder AddTargetMonitors(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock,
+        AdapterFactory adapters) =>
+        builder.WithShardRegion<TargetMonitorRegion>("target-monitor",
+            (_, registry, _) => targetId => TargetMonitorActor.Props(targetId,
+                registry.Get<MetricsStoreRegion>(), registry.Get<AlertManager>(), clock, adapters),
+            new TargetMessageExtractor(),
+            new ShardOptions { Role = options.Role, StateStoreMode = StateStoreMode.DData, ShouldPassivateIdleEntities = false });
+
+    /// <summary>The target registry, seeded with the configured targets.</summary>
+    public static AkkaConfigurationBuilder AddTargetRegistry(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options,
+        IReadOnlyList<TargetDefinition> targets) =>
+        builder.WithActors((system, registry) =>
+            registry.Register<TargetRegistry>(system.ActorOf(
+                TargetRegistryActor.Props(targets, registry.Get<TargetMonitorRegion>(), options.KeepMonitoringInterval), "target-registry")));
+
+    /// <summary>The maintenance singleton (retention and event probes) and its proxy.</summary>
+    public static AkkaConfigurationBuilder AddMaintenance(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock,
+        AdapterFactory adapters) =>
+        builder.WithSingleton<MaintenanceSingleton>("maintenance",
+            (_, registry, _) => MaintenanceActor.Props(options.Maintenance, registry.Get<TargetRegistry>(),
+                registry.Get<MetricsStoreRegion>(), registry.Get<AlertManager>(), clock, adapters),
+            new ClusterSingletonOptions { Role = options.Role });
+
+    /// <summary>The health checker.</summary>
+    public static AkkaConfigurationBuilder AddHealthChecker(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock,
+        AdapterFactory adapters) =>
+        builder.WithActors((system, registry) =>
+            registry.Register<HealthChecker>(system.ActorOf(
+                HealthCheckerActor.Props(options.Health, registry.Get<TargetRegistry>(), registry.Get<TargetMonitorRegion>(), clock, adapters),
+                "health-checker")));
+}

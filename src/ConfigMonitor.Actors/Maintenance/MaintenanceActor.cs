@@ -1,0 +1,183 @@
+using Akka.Actor;
+using Akka.Event;
+using ConfigMonitor.Actors.Alerts;
+using ConfigMonitor.Actors.Metrics;
+using ConfigMonitor.Actors.Monitoring;
+using ConfigMonitor.Actors.Targets;
+using ConfigMonitor.Actors.Time;
+using static ConfigMonitor.Actors.Maintenance.MaintenanceCommands;
+
+namespace ConfigMonitor.Actors.Maintenance;
+
+/// <summary>
+/// The cluster singleton that keeps the system tidy and checks what loops cannot: hourly retention of metrics and
+/// acknowledged alerts, and an event-system round trip on every target (a lost event is an alert).
+/// </summary>
+public sealed class MaintenanceActor : ReceiveActor, IWithTimers
+{
+    /// <summary>The rule of a lost change event.</summary>
+    public const string EventDeliveryRule = "event_delivery";
+
+    private sealed class RetentionTick : IDeadLetterSuppression, INoSerializationVerificationNeeded
+    {
+        public static readonly RetentionTick Instance = new();
+    }
+
+    private sealed class EventProbeTick : IDeadLetterSuppression, INoSerializationVerificationNeeded
+    {
+        public static readonly EventProbeTick Instance = new();
+    }
+
+    private sealed record ProbeTargets(IReadOnlyList<TargetDefinition> Targets, IActorRef? ReplyTo) : INoSerializationVerificationNeeded;
+
+    private sealed record RetentionDone(RetentionCompleted Result) : INoSerializationVerificationNeeded;
+
+    private sealed record Failed(string What, Exception Cause) : INoSerializationVerificationNeeded;
+
+    private readonly MaintenanceSettings _settings;
+    private readonly IActorRef _targetRegistry;
+    private readonly IActorRef _metricsStores;
+    private readonly IActorRef _alertManager;
+    private readonly IClock _clock;
+    private readonly AdapterFactory _adapterFactory;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, IActorRef?> _probesInFlight = new(StringComparer.Ordinal);
+    private readonly List<IActorRef> _retentionWaiters = [];
+    private bool _retentionRunning;
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Creates the singleton.</summary>
+    public MaintenanceActor(MaintenanceSettings settings, IActorRef targetRegistry, IActorRef metricsStores, IActorRef alertManager,
+        IClock clock, AdapterFactory adapterFactory)
+    {
+        _settings = settings;
+        _targetRegistry = targetRegistry;
+        _metricsStores = metricsStores;
+        _alertManager = alertManager;
+        _clock = clock;
+        _adapterFactory = adapterFactory;
+
+        Receive<RetentionTick>(_ => StartRetention(null));
+        Receive<RunRetention>(_ => StartRetention(Sender));
+        Receive<RetentionDone>(done =>
+        {
+            _retentionRunning = false;
+            var r = done.Result;
+            _log.Info("Retention: {0} samples older than {1:u} removed over {2} targets, {3} acknowledged alerts resolved before {4:u} removed{5}",
+                r.SamplesRemoved, r.MetricsCutoff, r.Targets, r.AlertsRemoved, r.AlertsCutoff,
+                r.Errors.Count == 0 ? "" : $"; problems: {string.Join("; ", r.Errors)}");
+            foreach (var waiter in _retentionWaiters) waiter.Tell(r);
+            _retentionWaiters.Clear();
+        });
+        Receive<EventProbeTick>(_ => RequestTargets(null));
+        Receive<RunEventProbes>(_ => RequestTargets(Sender));
+        Receive<ProbeTargets>(p =>
+        {
+            foreach (var target in p.Targets) StartEventProbe(target, p.ReplyTo);
+        });
+        Receive<EventProbeResult>(Record);
+        Receive<Failed>(f =>
+        {
+            if (f.What == "retention")
+            {
+                _retentionRunning = false;
+                foreach (var waiter in _retentionWaiters) waiter.Tell(new Status.Failure(f.Cause));
+                _retentionWaiters.Clear();
+            }
+            _log.Error(f.Cause, "Maintenance: {0} could not run: {1}", f.What, f.Cause.Message);
+        });
+    }
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        _log.Info("Maintenance singleton started: retention every {0} (metrics {1}, acknowledged alerts {2}), event probes every {3}",
+            Durations.Format(_settings.RetentionInterval), Durations.Format(_settings.MetricsRetention),
+            Durations.Format(_settings.AcknowledgedAlertRetention), Durations.Format(_settings.EventProbeInterval));
+        Timers.StartPeriodicTimer("retention", RetentionTick.Instance, _settings.RetentionInterval);
+        Timers.StartPeriodicTimer("event-probe", EventProbeTick.Instance, TimeSpan.FromSeconds(1), _settings.EventProbeInterval);
+    }
+
+    private void RequestTargets(IActorRef? replyTo)
+    {
+        _targetRegistry.Ask<TargetRegistryCommands.TargetList>(TargetRegistryCommands.GetTargets.Instance, _settings.RequestTimeout)
+            .PipeTo(Self, success: list => new ProbeTargets(list.Targets, replyTo), failure: cause => new Failed("event probe", cause));
+    }
+
+    private void StartEventProbe(TargetDefinition target, IActorRef? replyTo)
+    {
+        if (_probesInFlight.ContainsKey(target.Id)) return;
+        _probesInFlight[target.Id] = replyTo;
+        Context.ActorOf(EventProbeActor.Props(target, _adapterFactory(Context.System, target), _clock, Self));
+    }
+
+    private void Record(EventProbeResult result)
+    {
+        _probesInFlight.Remove(result.TargetId, out var replyTo);
+        var samples = new List<MetricSample> { new(MetricNames.EventDelivered, result.Delivered ? 1 : 0, result.StartedAt) };
+        if (result.RoundTripMs is { } ms) samples.Add(new MetricSample(MetricNames.EventRoundTripMs, ms, result.StartedAt));
+        _metricsStores.Tell(new MetricsCommands.RecordSamples(result.TargetId, samples));
+        _alertManager.Tell(new Observation(result.TargetId, AlertCategory.EventSystem, EventDeliveryRule, !result.Delivered,
+            AlertSeverity.Critical,
+            result.Delivered ? $"change event arrived in {result.RoundTripMs:0.#} ms" : $"change event lost: {result.Error}",
+            result.StartedAt, result.RoundTripMs));
+        if (result.Delivered)
+            _log.Debug("Target {0}: event round trip {1:0.#} ms", result.TargetId, result.RoundTripMs);
+        else
+            _log.Warning("Target {0}: event probe failed: {1}", result.TargetId, result.Error);
+        replyTo?.Tell(result);
+    }
+
+    private void StartRetention(IActorRef? replyTo)
+    {
+        if (replyTo is not null) _retentionWaiters.Add(replyTo);
+        if (_retentionRunning) return; // the running pass answers every waiter
+        _retentionRunning = true;
+        var now = _clock.UtcNow;
+        var metricsCutoff = now - _settings.MetricsRetention;
+        var alertsCutoff = now - _settings.AcknowledgedAlertRetention;
+        var (registry, metrics, alerts, timeout) = (_targetRegistry, _metricsStores, _alertManager, _settings.RequestTimeout);
+        Retention(registry, metrics, alerts, metricsCutoff, alertsCutoff, timeout)
+            .PipeTo(Self, success: r => new RetentionDone(r), failure: cause => new Failed("retention", cause));
+    }
+
+    private static async Task<RetentionCompleted> Retention(IActorRef registry, IActorRef metrics, IActorRef alerts,
+        DateTimeOffset metricsCutoff, DateTimeOffset alertsCutoff, TimeSpan timeout)
+    {
+        var errors = new List<string>();
+        var targets = await registry.Ask<TargetRegistryCommands.TargetList>(TargetRegistryCommands.GetTargets.Instance, timeout)
+            .ConfigureAwait(false);
+        var prunes = targets.Targets.Select(async t =>
+        {
+            try
+            {
+                return (await metrics.Ask<MetricsCommands.MetricsPruned>(new MetricsCommands.PruneMetrics(t.Id, metricsCutoff), timeout)
+                    .ConfigureAwait(false)).RemovedSamples;
+            }
+            catch (Exception e)
+            {
+                lock (errors) errors.Add($"metrics of {t.Id}: {e.Message}");
+                return 0;
+            }
+        }).ToList();
+        var removedSamples = (await Task.WhenAll(prunes).ConfigureAwait(false)).Sum();
+        var removedAlerts = 0;
+        try
+        {
+            removedAlerts = (await alerts.Ask<AlertCommands.AlertsPruned>(new AlertCommands.PruneAlerts(alertsCutoff), timeout)
+                .ConfigureAwait(false)).Removed;
+        }
+        catch (Exception e)
+        {
+            errors.Add($"alerts: {e.Message}");
+        }
+        return new RetentionCompleted(metricsCutoff, alertsCutoff, targets.Targets.Count, removedSamples, removedAlerts, errors);
+    }
+
+    /// <summary>Props for the singleton.</summary>
+    public static Props Props(MaintenanceSettings settings, IActorRef targetRegistry, IActorRef metricsStores, IActorRef alertManager,
+        IClock clock, AdapterFactory adapterFactory) =>
+        Akka.Actor.Props.Create(() => new MaintenanceActor(settings, targetRegistry, metricsStores, alertManager, clock, adapterFactory));
+}

@@ -1,0 +1,95 @@
+using ConfigMonitor.Actors.Protocol;
+
+namespace ConfigMonitor.Actors.Metrics;
+
+/// <summary>One measured value of one metric of one target.</summary>
+public sealed record MetricSample(string Metric, double Value, DateTimeOffset Timestamp);
+
+/// <summary>The names of the metrics the loops record; units are in the names.</summary>
+public static class MetricNames
+{
+    /// <summary>Time of one get_config(probe key), ms.</summary>
+    public const string ConfigAccessMs = "config_access_ms";
+    /// <summary>1 when the timed read answered, 0 when it failed or timed out.</summary>
+    public const string ConfigAccessOk = "config_access_ok";
+    /// <summary>1 when every component of the health probe answered, else 0.</summary>
+    public const string HealthOk = "health_ok";
+    /// <summary>Time of the whole health probe, ms.</summary>
+    public const string HealthProbeMs = "health_probe_ms";
+    /// <summary>The monitoring node's process memory (working set), MB.</summary>
+    public const string ProcessMemoryMb = "process_memory_mb";
+    /// <summary>Cache hits over requests, 0..1.</summary>
+    public const string CacheHitRate = "cache_hit_rate";
+    /// <summary>Cache size over max size, 0..1.</summary>
+    public const string CacheUsage = "cache_usage";
+    /// <summary>Entries in the cache.</summary>
+    public const string CacheSize = "cache_size";
+    /// <summary>Cache requests (hits + misses) so far.</summary>
+    public const string CacheRequestsTotal = "cache_requests_total";
+    /// <summary>1 when the cache statistics answered, else 0.</summary>
+    public const string CacheProbeOk = "cache_probe_ok";
+    /// <summary>Time of the database round trip, ms.</summary>
+    public const string DatabaseResponseMs = "db_response_ms";
+    /// <summary>1 when the database answered, else 0.</summary>
+    public const string DatabaseOk = "db_ok";
+    /// <summary>Rows of system_configurations.</summary>
+    public const string DatabaseRowCount = "db_config_rows";
+    /// <summary>Subscribe → notify → receive round trip, ms.</summary>
+    public const string EventRoundTripMs = "event_round_trip_ms";
+    /// <summary>1 when the probe's change event arrived in time, else 0.</summary>
+    public const string EventDelivered = "event_delivered";
+}
+
+/// <summary>Commands to a target's MetricsStore.</summary>
+public static class MetricsCommands
+{
+    /// <summary>Samples from a loop; kept in memory at once and persisted with the next batch.</summary>
+    public sealed record RecordSamples(string TargetId, IReadOnlyList<MetricSample> Samples) : IWithTargetId;
+
+    /// <summary>Drop history older than <paramref name="Cutoff"/> from memory and from the journal; answered with <see cref="MetricsPruned"/>.</summary>
+    public sealed record PruneMetrics(string TargetId, DateTimeOffset Cutoff) : IWithTargetId;
+
+    /// <summary>Answer to <see cref="PruneMetrics"/>.</summary>
+    public sealed record MetricsPruned(string TargetId, int RemovedSamples, int RetainedSamples) : IConfigMonitorMessage;
+
+    /// <summary>Persist pending samples now; answered with <see cref="MetricsFlushed"/> once they are durable.</summary>
+    public sealed record FlushMetrics(string TargetId) : IWithTargetId;
+
+    /// <summary>Answer to <see cref="FlushMetrics"/>.</summary>
+    public sealed record MetricsFlushed(string TargetId, int PersistedSamples) : IConfigMonitorMessage;
+
+    /// <summary>Flush pending samples, then stop (the shard hand-off message, so shutdown never loses a batch).</summary>
+    public sealed record StopMetricsStore : IConfigMonitorMessage
+    {
+        /// <summary>The single instance.</summary>
+        public static readonly StopMetricsStore Instance = new();
+    }
+}
+
+/// <summary>Queries to a target's MetricsStore.</summary>
+public static class MetricsQueries
+{
+    /// <summary>The latest sample of every metric of the target; answered with <see cref="LatestMetrics"/>.</summary>
+    public sealed record GetLatestMetrics(string TargetId) : IWithTargetId;
+
+    /// <summary>Answer to <see cref="GetLatestMetrics"/>, ordered by metric name.</summary>
+    public sealed record LatestMetrics(string TargetId, IReadOnlyList<MetricSample> Latest) : IConfigMonitorMessage;
+
+    /// <summary>A summary of one metric over the window ending now; answered with <see cref="MetricSummary"/>.</summary>
+    public sealed record GetMetricSummary(string TargetId, string Metric, TimeSpan Window) : IWithTargetId;
+
+    /// <summary>Count, avg, min, max and percentiles of a metric between From and To; the figures are null when Count is 0.</summary>
+    public sealed record MetricSummary(
+        string TargetId, string Metric, DateTimeOffset From, DateTimeOffset To, long Count,
+        double? Average, double? Min, double? Max, double? P50, double? P95, double? P99) : IConfigMonitorMessage;
+}
+
+/// <summary>Events and snapshots of the MetricsStore (the storage format).</summary>
+public static class MetricsEvents
+{
+    /// <summary>A batch of samples made durable together.</summary>
+    public sealed record SamplesRecorded(IReadOnlyList<MetricSample> Samples) : IPersistedEvent;
+
+    /// <summary>The retained history at one point; the journal before it is deleted.</summary>
+    public sealed record MetricsSnapshot(IReadOnlyList<MetricSample> Samples) : IPersistedEvent;
+}

@@ -1,0 +1,168 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using ConfigMonitor.Actors.Time;
+using static ConfigMonitor.Actors.Metrics.MetricsCommands;
+using static ConfigMonitor.Actors.Metrics.MetricsEvents;
+using static ConfigMonitor.Actors.Metrics.MetricsQueries;
+
+namespace ConfigMonitor.Actors.Metrics;
+
+/// <summary>How the MetricsStore batches and snapshots.</summary>
+public sealed record MetricsStoreSettings
+{
+    /// <summary>Pending samples are persisted at least this often.</summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Pending samples are persisted as soon as this many are waiting.</summary>
+    public int BatchSize { get; init; } = 500;
+
+    /// <summary>A snapshot is taken (and older journal events deleted) after this many batches.</summary>
+    public int SnapshotEveryBatches { get; init; } = 100;
+}
+
+/// <summary>
+/// The persistent metric history of one target (a sharded entity, so the history follows the target).
+/// Samples are visible to queries at once and persisted in batches; retention snapshots then deletes the journal.
+/// </summary>
+public sealed class MetricsStoreActor : ReceivePersistentActor, IWithTimers
+{
+    private sealed class FlushTick : IDeadLetterSuppression, INoSerializationVerificationNeeded
+    {
+        public static readonly FlushTick Instance = new();
+    }
+
+    private readonly string _targetId;
+    private readonly MetricsStoreSettings _settings;
+    private readonly IClock _clock;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly MetricHistory _history = new();
+    private readonly List<MetricSample> _pending = [];
+    private readonly List<(IActorRef ReplyTo, object Reply)> _afterSnapshot = [];
+    private int _batchesSinceSnapshot;
+
+    /// <summary>Creates the store of <paramref name="targetId"/>.</summary>
+    public MetricsStoreActor(string targetId, MetricsStoreSettings settings, IClock clock)
+    {
+        _targetId = targetId;
+        _settings = settings;
+        _clock = clock;
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is MetricsSnapshot snapshot) _history.Add(snapshot.Samples);
+        });
+        Recover<SamplesRecorded>(e => _history.Add(e.Samples));
+        Recover<RecoveryCompleted>(_ =>
+            _log.Info("Metrics of target {0} recovered: {1} samples retained", _targetId, _history.Count));
+
+        Command<RecordSamples>(cmd =>
+        {
+            _history.Add(cmd.Samples);
+            _pending.AddRange(cmd.Samples);
+            if (_pending.Count >= _settings.BatchSize) Flush(null);
+        });
+        Command<FlushTick>(_ => Flush(null));
+        Command<FlushMetrics>(_ => Flush(Sender));
+        Command<StopMetricsStore>(_ =>
+        {
+            Flush(null);
+            // Persist handlers run before this message is processed, so the batch is durable before the stop.
+            DeferAsync(StopMetricsStore.Instance, _ => Context.Stop(Self));
+        });
+        Command<GetLatestMetrics>(_ => Sender.Tell(new LatestMetrics(_targetId, _history.Latest())));
+        Command<GetMetricSummary>(q =>
+        {
+            var now = _clock.UtcNow;
+            Sender.Tell(_history.Summarize(_targetId, q.Metric, now - q.Window, now));
+        });
+        Command<PruneMetrics>(cmd => Prune(cmd.Cutoff, Sender));
+        Command<SaveSnapshotSuccess>(ok =>
+        {
+            DeleteMessages(ok.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1));
+            ReplyAfterSnapshot();
+        });
+        Command<SaveSnapshotFailure>(failed =>
+        {
+            _log.Error(failed.Cause, "Snapshot of target {0}'s metrics failed; the journal is kept until the next snapshot", _targetId);
+            ReplyAfterSnapshot();
+        });
+        Command<DeleteMessagesSuccess>(ok => _log.Debug("Metrics journal of target {0} deleted up to {1}", _targetId, ok.ToSequenceNr));
+        Command<DeleteMessagesFailure>(failed =>
+            _log.Warning("Could not delete old metric events of target {0}: {1}", _targetId, failed.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(failed =>
+            _log.Warning("Could not delete old metric snapshots of target {0}: {1}", _targetId, failed.Cause.Message));
+    }
+
+    /// <inheritdoc />
+    public override string PersistenceId => $"metrics-{_targetId}";
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("flush", FlushTick.Instance, _settings.FlushInterval);
+        base.PreStart();
+    }
+
+    private void Flush(IActorRef? replyTo)
+    {
+        if (_pending.Count == 0)
+        {
+            replyTo?.Tell(new MetricsFlushed(_targetId, 0));
+            return;
+        }
+        var batch = new SamplesRecorded(_pending.ToArray());
+        _pending.Clear();
+        Persist(batch, persisted =>
+        {
+            replyTo?.Tell(new MetricsFlushed(_targetId, persisted.Samples.Count));
+            if (++_batchesSinceSnapshot >= _settings.SnapshotEveryBatches) TakeSnapshot();
+        });
+    }
+
+    private void Prune(DateTimeOffset cutoff, IActorRef replyTo)
+    {
+        Flush(null);
+        DeferAsync(cutoff, _ =>
+        {
+            var removed = _history.Prune(cutoff);
+            var reply = new MetricsPruned(_targetId, removed, _history.Count);
+            if (removed == 0 && LastSequenceNr == 0)
+            {
+                replyTo.Tell(reply);
+                return;
+            }
+            _log.Info("Retention dropped {0} samples of target {1} older than {2:u}; {3} retained", removed, _targetId, cutoff, _history.Count);
+            _afterSnapshot.Add((replyTo, reply));
+            TakeSnapshot();
+        });
+    }
+
+    private void TakeSnapshot()
+    {
+        _batchesSinceSnapshot = 0;
+        SaveSnapshot(new MetricsSnapshot(_history.All()));
+    }
+
+    private void ReplyAfterSnapshot()
+    {
+        foreach (var (replyTo, reply) in _afterSnapshot) replyTo.Tell(reply);
+        _afterSnapshot.Clear();
+    }
+
+    /// <inheritdoc />
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error(cause, "Could not persist a batch of metrics of target {0}; the store restarts and replays what is durable", _targetId);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <summary>Props for the store of <paramref name="targetId"/>.</summary>
+    public static Props Props(string targetId, MetricsStoreSettings settings, IClock clock) =>
+        Akka.Actor.Props.Create(() => new MetricsStoreActor(targetId, settings, clock));
+}

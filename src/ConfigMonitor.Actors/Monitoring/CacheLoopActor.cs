@@ -1,0 +1,84 @@
+using Akka.Actor;
+using ConfigMonitor.Actors.Alerts;
+using ConfigMonitor.Actors.Metrics;
+using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
+
+namespace ConfigMonitor.Actors.Monitoring;
+
+/// <summary>
+/// Reads cache statistics every interval. The hit rate is taken over the interval (from the change of the
+/// counters since the previous probe), so a cache that stops hitting shows at once instead of being averaged
+/// away by its whole history; the first probe, or one after the counters were reset, uses the counters as they are.
+/// </summary>
+public sealed class CacheLoopActor(LoopContext loop) : MonitorLoopActor(loop, LoopNames.Cache, loop.Target.Cache.Interval)
+{
+    /// <summary>The rule for a low hit rate.</summary>
+    public const string HitRateRule = "hit_rate";
+
+    /// <summary>The rule for a cache that is too full.</summary>
+    public const string UsageRule = "usage";
+
+    /// <summary>The rule for statistics that do not answer.</summary>
+    public const string StatsFailedRule = "stats_unavailable";
+
+    private CacheStats? _previous;
+
+    /// <inheritdoc />
+    protected override async Task<object> ProbeAsync() =>
+        await Loop.Adapter.GetCacheStatsAsync(Loop.Target.ProbeTimeout).ConfigureAwait(false);
+
+    /// <summary>Hit rate between two readings; null when there was no request in between.</summary>
+    public static double? IntervalHitRate(CacheStats? previous, CacheStats current)
+    {
+        var sinceReset = previous is null || current.Hits < previous.Hits || current.Misses < previous.Misses;
+        var hits = sinceReset ? current.Hits : current.Hits - previous!.Hits;
+        var requests = sinceReset ? current.TotalRequests : current.TotalRequests - previous!.TotalRequests;
+        return requests == 0 ? null : (double)hits / requests;
+    }
+
+    /// <inheritdoc />
+    protected override ProbeEvaluation Evaluate(ProbeAnswered answered)
+    {
+        var at = answered.StartedAt;
+        var stats = (CacheStats)answered.Answer;
+        var hitRate = IntervalHitRate(_previous, stats);
+        _previous = stats;
+        var settings = Loop.Target.Cache;
+        var samples = new List<MetricSample>
+        {
+            new(MetricNames.CacheUsage, stats.Usage, at),
+            new(MetricNames.CacheSize, stats.Size, at),
+            new(MetricNames.CacheRequestsTotal, stats.TotalRequests, at),
+            new(MetricNames.CacheProbeOk, 1, at),
+        };
+        var overfull = stats.Usage > settings.MaxUsage;
+        var observations = new List<Observation>
+        {
+            Observe(AlertCategory.Cache, UsageRule, overfull, AlertSeverity.Warning,
+                $"cache holds {stats.Size} of {stats.MaxSize} entries ({stats.Usage:P0}; limit {settings.MaxUsage:P0})",
+                at, stats.Usage, settings.MaxUsage),
+            Observe(AlertCategory.Cache, StatsFailedRule, false, AlertSeverity.Warning, "cache statistics answer", at),
+        };
+        if (hitRate is { } rate)
+        {
+            samples.Add(new MetricSample(MetricNames.CacheHitRate, rate, at));
+            var low = rate < settings.MinHitRate;
+            observations.Add(Observe(AlertCategory.Cache, HitRateRule, low, AlertSeverity.Warning,
+                $"cache hit rate {rate:P1} over the last interval (minimum {settings.MinHitRate:P0})", at, rate, settings.MinHitRate));
+        }
+        return new ProbeEvaluation(samples, observations, null);
+    }
+
+    /// <inheritdoc />
+    protected override ProbeEvaluation EvaluateFailure(ProbeFailed failed)
+    {
+        var error = Describe(failed.Cause);
+        return new ProbeEvaluation(
+            [new MetricSample(MetricNames.CacheProbeOk, 0, failed.StartedAt)],
+            [Observe(AlertCategory.Cache, StatsFailedRule, true, AlertSeverity.Warning, $"cache statistics failed: {error}", failed.StartedAt)],
+            error);
+    }
+
+    /// <summary>Props for the loop.</summary>
+    public static Props Props(LoopContext loop) => Akka.Actor.Props.Create(() => new CacheLoopActor(loop));
+}

@@ -1,0 +1,56 @@
+using Akka.Actor;
+using ConfigMonitor.Actors.Alerts;
+using ConfigMonitor.Actors.Metrics;
+using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
+
+namespace ConfigMonitor.Actors.Monitoring;
+
+/// <summary>Times a SELECT 1 round trip (and counts system_configurations) every interval.</summary>
+public sealed class DatabaseLoopActor(LoopContext loop) : MonitorLoopActor(loop, LoopNames.Database, loop.Target.Database.Interval)
+{
+    /// <summary>The rule for slow round trips.</summary>
+    public const string ResponseTimeRule = "response_time";
+
+    /// <summary>The rule for a database that does not answer.</summary>
+    public const string UnreachableRule = "unreachable";
+
+    /// <inheritdoc />
+    protected override async Task<object> ProbeAsync() =>
+        await Loop.Adapter.ProbeDatabaseAsync(Loop.Target.ProbeTimeout).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    protected override ProbeEvaluation Evaluate(ProbeAnswered answered)
+    {
+        var at = answered.StartedAt;
+        var result = (DatabaseProbeResult)answered.Answer;
+        var threshold = Loop.Target.Database.ResponseTimeThresholdMs;
+        var ms = answered.ElapsedMs;
+        var slow = ms > threshold;
+        return new ProbeEvaluation(
+            [
+                new MetricSample(MetricNames.DatabaseResponseMs, ms, at),
+                new MetricSample(MetricNames.DatabaseOk, 1, at),
+                new MetricSample(MetricNames.DatabaseRowCount, result.ConfigurationRowCount, at),
+            ],
+            [
+                Observe(AlertCategory.Database, ResponseTimeRule, slow, AlertSeverity.Warning,
+                    slow ? $"database round trip took {ms:0.#} ms, above the {threshold:0.#} ms threshold"
+                         : $"database round trip took {ms:0.#} ms", at, ms, threshold),
+                Observe(AlertCategory.Database, UnreachableRule, false, AlertSeverity.Critical, "the database answers", at),
+            ],
+            null);
+    }
+
+    /// <inheritdoc />
+    protected override ProbeEvaluation EvaluateFailure(ProbeFailed failed)
+    {
+        var error = Describe(failed.Cause);
+        return new ProbeEvaluation(
+            [new MetricSample(MetricNames.DatabaseOk, 0, failed.StartedAt)],
+            [Observe(AlertCategory.Database, UnreachableRule, true, AlertSeverity.Critical, $"database round trip failed: {error}", failed.StartedAt)],
+            error);
+    }
+
+    /// <summary>Props for the loop.</summary>
+    public static Props Props(LoopContext loop) => Akka.Actor.Props.Create(() => new DatabaseLoopActor(loop));
+}

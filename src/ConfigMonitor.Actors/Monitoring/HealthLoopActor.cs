@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using Akka.Actor;
+using ConfigMonitor.Actors.Alerts;
+using ConfigMonitor.Actors.Metrics;
+
+namespace ConfigMonitor.Actors.Monitoring;
+
+/// <summary>
+/// Every interval asks the service for a config read, a database round trip and its cache statistics together,
+/// and reads this process's memory. The service is healthy when all three answer.
+/// </summary>
+public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, LoopNames.Health, loop.Target.Health.Interval)
+{
+    /// <summary>The rule for a service that does not answer all three requests.</summary>
+    public const string ServiceHealthRule = "service_health";
+
+    /// <summary>The rule for this process using too much memory.</summary>
+    public const string ProcessMemoryRule = "process_memory";
+
+    /// <summary>What the three requests of one health probe came to.</summary>
+    public sealed record HealthProbeResult(IReadOnlyList<string> Failures, double ProcessMemoryMb);
+
+    /// <inheritdoc />
+    protected override async Task<object> ProbeAsync()
+    {
+        var target = Loop.Target;
+        var read = Loop.Adapter.GetConfigAsync(target.ProbeKey, null, target.ProbeTimeout);
+        var database = Loop.Adapter.ProbeDatabaseAsync(target.ProbeTimeout);
+        var cache = Loop.Adapter.GetCacheStatsAsync(target.ProbeTimeout);
+        var failures = new List<string>();
+        foreach (var (name, task) in new (string, Task)[] { ("config read", read), ("database", database), ("cache stats", cache) })
+        {
+            try
+            {
+                await task.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                failures.Add($"{name}: {Describe(e)}");
+            }
+        }
+        using var process = Process.GetCurrentProcess();
+        return new HealthProbeResult(failures, process.WorkingSet64 / (1024.0 * 1024.0));
+    }
+
+    /// <inheritdoc />
+    protected override ProbeEvaluation Evaluate(ProbeAnswered answered)
+    {
+        var at = answered.StartedAt;
+        var result = (HealthProbeResult)answered.Answer;
+        var healthy = result.Failures.Count == 0;
+        var maxMemory = Loop.Target.Health.MaxProcessMemoryMb;
+        var memoryHigh = result.ProcessMemoryMb > maxMemory;
+        return new ProbeEvaluation(
+            [
+                new MetricSample(MetricNames.HealthOk, healthy ? 1 : 0, at),
+                new MetricSample(MetricNames.HealthProbeMs, answered.ElapsedMs, at),
+                new MetricSample(MetricNames.ProcessMemoryMb, result.ProcessMemoryMb, at),
+            ],
+            [
+                Observe(AlertCategory.Health, ServiceHealthRule, !healthy, AlertSeverity.Critical,
+                    healthy ? "config read, database and cache statistics answer"
+                            : $"service unhealthy: {string.Join("; ", result.Failures)}", at),
+                Observe(AlertCategory.Health, ProcessMemoryRule, memoryHigh, AlertSeverity.Warning,
+                    $"monitor process uses {result.ProcessMemoryMb:0} MB (limit {maxMemory:0} MB)", at, result.ProcessMemoryMb, maxMemory),
+            ],
+            healthy ? null : string.Join("; ", result.Failures));
+    }
+
+    /// <inheritdoc />
+    protected override ProbeEvaluation EvaluateFailure(ProbeFailed failed)
+    {
+        var error = Describe(failed.Cause);
+        return new ProbeEvaluation(
+            [new MetricSample(MetricNames.HealthOk, 0, failed.StartedAt)],
+            [Observe(AlertCategory.Health, ServiceHealthRule, true, AlertSeverity.Critical, $"health probe failed: {error}", failed.StartedAt)],
+            error);
+    }
+
+    /// <summary>Props for the loop.</summary>
+    public static Props Props(LoopContext loop) => Akka.Actor.Props.Create(() => new HealthLoopActor(loop));
+}

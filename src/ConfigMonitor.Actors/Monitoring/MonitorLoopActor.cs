@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using ConfigMonitor.Actors.Alerts;
+using ConfigMonitor.Actors.Metrics;
+using ConfigMonitor.Actors.Targets;
+using ConfigMonitor.Actors.Time;
+
+namespace ConfigMonitor.Actors.Monitoring;
+
+/// <summary>Everything a loop needs: the target, its adapter, where samples and observations go, and the clock.</summary>
+public sealed record LoopContext(
+    TargetDefinition Target, IConfigServiceAdapter Adapter, IActorRef MetricsStore, IActorRef AlertManager, IClock Clock);
+
+/// <summary>What one probe produced once evaluated: samples for the MetricsStore, observations for the AlertManager.</summary>
+public sealed record ProbeEvaluation(IReadOnlyList<MetricSample> Samples, IReadOnlyList<Observation> Observations, string? Error)
+{
+    /// <summary>True when the probe reached the service.</summary>
+    public bool Succeeded => Error is null;
+}
+
+/// <summary>Sent by a loop to its TargetMonitor after each probe.</summary>
+public sealed record LoopProbed(string Loop, DateTimeOffset At, string? Error) : INoSerializationVerificationNeeded;
+
+/// <summary>
+/// A scheduled loop: a timer, one probe through the target's adapter (async, piped back, with a timeout), and
+/// messages out. The first probe runs at start. A tick while a probe is still out is skipped, never queued.
+/// Subclasses supply the probe (which must only read immutable context) and the evaluation (which runs in the actor).
+/// </summary>
+public abstract class MonitorLoopActor : ReceiveActor, IWithTimers
+{
+    private sealed class Tick : IDeadLetterSuppression, INoSerializationVerificationNeeded
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    /// <summary>The raw answer of a probe, piped back to the actor.</summary>
+    protected sealed record ProbeAnswered(object Answer, DateTimeOffset StartedAt, double ElapsedMs) : INoSerializationVerificationNeeded;
+
+    /// <summary>The probe failed or timed out, piped back to the actor.</summary>
+    protected sealed record ProbeFailed(Exception Cause, DateTimeOffset StartedAt, double ElapsedMs) : INoSerializationVerificationNeeded;
+
+    private readonly TimeSpan _interval;
+    private bool _probeInFlight;
+    private long _skippedTicks;
+
+    /// <summary>The target and where results go.</summary>
+    protected LoopContext Loop { get; }
+
+    /// <summary>The loop's name (performance, health, cache, database).</summary>
+    protected string Name { get; }
+
+    /// <summary>The actor's logger.</summary>
+    protected ILoggingAdapter Log { get; } = Context.GetLogger();
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Creates a loop that probes every <paramref name="interval"/>.</summary>
+    protected MonitorLoopActor(LoopContext loop, string name, TimeSpan interval)
+    {
+        Loop = loop;
+        Name = name;
+        _interval = interval;
+
+        Receive<Tick>(_ => StartProbe());
+        Receive<ProbeAnswered>(answered => Complete(Evaluate(answered)));
+        Receive<ProbeFailed>(failed => Complete(EvaluateFailure(failed)));
+    }
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        Self.Tell(Tick.Instance);
+        Timers.StartPeriodicTimer("probe", Tick.Instance, _interval, _interval);
+    }
+
+    /// <summary>Calls the service. Runs outside the actor: use only <see cref="Loop"/> and locals.</summary>
+    protected abstract Task<object> ProbeAsync();
+
+    /// <summary>Turns a raw answer into samples and observations; runs in the actor.</summary>
+    protected abstract ProbeEvaluation Evaluate(ProbeAnswered answered);
+
+    /// <summary>Turns a failure or timeout into samples and observations; runs in the actor.</summary>
+    protected abstract ProbeEvaluation EvaluateFailure(ProbeFailed failed);
+
+    /// <summary>One observation of a rule of this target.</summary>
+    protected Observation Observe(AlertCategory category, string rule, bool breached, AlertSeverity severity, string message,
+        DateTimeOffset at, double? value = null, double? threshold = null) =>
+        new(Loop.Target.Id, category, rule, breached, severity, message, at, value, threshold);
+
+    /// <summary>A one-line description of a probe failure for an operator.</summary>
+    protected static string Describe(Exception cause) => cause switch
+    {
+        AggregateException { InnerExceptions.Count: 1 } agg => Describe(agg.InnerExceptions[0]),
+        ProbeTimeoutException or ConfigServiceException => cause.Message,
+        TimeoutException => $"timed out: {cause.Message}",
+        _ => $"{cause.GetType().Name}: {cause.Message}",
+    };
+
+    private void StartProbe()
+    {
+        if (_probeInFlight)
+        {
+            _skippedTicks++;
+            Log.Warning("Target {0}: {1} probe still running after {2}; tick skipped ({3} skipped so far)",
+                Loop.Target.Id, Name, Durations.Format(_interval), _skippedTicks);
+            return;
+        }
+        _probeInFlight = true;
+        var startedAt = Loop.Clock.UtcNow;
+        var stopwatch = Stopwatch.StartNew();
+        // A guard beyond the adapter's own timeout, so that no adapter can keep the loop waiting for ever.
+        var guard = Loop.Target.ProbeTimeout * 2 + TimeSpan.FromSeconds(1);
+        ProbeAsync().WaitAsync(guard).PipeTo(Self,
+            success: answer => new ProbeAnswered(answer, startedAt, stopwatch.Elapsed.TotalMilliseconds),
+            failure: cause => new ProbeFailed(cause, startedAt, stopwatch.Elapsed.TotalMilliseconds));
+    }
+
+    private void Complete(ProbeEvaluation evaluation)
+    {
+        _probeInFlight = false;
+        if (evaluation.Samples.Count > 0)
+            Loop.MetricsStore.Tell(new MetricsCommands.RecordSamples(Loop.Target.Id, evaluation.Samples));
+        foreach (var observation in evaluation.Observations) Loop.AlertManager.Tell(observation);
+        var at = Loop.Clock.UtcNow;
+        Context.Parent.Tell(new LoopProbed(Name, at, evaluation.Error));
+        if (evaluation.Error is null)
+            Log.Debug("Target {0}: {1} probe ok: {2}", Loop.Target.Id, Name,
+                string.Join(", ", evaluation.Samples.Select(s => $"{s.Metric}={s.Value:0.###}")));
+        else
+            Log.Warning("Target {0}: {1} probe failed: {2}", Loop.Target.Id, Name, evaluation.Error);
+    }
+}

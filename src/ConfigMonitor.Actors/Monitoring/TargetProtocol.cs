@@ -1,0 +1,53 @@
+using ConfigMonitor.Actors.Protocol;
+using ConfigMonitor.Actors.Targets;
+
+namespace ConfigMonitor.Actors.Monitoring;
+
+/// <summary>Commands to a target's TargetMonitor entity.</summary>
+public static class TargetMonitorCommands
+{
+    /// <summary>Monitor with this definition (idempotent; a changed definition restarts the loops).</summary>
+    public sealed record MonitorTarget(TargetDefinition Definition) : IWithTargetId
+    {
+        /// <inheritdoc />
+        public string TargetId => Definition.Id;
+    }
+
+    /// <summary>Stop every loop of the target and passivate the entity.</summary>
+    public sealed record StopMonitoringTarget(string TargetId) : IWithTargetId;
+}
+
+/// <summary>Queries to a target's TargetMonitor entity.</summary>
+public static class TargetMonitorQueries
+{
+    /// <summary>How the loops of a target are doing; answered with <see cref="TargetStatus"/>.</summary>
+    public sealed record GetTargetStatus(string TargetId) : IWithTargetId;
+
+    /// <summary>A target's loops as the node monitoring it sees them.</summary>
+    public sealed record TargetStatus(string TargetId, bool Monitoring, string Node, IReadOnlyList<LoopStatus> Loops) : IConfigMonitorMessage
+    {
+        /// <summary>The latest successful probe of any loop.</summary>
+        public DateTimeOffset? LastSuccessAt => Loops.Max(l => l.LastSuccessAt);
+
+        /// <summary>The worst run of consecutive failures of any loop.</summary>
+        public int ConsecutiveFailures => Loops.Count == 0 ? 0 : Loops.Max(l => l.ConsecutiveFailures);
+    }
+
+    /// <summary>One loop: when it last probed, last succeeded, and how many probes in a row failed.</summary>
+    public sealed record LoopStatus(
+        string Loop, long Probes, DateTimeOffset? LastProbeAt, DateTimeOffset? LastSuccessAt, int ConsecutiveFailures, string? LastError)
+        : IConfigMonitorMessage;
+}
+
+/// <summary>The names of the four loops.</summary>
+public static class LoopNames
+{
+    /// <summary>Timed config reads.</summary>
+    public const string Performance = "performance";
+    /// <summary>Service, database, cache and memory together.</summary>
+    public const string Health = "health";
+    /// <summary>Cache hit rate and fill.</summary>
+    public const string Cache = "cache";
+    /// <summary>Database round trip.</summary>
+    public const string Database = "database";
+}

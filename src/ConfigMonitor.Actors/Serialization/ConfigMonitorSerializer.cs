@@ -1,0 +1,126 @@
+using System.Runtime.Serialization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Serialization;
+using ConfigMonitor.Actors.Alerts;
+using ConfigMonitor.Actors.Health;
+using ConfigMonitor.Actors.Maintenance;
+using ConfigMonitor.Actors.Metrics;
+using ConfigMonitor.Actors.Monitoring;
+using ConfigMonitor.Actors.Protocol;
+using ConfigMonitor.Actors.Targets;
+using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
+
+namespace ConfigMonitor.Actors.Serialization;
+
+/// <summary>
+/// The explicit, stable serializer of every ConfigMonitor message, event and snapshot: System.Text.Json bodies with
+/// short manifests. A manifest, once released, keeps its meaning: rename a type freely, never reuse a manifest.
+/// </summary>
+public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
+{
+    /// <summary>The serializer id (outside Akka's reserved 0-100).</summary>
+    public const int SerializerId = 4711;
+
+    /// <summary>Type → manifest; the storage format's table of contents.</summary>
+    public static readonly IReadOnlyDictionary<Type, string> Manifests = new Dictionary<Type, string>
+    {
+        // config-service protocol
+        [typeof(GetConfig)] = "cg", [typeof(ConfigValue)] = "cv", [typeof(GetConfigWithMetadata)] = "cgm", [typeof(ConfigEntry)] = "ce",
+        [typeof(GetCacheStats)] = "cgs", [typeof(CacheStats)] = "cs", [typeof(ProbeDatabase)] = "dbp", [typeof(DatabaseProbeResult)] = "dbr",
+        [typeof(Subscribe)] = "sub", [typeof(Subscribed)] = "subd", [typeof(NotifyChange)] = "nc", [typeof(ChangeNotified)] = "ncd",
+        [typeof(ConfigChanged)] = "cch", [typeof(Unsubscribe)] = "uns", [typeof(Unsubscribed)] = "unsd", [typeof(ConfigServiceError)] = "cse",
+        // targets
+        [typeof(TargetDefinition)] = "td",
+        [typeof(TargetRegistryCommands.RegisterTarget)] = "tr", [typeof(TargetRegistryCommands.TargetRegistered)] = "trd",
+        [typeof(TargetRegistryCommands.TargetRejected)] = "trj", [typeof(TargetRegistryCommands.UnregisterTarget)] = "tu",
+        [typeof(TargetRegistryCommands.TargetUnregistered)] = "tud", [typeof(TargetRegistryCommands.GetTargets)] = "tg",
+        [typeof(TargetRegistryCommands.TargetList)] = "tl",
+        // monitoring
+        [typeof(TargetMonitorCommands.MonitorTarget)] = "mt", [typeof(TargetMonitorCommands.StopMonitoringTarget)] = "smt",
+        [typeof(TargetMonitorQueries.GetTargetStatus)] = "gts", [typeof(TargetMonitorQueries.TargetStatus)] = "ts",
+        [typeof(TargetMonitorQueries.LoopStatus)] = "ls",
+        // metrics
+        [typeof(MetricsCommands.RecordSamples)] = "mr", [typeof(MetricsCommands.PruneMetrics)] = "mp",
+        [typeof(MetricsCommands.MetricsPruned)] = "mpd", [typeof(MetricsCommands.FlushMetrics)] = "mf",
+        [typeof(MetricsCommands.MetricsFlushed)] = "mfd", [typeof(MetricsCommands.StopMetricsStore)] = "mst",
+        [typeof(MetricsQueries.GetLatestMetrics)] = "ml", [typeof(MetricsQueries.LatestMetrics)] = "mld",
+        [typeof(MetricsQueries.GetMetricSummary)] = "mq", [typeof(MetricsQueries.MetricSummary)] = "msm",
+        [typeof(MetricsEvents.SamplesRecorded)] = "MSR", [typeof(MetricsEvents.MetricsSnapshot)] = "MSS",
+        // alerts
+        [typeof(Observation)] = "ob", [typeof(Alert)] = "al", [typeof(AlertChanged)] = "ach",
+        [typeof(AlertCommands.AcknowledgeAlert)] = "aa", [typeof(AlertCommands.AlertAcknowledged)] = "aad",
+        [typeof(AlertCommands.AlertNotFound)] = "anf", [typeof(AlertCommands.PruneAlerts)] = "ap", [typeof(AlertCommands.AlertsPruned)] = "apd",
+        [typeof(AlertCommands.SubscribeToAlerts)] = "as", [typeof(AlertCommands.SubscribedToAlerts)] = "asd",
+        [typeof(AlertCommands.UnsubscribeFromAlerts)] = "au",
+        [typeof(AlertQueries.GetActiveAlerts)] = "aqa", [typeof(AlertQueries.GetAllAlerts)] = "aql", [typeof(AlertQueries.GetAlert)] = "ag",
+        [typeof(AlertQueries.AlertList)] = "alst", [typeof(AlertQueries.AlertFound)] = "af",
+        [typeof(AlertEvents.AlertRaised)] = "AR", [typeof(AlertEvents.AlertSeverityChanged)] = "AS", [typeof(AlertEvents.AlertResolved)] = "AV",
+        [typeof(AlertEvents.AlertWasAcknowledged)] = "AK", [typeof(AlertEvents.AlertsDropped)] = "AD", [typeof(AlertEvents.AlertBookSnapshot)] = "AB",
+        // maintenance and health
+        [typeof(EventProbeResult)] = "epr", [typeof(MaintenanceCommands.RunRetention)] = "rr",
+        [typeof(MaintenanceCommands.RetentionCompleted)] = "rc", [typeof(MaintenanceCommands.RunEventProbes)] = "rep",
+        [typeof(HealthQueries.GetHealthReport)] = "hq", [typeof(HealthCheckResult)] = "hcr", [typeof(HealthReport)] = "hr",
+    };
+
+    private static readonly IReadOnlyDictionary<string, Type> TypesByManifest = Manifests.ToDictionary(kv => kv.Value, kv => kv.Key);
+
+    private readonly JsonSerializerOptions _options;
+
+    /// <summary>Creates the serializer for <paramref name="system"/> (actor references resolve through it).</summary>
+    public ConfigMonitorSerializer(ExtendedActorSystem system) : base(system)
+    {
+        _options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            IgnoreReadOnlyProperties = true,
+            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower), new ActorRefConverter(system) },
+        };
+    }
+
+    /// <inheritdoc />
+    public override int Identifier => SerializerId;
+
+    /// <inheritdoc />
+    public override string Manifest(object o) =>
+        Manifests.TryGetValue(o.GetType(), out var manifest)
+            ? manifest
+            : throw new SerializationException($"{o.GetType().FullName} has no manifest in ConfigMonitorSerializer.Manifests; add one");
+
+    /// <inheritdoc />
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options);
+
+    /// <inheritdoc />
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (!TypesByManifest.TryGetValue(manifest, out var type))
+            throw new SerializationException($"Unknown ConfigMonitor manifest '{manifest}': written by a newer version of ConfigMonitor?");
+        return JsonSerializer.Deserialize(bytes, type, _options)
+               ?? throw new SerializationException($"ConfigMonitor manifest '{manifest}' decoded to null");
+    }
+
+    /// <summary>Writes an actor reference as its serialized path and resolves it on read.</summary>
+    private sealed class ActorRefConverter(ExtendedActorSystem system) : JsonConverter<IActorRef>
+    {
+        public override bool CanConvert(Type typeToConvert) => typeof(IActorRef).IsAssignableFrom(typeToConvert);
+
+        public override IActorRef Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var path = reader.GetString();
+            return string.IsNullOrEmpty(path) ? ActorRefs.Nobody : system.Provider.ResolveActorRef(path);
+        }
+
+        public override void Write(Utf8JsonWriter writer, IActorRef value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(Akka.Serialization.Serialization.SerializedActorPath(value));
+    }
+}
+
+/// <summary>Registers <see cref="ConfigMonitorSerializer"/> for every <see cref="IConfigMonitorMessage"/>.</summary>
+public static class ConfigMonitorSerializerExtensions
+{
+    /// <summary>Binds every ConfigMonitor message, event and snapshot to the ConfigMonitor serializer.</summary>
+    public static AkkaConfigurationBuilder AddConfigMonitorSerializer(this AkkaConfigurationBuilder builder) =>
+        builder.WithCustomSerializer("configmonitor", [typeof(IConfigMonitorMessage)], system => new ConfigMonitorSerializer(system));
+}

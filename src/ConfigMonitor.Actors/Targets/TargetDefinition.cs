@@ -1,0 +1,84 @@
+using ConfigMonitor.Actors.Protocol;
+
+namespace ConfigMonitor.Actors.Targets;
+
+/// <summary>How to reach one monitored config service, and how to watch it. Defaults are the seed's.</summary>
+public sealed record TargetDefinition(
+    string Id,
+    string Adapter,
+    string Endpoint,
+    string ProbeKey,
+    TimeSpan ProbeTimeout,
+    PerformanceSettings Performance,
+    HealthSettings Health,
+    CacheSettings Cache,
+    DatabaseSettings Database,
+    EventProbeSettings EventProbe) : IConfigMonitorMessage
+{
+    /// <summary>The only adapter of this version: the config service is an actor answering <see cref="ConfigServiceProtocol"/>.</summary>
+    public const string ActorAdapter = "actor";
+
+    /// <summary>The key the loops read when no probe key is configured.</summary>
+    public const string DefaultProbeKey = "monitor.probe";
+
+    /// <summary>How long one probe may take before it counts as timed out.</summary>
+    public static readonly TimeSpan DefaultProbeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>A definition with every interval and threshold at the seed's default.</summary>
+    public static TargetDefinition WithDefaults(string id, string endpoint) => new(
+        id, ActorAdapter, endpoint, DefaultProbeKey, DefaultProbeTimeout,
+        new PerformanceSettings(), new HealthSettings(), new CacheSettings(), new DatabaseSettings(), new EventProbeSettings());
+}
+
+/// <summary>PerformanceLoop: time get_config(probe key) every interval; breach above the access-time threshold.</summary>
+public sealed record PerformanceSettings
+{
+    /// <summary>How often the loop probes (seed: 60 s).</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The slowest acceptable config read (seed: 50 ms).</summary>
+    public double AccessTimeThresholdMs { get; init; } = 50;
+}
+
+/// <summary>HealthLoop: config read, database and cache answers, and process memory every interval.</summary>
+public sealed record HealthSettings
+{
+    /// <summary>How often the loop probes (seed: 30 s).</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The process memory above which the node is warned about (seed: 500 MB).</summary>
+    public double MaxProcessMemoryMb { get; init; } = 500;
+}
+
+/// <summary>CacheLoop: hit rate and size / max size every interval.</summary>
+public sealed record CacheSettings
+{
+    /// <summary>How often the loop probes (seed: 120 s).</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>The lowest acceptable hit rate (seed: 0.8).</summary>
+    public double MinHitRate { get; init; } = 0.8;
+
+    /// <summary>The highest acceptable size / max size (seed: 0.9).</summary>
+    public double MaxUsage { get; init; } = 0.9;
+}
+
+/// <summary>DatabaseLoop: a SELECT 1 round trip every interval.</summary>
+public sealed record DatabaseSettings
+{
+    /// <summary>How often the loop probes (seed: 60 s).</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The slowest acceptable round trip (seed: 100 ms).</summary>
+    public double ResponseTimeThresholdMs { get; init; } = 100;
+}
+
+/// <summary>The maintenance singleton's event round trip: subscribe, notify, receive, unsubscribe.</summary>
+public sealed record EventProbeSettings
+{
+    /// <summary>The key the probe subscribes to and changes.</summary>
+    public string Key { get; init; } = "monitor.event-probe";
+
+    /// <summary>How long the change event may take to arrive before it counts as lost.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+}
