@@ -51,11 +51,9 @@ public static class MonitorNode
                 })
                 .AddConfigMonitor(options, targets);
             if (demoEnabled)
-                akka.AddReferenceConfigService(new ConfigServiceSettings
-                {
-                    ServiceName = "demo",
-                    DatabasePath = Path.Combine(Path.GetFullPath(options.DataDirectory), "demo-config-service.db"),
-                }, DemoServiceName);
+                akka.AddReferenceConfigService(
+                    new ConfigServiceSettings(Path.Combine(Path.GetFullPath(options.DataDirectory), "demo-config-service.db"), "demo"),
+                    DemoServiceName);
             // Last and prepended: the node's akka.hocon overrides what code set (akka-notes §1.3).
             akka.AddHoconFile(Path.Combine(AppContext.BaseDirectory, "akka.hocon"), HoconAddMode.Prepend);
         });
