@@ -1,0 +1,323 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Hosting;
+using ConfigMonitor.Actors.Time;
+using ConfigMonitor.ConfigService.Caching;
+using ConfigMonitor.ConfigService.Storage;
+using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
+using static ConfigMonitor.ConfigService.ConfigServiceFaults;
+
+namespace ConfigMonitor.ConfigService;
+
+/// <summary>The reference configuration service: answers the config-service protocol from an LRU cache over a SQLite table, and misbehaves on command.</summary>
+public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
+{
+    private readonly ConfigServiceSettings _settings;
+    private readonly IClock _clock;
+    private readonly ConfigStore _store;
+    private readonly LruCache<string, ConfigRow> _cache;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
+    private long _nextSubscriptionNumber;
+
+    // Bumped whenever cached data may have become stale (a write, a flush). A database read that started
+    // before the bump must not refill the cache with what it read.
+    private long _cacheGeneration;
+
+    private TimeSpan _readDelay = TimeSpan.Zero;
+    private bool _databaseAvailable = true;
+    private bool _dropEvents;
+    private bool _hanging;
+
+    /// <summary>Creates the actor; prefer <see cref="Props(ConfigServiceSettings)"/>.</summary>
+    public ConfigServiceActor(ConfigServiceSettings settings)
+    {
+        _settings = settings;
+        _clock = settings.Clock;
+        _store = new ConfigStore(settings.DatabasePath, settings.BusyTimeout);
+        _cache = new LruCache<string, ConfigRow>(settings.CacheCapacity);
+        Initializing();
+    }
+
+    /// <inheritdoc />
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>The props of a reference configuration service.</summary>
+    public static Props Props(ConfigServiceSettings settings) => Akka.Actor.Props.Create(() => new ConfigServiceActor(settings));
+
+    private string Name => _settings.ServiceName;
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        var store = _store;
+        var seed = _settings.SeedSampleRows;
+        var now = _clock.UtcNow;
+        // Microsoft.Data.Sqlite completes its *Async methods synchronously, so Task.Run keeps the file I/O off the actor's thread.
+        Task.Run(() => store.InitializeAsync(seed, now))
+            .PipeTo(Self, success: seeded => new StoreReady(seeded), failure: cause => new StoreFailed(cause.GetBaseException()));
+    }
+
+    private void Initializing()
+    {
+        ReceiveFaults();
+        ReceiveSubscriberDeaths();
+        Receive<StoreReady>(ready =>
+        {
+            _log.Info("Config service {0}: database {1} ready ({2} sample rows seeded), cache capacity {3}",
+                Name, _settings.DatabasePath, ready.SeededRows, _cache.Capacity);
+            BecomeReady();
+        });
+        Receive<StoreFailed>(failed =>
+        {
+            // Serve anyway: cache-less reads will answer ConfigServiceError, which a monitor can see, rather than hang.
+            _log.Error(failed.Cause, "Config service {0}: could not prepare database {1}; requests needing it will fail until the file is usable",
+                Name, _settings.DatabasePath);
+            BecomeReady();
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void BecomeReady()
+    {
+        Become(Ready);
+        Stash.UnstashAll();
+    }
+
+    private void Ready()
+    {
+        ReceiveFaults();
+        ReceiveSubscriberDeaths();
+
+        Receive<IConfigServiceRequest>(_ => _hanging, request =>
+            _log.Debug("Config service {0}: hung, leaving {1} unanswered", Name, request.GetType().Name));
+        Receive<ConfigServiceCommands.SetConfig>(_ => _hanging, command =>
+            _log.Debug("Config service {0}: hung, leaving the write of {1} unanswered", Name, command.Key));
+
+        Receive<GetConfig>(get => Read(new PendingRead(ConfigServiceOperations.GetConfig, get.Key, get.Default, WithMetadata: false, Sender)));
+        Receive<GetConfigWithMetadata>(get => Read(new PendingRead(ConfigServiceOperations.GetConfigWithMetadata, get.Key, null, WithMetadata: true, Sender)));
+        Receive<ReadCompleted>(OnReadCompleted);
+        Receive<GetCacheStats>(_ => Sender.Tell(new CacheStats(_cache.Hits, _cache.Misses, _cache.Count, _cache.Capacity)));
+        Receive<ProbeDatabase>(_ => Probe());
+        Receive<ProbeCompleted>(done => done.ReplyTo.Tell(new DatabaseProbeResult(done.SelectOne, done.RowCount)));
+        Receive<Subscribe>(OnSubscribe);
+        Receive<Unsubscribe>(OnUnsubscribe);
+        Receive<NotifyChange>(notify =>
+            Sender.Tell(new ChangeNotified(notify.Key, Publish(notify.Key, notify.OldValue, notify.NewValue))));
+        Receive<ConfigServiceCommands.SetConfig>(Write);
+        Receive<WriteCompleted>(OnWriteCompleted);
+        Receive<OperationFailed>(OnOperationFailed);
+    }
+
+    private void ReceiveFaults()
+    {
+        Receive<SetReadDelay>(fault =>
+        {
+            _readDelay = fault.Delay < TimeSpan.Zero ? TimeSpan.Zero : fault.Delay;
+            ApplyFault(_readDelay == TimeSpan.Zero ? "read replies are no longer delayed" : $"read replies delayed by {_readDelay}");
+        });
+        Receive<FlushCache>(_ =>
+        {
+            var dropped = _cache.Count;
+            _cache.Clear();
+            _cache.ResetStatistics();
+            _cacheGeneration++;
+            ApplyFault($"cache flushed ({dropped} entries dropped) and its counters reset");
+        });
+        Receive<SetDatabaseAvailable>(fault =>
+        {
+            _databaseAvailable = fault.Available;
+            ApplyFault(fault.Available ? "database available again" : "database unavailable: only cache hits are answered");
+        });
+        Receive<SetDropEvents>(fault =>
+        {
+            _dropEvents = fault.Drop;
+            ApplyFault(fault.Drop ? "change events are dropped" : "change events are delivered again");
+        });
+        Receive<SetHang>(fault =>
+        {
+            _hanging = fault.Hang;
+            ApplyFault(fault.Hang ? "hung: requests are received but never answered" : "no longer hung: requests are answered again");
+        });
+    }
+
+    private void ApplyFault(string description)
+    {
+        _log.Warning("Config service {0}: fault applied on command: {1}", Name, description);
+        Sender.Tell(new FaultApplied(description));
+    }
+
+    private void ReceiveSubscriberDeaths()
+    {
+        Receive<Terminated>(terminated =>
+        {
+            var dropped = _subscriptions.Values.Where(s => s.Subscriber.Equals(terminated.ActorRef)).Select(s => s.Id).ToList();
+            foreach (var id in dropped)
+                _subscriptions.Remove(id);
+            _log.Info("Config service {0}: subscriber {1} terminated, {2} subscription(s) dropped",
+                Name, terminated.ActorRef.Path, dropped.Count);
+        });
+    }
+
+    private void Read(PendingRead read)
+    {
+        if (_cache.TryGet(read.Key, out var cached))
+        {
+            ReplyToRead(read.ReplyTo, ReadReply(read, cached, fromCache: true));
+            return;
+        }
+
+        if (!_databaseAvailable)
+        {
+            ReplyToRead(read.ReplyTo, new ConfigServiceError(read.Operation, ConfigServiceOperations.DatabaseUnavailable));
+            return;
+        }
+
+        var store = _store;
+        var generation = _cacheGeneration;
+        Task.Run(() => store.ReadAsync(read.Key)).PipeTo(Self,
+            success: row => new ReadCompleted(read, row, generation),
+            failure: cause => new OperationFailed(read.Operation, read.Key, read.ReplyTo, cause.GetBaseException(), IsRead: true));
+    }
+
+    private void OnReadCompleted(ReadCompleted completed)
+    {
+        // Absent keys are not cached: a later insert needs no invalidation to become visible.
+        if (completed.Row is not null && completed.Generation == _cacheGeneration)
+            _cache.Put(completed.Row.Key, completed.Row);
+        ReplyToRead(completed.Read.ReplyTo, ReadReply(completed.Read, completed.Row, fromCache: false));
+    }
+
+    private static object ReadReply(PendingRead read, ConfigRow? row, bool fromCache) => read.WithMetadata
+        ? new ConfigEntry(read.Key, row?.Value, row is not null, row?.Description, row?.UpdatedAt, row?.Version ?? 0, fromCache)
+        : new ConfigValue(read.Key, row?.Value ?? read.Default, row is not null);
+
+    private void ReplyToRead(IActorRef replyTo, object reply)
+    {
+        if (_readDelay <= TimeSpan.Zero)
+        {
+            replyTo.Tell(reply, Self);
+            return;
+        }
+
+        Task.Delay(_readDelay).PipeTo(replyTo, Self, success: () => reply);
+    }
+
+    private void Probe()
+    {
+        var replyTo = Sender;
+        if (!_databaseAvailable)
+        {
+            replyTo.Tell(new ConfigServiceError(ConfigServiceOperations.ProbeDatabase, ConfigServiceOperations.DatabaseUnavailable));
+            return;
+        }
+
+        var store = _store;
+        Task.Run(() => store.ProbeAsync()).PipeTo(Self,
+            success: result => new ProbeCompleted(replyTo, result.SelectOne, result.RowCount),
+            failure: cause => new OperationFailed(ConfigServiceOperations.ProbeDatabase, "the database", replyTo, cause.GetBaseException(), IsRead: false));
+    }
+
+    private void Write(ConfigServiceCommands.SetConfig command)
+    {
+        var replyTo = Sender;
+        if (!_databaseAvailable)
+        {
+            replyTo.Tell(new ConfigServiceError(ConfigServiceOperations.SetConfig, ConfigServiceOperations.DatabaseUnavailable));
+            return;
+        }
+
+        var store = _store;
+        var now = _clock.UtcNow;
+        Task.Run(() => store.UpsertAsync(command.Key, command.Value, command.Description, now)).PipeTo(Self,
+            success: write => new WriteCompleted(write, replyTo),
+            failure: cause => new OperationFailed(ConfigServiceOperations.SetConfig, command.Key, replyTo, cause.GetBaseException(), IsRead: false));
+    }
+
+    private void OnWriteCompleted(WriteCompleted completed)
+    {
+        var write = completed.Write;
+        _cache.Remove(write.Key);
+        _cacheGeneration++;
+        var notified = Publish(write.Key, write.OldValue, write.NewValue);
+        _log.Info("Config service {0}: {1} set to version {2}, {3} subscriber(s) told", Name, write.Key, write.Version, notified);
+        completed.ReplyTo.Tell(new ConfigServiceCommands.ConfigSet(write.Key, write.Version));
+    }
+
+    private void OnOperationFailed(OperationFailed failed)
+    {
+        _log.Warning("Config service {0}: {1} for {2} failed on database {3}: {4}",
+            Name, failed.Operation, failed.Subject, _settings.DatabasePath, failed.Cause.Message);
+        var error = new ConfigServiceError(failed.Operation, $"database error: {failed.Cause.Message}");
+        if (failed.IsRead)
+            ReplyToRead(failed.ReplyTo, error);
+        else
+            failed.ReplyTo.Tell(error);
+    }
+
+    private void OnSubscribe(Subscribe subscribe)
+    {
+        var id = $"sub-{++_nextSubscriptionNumber}";
+        _subscriptions[id] = new Subscription(id, subscribe.Key, subscribe.Subscriber);
+        Context.Watch(subscribe.Subscriber);
+        _log.Info("Config service {0}: {1} subscribed to changes of {2} as {3}", Name, subscribe.Subscriber.Path, subscribe.Key, id);
+        Sender.Tell(new Subscribed(id, subscribe.Key));
+    }
+
+    private void OnUnsubscribe(Unsubscribe unsubscribe)
+    {
+        var existed = _subscriptions.Remove(unsubscribe.SubscriptionId, out var removed);
+        if (removed is not null && !_subscriptions.Values.Any(s => s.Subscriber.Equals(removed.Subscriber)))
+            Context.Unwatch(removed.Subscriber);
+        Sender.Tell(new Unsubscribed(unsubscribe.SubscriptionId, existed));
+    }
+
+    /// <summary>Sends the change to every subscriber of the key and returns how many there are; while events are dropped nobody receives it, but the count is the same, as a lost event is silent.</summary>
+    private int Publish(string key, string? oldValue, string? newValue)
+    {
+        var subscribers = _subscriptions.Values.Where(s => s.Key == key).ToList();
+        if (_dropEvents)
+        {
+            if (subscribers.Count > 0)
+                _log.Warning("Config service {0}: dropping the change of {1} meant for {2} subscriber(s)", Name, key, subscribers.Count);
+            return subscribers.Count;
+        }
+
+        var now = _clock.UtcNow;
+        foreach (var subscription in subscribers)
+            subscription.Subscriber.Tell(new ConfigChanged(subscription.Id, key, oldValue, newValue, now), Self);
+        return subscribers.Count;
+    }
+
+    private sealed record Subscription(string Id, string Key, IActorRef Subscriber);
+
+    private sealed record StoreReady(int SeededRows);
+
+    private sealed record StoreFailed(Exception Cause);
+
+    private sealed record PendingRead(string Operation, string Key, string? Default, bool WithMetadata, IActorRef ReplyTo);
+
+    private sealed record ReadCompleted(PendingRead Read, ConfigRow? Row, long Generation);
+
+    private sealed record ProbeCompleted(IActorRef ReplyTo, long SelectOne, long RowCount);
+
+    private sealed record WriteCompleted(ConfigWrite Write, IActorRef ReplyTo);
+
+    private sealed record OperationFailed(string Operation, string Subject, IActorRef ReplyTo, Exception Cause, bool IsRead);
+}
+
+/// <summary>Akka.Hosting wiring of the reference configuration service.</summary>
+public static class ConfigServiceHostingExtensions
+{
+    /// <summary>Starts a reference configuration service as the top-level actor <paramref name="actorName"/>; find it at <see cref="ActorPathOf"/>.</summary>
+    public static AkkaConfigurationBuilder AddReferenceConfigService(
+        this AkkaConfigurationBuilder builder, ConfigServiceSettings settings, string actorName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(actorName);
+        return builder.WithActors((system, _) => system.ActorOf(ConfigServiceActor.Props(settings), actorName));
+    }
+
+    /// <summary>The path of a service started by <see cref="AddReferenceConfigService"/>, for example <c>/user/config-service</c>.</summary>
+    public static string ActorPathOf(string actorName) => $"/user/{actorName}";
+}
