@@ -2,21 +2,27 @@ using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.ConfigService;
 
+/// <summary>
+/// Control messages of the reference service (writes and faults). They are not part of the monitor's storage format,
+/// so they are not <c>IConfigMonitorMessage</c>s and travel with Akka's default serializer.
+/// </summary>
+public interface IReferenceConfigServiceMessage;
+
 /// <summary>Writes the reference service accepts besides the read-only config-service protocol.</summary>
 public static class ConfigServiceCommands
 {
     /// <summary>Inserts or updates a key (version + 1, updated_at now), invalidates its cache entry and notifies its subscribers; answered with <see cref="ConfigSet"/>.</summary>
-    public sealed record SetConfig(string Key, string? Value, string? Description = null) : IConfigMonitorMessage;
+    public sealed record SetConfig(string Key, string? Value, string? Description = null) : IReferenceConfigServiceMessage;
 
     /// <summary>Answer to <see cref="SetConfig"/>: the key's version after the write.</summary>
-    public sealed record ConfigSet(string Key, long Version) : IConfigMonitorMessage;
+    public sealed record ConfigSet(string Key, long Version) : IReferenceConfigServiceMessage;
 }
 
 /// <summary>Misbehaviour the reference service adopts on command, for tests and demos; each is answered with <see cref="FaultApplied"/>.</summary>
 public static class ConfigServiceFaults
 {
     /// <summary>Marker for fault commands; they are answered even while the service hangs.</summary>
-    public interface IConfigServiceFault : IConfigMonitorMessage;
+    public interface IConfigServiceFault : IReferenceConfigServiceMessage;
 
     /// <summary>Delays every GetConfig / GetConfigWithMetadata reply by <paramref name="Delay"/> (zero turns it off).</summary>
     public sealed record SetReadDelay(TimeSpan Delay) : IConfigServiceFault;
@@ -38,7 +44,7 @@ public static class ConfigServiceFaults
     public sealed record SetHang(bool Hang) : IConfigServiceFault;
 
     /// <summary>Answer to a fault command: what the service now does.</summary>
-    public sealed record FaultApplied(string Description) : IConfigMonitorMessage;
+    public sealed record FaultApplied(string Description) : IReferenceConfigServiceMessage;
 }
 
 /// <summary>The operation names used in <see cref="ConfigServiceProtocol.ConfigServiceError"/> replies.</summary>

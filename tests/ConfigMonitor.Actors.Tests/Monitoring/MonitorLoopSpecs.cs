@@ -136,13 +136,13 @@ public sealed class MonitorLoopSpecs(ITestOutputHelper output) : Akka.TestKit.Xu
     {
         var service = ReferenceServices.Start(Sys, _data, "svc");
         var target = ReferenceServices.Target("orders", service);
-        target = target with { Cache = target.Cache with { MaxUsage = 0.01 } };
+        target = target with { Cache = target.Cache with { MaxUsage = 0.005 } };
         var adapter = ActorConfigServiceAdapter.For(Sys, target.Endpoint);
         await adapter.GetConfigAsync("app.name", null, Timeout);
         var (_, alerts, _) = StartLoop(CacheLoopActor.Props, target);
 
         var full = await ExpectObservation(alerts, CacheLoopActor.UsageRule, breached: true);
-        Assert.True(full.Value > 0.01);
+        Assert.True(full.Value > 0.005);
     }
 
     [Fact]
