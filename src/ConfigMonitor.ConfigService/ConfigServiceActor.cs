@@ -261,7 +261,7 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
         var id = $"sub-{++_nextSubscriptionNumber}";
         _subscriptions[id] = new Subscription(id, subscribe.Key, subscribe.Subscriber);
         Context.Watch(subscribe.Subscriber);
-        _log.Info("Config service {0}: {1} subscribed to changes of {2} as {3}", Name, subscribe.Subscriber.Path, subscribe.Key, id);
+        _log.Debug("Config service {0}: {1} subscribed to changes of {2} as {3}", Name, subscribe.Subscriber.Path, subscribe.Key, id);
         Sender.Tell(new Subscribed(id, subscribe.Key));
     }
 

@@ -20,12 +20,13 @@ public static class HealthChecks
         var stopwatch = Stopwatch.StartNew();
         try
         {
-            var result = await Task.Run(check).WaitAsync(timeout).ConfigureAwait(false);
+            var running = Task.Run(check);
+            using var cancelDelay = new CancellationTokenSource();
+            if (await Task.WhenAny(running, Task.Delay(timeout, cancelDelay.Token)).ConfigureAwait(false) != running)
+                return Failed(name, targetId, $"check did not finish within {Durations.Format(timeout)}", stopwatch);
+            await cancelDelay.CancelAsync().ConfigureAwait(false);
+            var result = await running.ConfigureAwait(false);
             return result with { DurationMs = stopwatch.Elapsed.TotalMilliseconds };
-        }
-        catch (TimeoutException) when (stopwatch.Elapsed >= timeout)
-        {
-            return Failed(name, targetId, $"check did not finish within {Durations.Format(timeout)}", stopwatch);
         }
         catch (Exception e)
         {

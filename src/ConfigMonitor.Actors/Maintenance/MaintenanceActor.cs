@@ -124,7 +124,7 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
             result.Delivered ? $"change event arrived in {result.RoundTripMs:0.#} ms" : $"change event lost: {result.Error}",
             result.StartedAt, result.RoundTripMs));
         if (result.Delivered)
-            _log.Debug("Target {0}: event round trip {1:0.#} ms", result.TargetId, result.RoundTripMs);
+            _log.Info("Target {0}: event probe ok: change event arrived {1:0.#} ms after subscribing", result.TargetId, result.RoundTripMs);
         else
             _log.Warning("Target {0}: event probe failed: {1}", result.TargetId, result.Error);
         replyTo?.Tell(result);

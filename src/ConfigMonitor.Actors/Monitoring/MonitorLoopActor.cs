@@ -126,7 +126,7 @@ public abstract class MonitorLoopActor : ReceiveActor, IWithTimers
         var at = Loop.Clock.UtcNow;
         Context.Parent.Tell(new LoopProbed(Name, at, evaluation.Error));
         if (evaluation.Error is null)
-            Log.Debug("Target {0}: {1} probe ok: {2}", Loop.Target.Id, Name,
+            Log.Info("Target {0}: {1} probe ok: {2}", Loop.Target.Id, Name,
                 string.Join(", ", evaluation.Samples.Select(s => $"{s.Metric}={s.Value:0.###}")));
         else
             Log.Warning("Target {0}: {1} probe failed: {2}", Loop.Target.Id, Name, evaluation.Error);

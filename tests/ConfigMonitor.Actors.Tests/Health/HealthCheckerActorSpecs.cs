@@ -1,0 +1,221 @@
+using Akka.Actor;
+using ConfigMonitor.Actors.Health;
+using ConfigMonitor.Actors.Hosting;
+using ConfigMonitor.Actors.Monitoring;
+using ConfigMonitor.Actors.Targets;
+using ConfigMonitor.Actors.Tests.Support;
+using ConfigMonitor.Actors.Time;
+using Xunit.Abstractions;
+using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
+using static ConfigMonitor.ConfigService.ConfigServiceFaults;
+
+namespace ConfigMonitor.Actors.Tests.Health;
+
+/// <summary>The seven checks against a real reference service, each made healthy and unhealthy.</summary>
+public sealed class HealthCheckerActorSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    private readonly TempDirectory _data = new();
+
+    private static readonly HealthCheckSettings Roomy = new()
+    {
+        MaxProcessMemoryMb = 64 * 1024, MinDiskFreePercent = 0.001, CheckTimeout = TimeSpan.FromSeconds(3),
+    };
+
+    private (IActorRef Checker, IActorRef Service) Start(HealthCheckSettings? settings = null, TimeSpan? loopInterval = null,
+        AdapterFactory? adapters = null)
+    {
+        var service = ReferenceServices.Start(Sys, _data, "svc");
+        var target = ReferenceServices.Target("orders", service, interval: loopInterval ?? TimeSpan.FromMilliseconds(200));
+        adapters ??= ConfigMonitorHosting.ActorAdapters;
+        var monitor = Sys.ActorOf(TargetMonitorActor.Props("orders", CreateTestProbe().Ref, CreateTestProbe().Ref, SystemClock.Instance, adapters));
+        monitor.Tell(new TargetMonitorCommands.MonitorTarget(target));
+        var registry = Sys.ActorOf(TargetRegistryActor.Props([target], CreateTestProbe().Ref, TimeSpan.FromHours(1)));
+        var checker = Sys.ActorOf(HealthCheckerActor.Props(settings ?? Roomy, registry, monitor, SystemClock.Instance, adapters));
+        return (checker, service);
+    }
+
+    private static async Task<HealthReport> Report(IActorRef checker, string? target = null) =>
+        await checker.Ask<HealthReport>(new HealthQueries.GetHealthReport(target), Timeout);
+
+    private async Task<HealthCheckResult> EventuallyCheck(IActorRef checker, string name, bool healthy)
+    {
+        HealthCheckResult? last = null;
+        await AwaitAssertAsync(async () =>
+        {
+            last = (await Report(checker)).Checks.Single(c => c.Name == name);
+            Assert.True(last.Healthy == healthy, $"{name}: {last.Message}");
+        }, Timeout, TimeSpan.FromMilliseconds(200));
+        return last!;
+    }
+
+    [Fact]
+    public async Task Should_report_all_seven_checks_healthy_for_a_working_service()
+    {
+        var (checker, _) = Start();
+
+        // The cumulative hit rate starts at 50 % (one miss, one hit) and climbs as the loops read the probe key.
+        HealthReport report = null!;
+        await AwaitAssertAsync(async () =>
+        {
+            report = await Report(checker);
+            Assert.True(report.Healthy, string.Join("; ", report.Checks.Where(c => !c.Healthy).Select(c => $"{c.Name}: {c.Message}")));
+        }, Timeout, TimeSpan.FromMilliseconds(200));
+
+        Assert.Equal("healthy", report.Status);
+        Assert.Equal(HealthCheckNames.All.Order(), report.Checks.Select(c => c.Name).Order());
+        Assert.Equal(1, report.Checks.Single(c => c.Name == HealthCheckNames.DatabaseConnectivity).Figures["select_one"]);
+        Assert.True(report.Checks.Single(c => c.Name == HealthCheckNames.DatabaseConnectivity).Figures["configuration_rows"] >= 5);
+        Assert.Equal(1, report.Checks.Single(c => c.Name == HealthCheckNames.EventSystem).Figures["delivered"]);
+        Assert.True(report.Checks.Single(c => c.Name == HealthCheckNames.MemoryUsage).Figures["process_mb"] > 0);
+        Assert.InRange(report.Checks.Single(c => c.Name == HealthCheckNames.DiskSpace).Figures["free_percent"], 0, 100);
+    }
+
+    [Fact]
+    public async Task Configuration_service_check_should_fail_when_the_service_hangs()
+    {
+        var (checker, service) = Start(loopInterval: TimeSpan.FromHours(1));
+        await ReferenceServices.Fault(service, new SetHang(true));
+
+        var report = await Report(checker);
+        var check = report.Checks.Single(c => c.Name == HealthCheckNames.ConfigurationService);
+
+        Assert.False(report.Healthy);
+        Assert.False(check.Healthy);
+        Assert.Contains("did not answer 'get_config'", check.Error);
+    }
+
+    [Fact]
+    public async Task Database_check_should_fail_when_the_database_is_unavailable()
+    {
+        var (checker, service) = Start(loopInterval: TimeSpan.FromHours(1));
+        await ReferenceServices.Fault(service, new SetDatabaseAvailable(false));
+
+        var check = (await Report(checker)).Checks.Single(c => c.Name == HealthCheckNames.DatabaseConnectivity);
+
+        Assert.False(check.Healthy);
+        Assert.Contains("database unavailable", check.Error);
+    }
+
+    [Fact]
+    public async Task Cache_check_should_fail_below_the_minimum_hit_rate()
+    {
+        var (checker, service) = Start(loopInterval: TimeSpan.FromHours(1));
+        await ReferenceServices.Fault(service, FlushCache.Instance);
+        foreach (var key in new[] { "app.environment", "db.pool_size", "cache.ttl_seconds", "feature.new_checkout" })
+            await service.Ask<ConfigValue>(new GetConfig(key), Timeout);
+
+        var check = (await Report(checker)).Checks.Single(c => c.Name == HealthCheckNames.CachePerformance);
+
+        Assert.False(check.Healthy);
+        Assert.Contains("below 70", check.Message);
+        Assert.True(check.Figures["hit_rate"] < 0.7);
+    }
+
+    [Fact]
+    public async Task Event_check_should_fail_when_change_events_are_dropped()
+    {
+        var (checker, service) = Start(loopInterval: TimeSpan.FromHours(1));
+        await ReferenceServices.Fault(service, new SetDropEvents(true));
+
+        var check = (await Report(checker)).Checks.Single(c => c.Name == HealthCheckNames.EventSystem);
+
+        Assert.False(check.Healthy);
+        Assert.Equal(0, check.Figures["delivered"]);
+        Assert.Contains("did not arrive", check.Error);
+    }
+
+    [Fact]
+    public async Task Adapter_check_should_fail_after_consecutive_failed_probes()
+    {
+        var (checker, service) = Start();
+        await EventuallyCheck(checker, HealthCheckNames.ServiceAdapters, healthy: true);
+        await ReferenceServices.Fault(service, FlushCache.Instance);
+        await ReferenceServices.Fault(service, new SetDatabaseAvailable(false));
+
+        var check = await EventuallyCheck(checker, HealthCheckNames.ServiceAdapters, healthy: false);
+
+        Assert.True(check.Figures["consecutive_failures"] >= 3);
+        Assert.Contains("failed", check.Message);
+    }
+
+    [Fact]
+    public async Task Memory_check_should_fail_above_the_process_limit()
+    {
+        var (checker, _) = Start(Roomy with { MaxProcessMemoryMb = 1 }, loopInterval: TimeSpan.FromHours(1));
+
+        var check = (await Report(checker)).Checks.Single(c => c.Name == HealthCheckNames.MemoryUsage);
+
+        Assert.False(check.Healthy);
+        Assert.Contains("limit 1 MB", check.Message);
+    }
+
+    [Fact]
+    public async Task Disk_check_should_fail_when_less_than_the_minimum_is_free()
+    {
+        var (checker, _) = Start(Roomy with { MinDiskFreePercent = 100, DiskPath = _data.Path }, loopInterval: TimeSpan.FromHours(1));
+
+        var check = (await Report(checker)).Checks.Single(c => c.Name == HealthCheckNames.DiskSpace);
+
+        Assert.False(check.Healthy);
+        Assert.Contains("minimum 100%", check.Message);
+    }
+
+    [Fact]
+    public async Task A_check_that_throws_should_make_the_report_unhealthy_with_the_error_instead_of_failing_the_checker()
+    {
+        AdapterFactory broken = (_, _) => new ThrowingAdapter();
+        var (checker, _) = Start(loopInterval: TimeSpan.FromHours(1), adapters: broken);
+
+        var report = await Report(checker);
+
+        Assert.False(report.Healthy);
+        Assert.Equal(7, report.Checks.Count);
+        var check = report.Checks.Single(c => c.Name == HealthCheckNames.ConfigurationService);
+        Assert.Equal("adapter exploded", check.Error);
+        Assert.True(report.Checks.Single(c => c.Name == HealthCheckNames.DiskSpace).Healthy);
+    }
+
+    [Fact]
+    public async Task Should_answer_an_unknown_target_with_an_unhealthy_report_naming_it()
+    {
+        var (checker, _) = Start(loopInterval: TimeSpan.FromHours(1));
+
+        var report = await Report(checker, "nope");
+
+        Assert.False(report.Healthy);
+        Assert.Contains(report.Checks, c => c.Error == "unknown target 'nope'");
+    }
+
+    [Fact]
+    public async Task Guard_should_turn_a_hanging_check_into_a_timed_out_result()
+    {
+        var result = await HealthChecks.Guard("slow", "t", TimeSpan.FromMilliseconds(100), async () =>
+        {
+            await Task.Delay(Timeout);
+            throw new InvalidOperationException("never");
+        });
+
+        Assert.False(result.Healthy);
+        Assert.Equal("check did not finish within 100ms", result.Error);
+    }
+
+    /// <summary>A third-party adapter with a bug: every call throws.</summary>
+    private sealed class ThrowingAdapter : IConfigServiceAdapter
+    {
+        private static Task<T> Boom<T>() => throw new InvalidOperationException("adapter exploded");
+        public Task<ConfigValue> GetConfigAsync(string key, string? defaultValue, TimeSpan timeout) => Boom<ConfigValue>();
+        public Task<ConfigEntry> GetConfigWithMetadataAsync(string key, TimeSpan timeout) => Boom<ConfigEntry>();
+        public Task<CacheStats> GetCacheStatsAsync(TimeSpan timeout) => Boom<CacheStats>();
+        public Task<DatabaseProbeResult> ProbeDatabaseAsync(TimeSpan timeout) => Boom<DatabaseProbeResult>();
+        public Task<Subscribed> SubscribeAsync(string key, IActorRef subscriber, TimeSpan timeout) => Boom<Subscribed>();
+        public Task<ChangeNotified> NotifyChangeAsync(string key, string? oldValue, string? newValue, TimeSpan timeout) => Boom<ChangeNotified>();
+        public Task<Unsubscribed> UnsubscribeAsync(string subscriptionId, TimeSpan timeout) => Boom<Unsubscribed>();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) _data.Dispose();
+    }
+}

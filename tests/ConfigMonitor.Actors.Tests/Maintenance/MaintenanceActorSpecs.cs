@@ -1,0 +1,117 @@
+using Akka.Actor;
+using Akka.TestKit;
+using ConfigMonitor.Actors.Alerts;
+using ConfigMonitor.Actors.Hosting;
+using ConfigMonitor.Actors.Maintenance;
+using ConfigMonitor.Actors.Metrics;
+using ConfigMonitor.Actors.Targets;
+using ConfigMonitor.Actors.Tests.Support;
+using ConfigMonitor.Actors.Time;
+using Xunit.Abstractions;
+using static ConfigMonitor.ConfigService.ConfigServiceFaults;
+
+namespace ConfigMonitor.Actors.Tests.Maintenance;
+
+public sealed class MaintenanceActorSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private static readonly DateTimeOffset T0 = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+    private readonly TempDirectory _data = new();
+
+    private static MaintenanceSettings Quiet => new() { RetentionInterval = TimeSpan.FromHours(1), EventProbeInterval = TimeSpan.FromHours(1) };
+
+    private (IActorRef Maintenance, TestProbe Metrics, TestProbe Alerts) StartEventProbing(ActorSystem system, TargetDefinition target)
+    {
+        var metrics = CreateTestProbe(system);
+        var alerts = CreateTestProbe(system);
+        var registry = system.ActorOf(TargetRegistryActor.Props([target], CreateTestProbe(system).Ref, TimeSpan.FromHours(1)));
+        var maintenance = system.ActorOf(MaintenanceActor.Props(Quiet, registry, metrics.Ref, alerts.Ref, SystemClock.Instance,
+            ConfigMonitorHosting.ActorAdapters));
+        return (maintenance, metrics, alerts);
+    }
+
+    [Fact]
+    public async Task Should_time_a_full_event_round_trip_and_observe_it_as_delivered()
+    {
+        var service = ReferenceServices.Start(Sys, _data, "svc");
+        var (maintenance, metrics, alerts) = StartEventProbing(Sys, ReferenceServices.Target("orders", service));
+
+        maintenance.Tell(MaintenanceCommands.RunEventProbes.Instance);
+        var result = await ExpectMsgAsync<EventProbeResult>(Timeout);
+        var samples = await metrics.ExpectMsgAsync<MetricsCommands.RecordSamples>(Timeout);
+        var observation = await alerts.ExpectMsgAsync<Observation>(Timeout);
+
+        Assert.True(result.Delivered, result.Error);
+        Assert.Null(result.Error);
+        Assert.InRange(result.RoundTripMs!.Value, 0, 500);
+        Assert.Equal(1, samples.Samples.Single(s => s.Metric == MetricNames.EventDelivered).Value);
+        Assert.Contains(samples.Samples, s => s.Metric == MetricNames.EventRoundTripMs);
+        Assert.Equal((AlertCategory.EventSystem, MaintenanceActor.EventDeliveryRule, false), (observation.Category, observation.Rule, observation.Breached));
+    }
+
+    [Fact]
+    public async Task Should_raise_a_critical_observation_when_the_change_event_is_lost()
+    {
+        var service = ReferenceServices.Start(Sys, _data, "svc");
+        await ReferenceServices.Fault(service, new SetDropEvents(true));
+        var (maintenance, metrics, alerts) = StartEventProbing(Sys, ReferenceServices.Target("orders", service));
+
+        maintenance.Tell(MaintenanceCommands.RunEventProbes.Instance);
+        var result = await ExpectMsgAsync<EventProbeResult>(Timeout);
+        var observation = await alerts.ExpectMsgAsync<Observation>(Timeout);
+
+        Assert.False(result.Delivered);
+        Assert.Contains("did not arrive within 500ms", result.Error);
+        Assert.True(observation.Breached);
+        Assert.Equal(AlertSeverity.Critical, observation.Severity);
+        Assert.Equal(0, (await metrics.ExpectMsgAsync<MetricsCommands.RecordSamples>(Timeout)).Samples.Single().Value);
+    }
+
+    [Fact]
+    public async Task Should_report_a_hanging_event_system_as_lost_without_waiting_for_ever()
+    {
+        var service = ReferenceServices.Start(Sys, _data, "svc");
+        await ReferenceServices.Fault(service, new SetHang(true));
+        var (maintenance, _, alerts) = StartEventProbing(Sys, ReferenceServices.Target("orders", service));
+
+        maintenance.Tell(MaintenanceCommands.RunEventProbes.Instance);
+        var result = await ExpectMsgAsync<EventProbeResult>(Timeout);
+
+        Assert.False(result.Delivered);
+        Assert.StartsWith("subscribe_to_changes failed", result.Error);
+        Assert.True((await alerts.ExpectMsgAsync<Observation>(Timeout)).Breached);
+    }
+
+    [Fact]
+    public async Task Should_prune_metrics_and_acknowledged_alerts_past_their_retention()
+    {
+        var clock = new ManualClock(T0);
+        await using var node = await PersistentNode.StartAsync(_data.Path);
+        var system = node.System;
+        var target = TargetDefinition.WithDefaults("orders", "/user/none");
+        var metrics = system.ActorOf(MetricsStoreActor.Props("orders", new MetricsStoreSettings(), clock));
+        var alerts = system.ActorOf(AlertManagerActor.Props(clock));
+        var registry = system.ActorOf(TargetRegistryActor.Props([target], CreateTestProbe(system).Ref, TimeSpan.FromHours(1)));
+        metrics.Tell(new MetricsCommands.RecordSamples("orders",
+            [new MetricSample("m", 1, T0.AddHours(-30)), new MetricSample("m", 2, T0.AddHours(-25)), new MetricSample("m", 3, T0.AddHours(-1))]));
+        alerts.Tell(new Observation("orders", AlertCategory.Cache, "usage", true, AlertSeverity.Warning, "full", T0.AddHours(-80)));
+        alerts.Tell(new Observation("orders", AlertCategory.Cache, "usage", false, AlertSeverity.Warning, "ok", T0.AddHours(-79)));
+        var alert = (await alerts.Ask<AlertQueries.AlertList>(AlertQueries.GetAllAlerts.Instance, Timeout)).Alerts.Single();
+        await alerts.Ask<AlertCommands.AlertAcknowledged>(new AlertCommands.AcknowledgeAlert(alert.Id, "ops"), Timeout);
+        var maintenance = system.ActorOf(MaintenanceActor.Props(Quiet, registry, metrics, alerts, clock, ConfigMonitorHosting.ActorAdapters));
+
+        var done = await maintenance.Ask<MaintenanceCommands.RetentionCompleted>(MaintenanceCommands.RunRetention.Instance, Timeout);
+
+        Assert.Equal((1, 2, 1), (done.Targets, done.SamplesRemoved, done.AlertsRemoved));
+        Assert.Empty(done.Errors);
+        Assert.Equal(T0.AddHours(-24), done.MetricsCutoff);
+        Assert.Equal(T0.AddHours(-72), done.AlertsCutoff);
+        Assert.Empty((await alerts.Ask<AlertQueries.AlertList>(AlertQueries.GetAllAlerts.Instance, Timeout)).Alerts);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) _data.Dispose();
+    }
+}

@@ -1,0 +1,179 @@
+using Akka.Actor;
+using Akka.Serialization;
+using ConfigMonitor.Actors.Alerts;
+using ConfigMonitor.Actors.Health;
+using ConfigMonitor.Actors.Maintenance;
+using ConfigMonitor.Actors.Metrics;
+using ConfigMonitor.Actors.Monitoring;
+using ConfigMonitor.Actors.Protocol;
+using ConfigMonitor.Actors.Serialization;
+using ConfigMonitor.Actors.Targets;
+using Xunit.Abstractions;
+using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
+
+namespace ConfigMonitor.Actors.Tests.Serialization;
+
+public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Bindings, output: output)
+{
+    // The same binding the node makes through AddConfigMonitorSerializer, written as HOCON for a plain test system.
+    private const string Bindings = """
+        akka.actor {
+          serializers.configmonitor = "ConfigMonitor.Actors.Serialization.ConfigMonitorSerializer, ConfigMonitor.Actors"
+          serialization-bindings { "ConfigMonitor.Actors.Protocol.IConfigMonitorMessage, ConfigMonitor.Actors" = configmonitor }
+          serialization-identifiers { "ConfigMonitor.Actors.Serialization.ConfigMonitorSerializer, ConfigMonitor.Actors" = 4711 }
+        }
+        """;
+
+    private static readonly DateTimeOffset T0 = new(2026, 11, 29, 12, 0, 0, TimeSpan.FromHours(1));
+
+    private static readonly Alert SampleAlert = new("alert-7", "orders", AlertCategory.EventSystem, "event_delivery", AlertSeverity.Critical,
+        "change event lost", T0, T0.AddMinutes(5), T0.AddMinutes(9), true, T0.AddMinutes(6), "alice");
+
+    private static readonly TargetDefinition SampleTarget = TargetDefinition.WithDefaults("orders", "/user/config-service") with
+    {
+        ProbeTimeout = TimeSpan.FromMilliseconds(1500),
+        Cache = new CacheSettings { Interval = TimeSpan.FromMinutes(3), MinHitRate = 0.75, MaxUsage = 0.85 },
+    };
+
+    private static readonly MetricSample[] SampleSamples = [new("config_access_ms", 3.25, T0), new("cache_hit_rate", 0.5, T0.AddSeconds(1))];
+
+    private IEnumerable<object> Samples()
+    {
+        var actor = TestActor;
+        yield return new GetConfig("app.name", "fallback");
+        yield return new ConfigValue("app.name", "shop", true);
+        yield return new GetConfigWithMetadata("app.name");
+        yield return new ConfigEntry("app.name", "shop", true, "the app", T0, 4, true);
+        yield return GetCacheStats.Instance;
+        yield return new CacheStats(80, 20, 12, 100);
+        yield return ProbeDatabase.Instance;
+        yield return new DatabaseProbeResult(1, 11);
+        yield return new Subscribe("monitor.event-probe", actor);
+        yield return new Subscribed("sub-1", "monitor.event-probe");
+        yield return new NotifyChange("k", null, "v");
+        yield return new ChangeNotified("k", 2);
+        yield return new ConfigChanged("sub-1", "k", "old", "new", T0);
+        yield return new Unsubscribe("sub-1");
+        yield return new Unsubscribed("sub-1", true);
+        yield return new ConfigServiceError("get_config", "database unavailable");
+        yield return SampleTarget;
+        yield return new TargetRegistryCommands.RegisterTarget(SampleTarget);
+        yield return new TargetRegistryCommands.TargetRegistered(SampleTarget);
+        yield return new TargetRegistryCommands.TargetRejected("x", ["target 'x': field 'Endpoint' is missing"]);
+        yield return new TargetRegistryCommands.UnregisterTarget("orders");
+        yield return new TargetRegistryCommands.TargetUnregistered("orders", true);
+        yield return TargetRegistryCommands.GetTargets.Instance;
+        yield return new TargetRegistryCommands.TargetList([SampleTarget]);
+        yield return new TargetMonitorCommands.MonitorTarget(SampleTarget);
+        yield return new TargetMonitorCommands.StopMonitoringTarget("orders");
+        yield return new TargetMonitorQueries.GetTargetStatus("orders");
+        var loop = new TargetMonitorQueries.LoopStatus("cache", 12, T0, T0.AddSeconds(-30), 2, "timed out");
+        yield return loop;
+        yield return new TargetMonitorQueries.TargetStatus("orders", true, "akka.tcp://configmonitor@127.0.0.1:4053", [loop]);
+        yield return new MetricsCommands.RecordSamples("orders", SampleSamples);
+        yield return new MetricsCommands.PruneMetrics("orders", T0);
+        yield return new MetricsCommands.MetricsPruned("orders", 10, 4);
+        yield return new MetricsCommands.FlushMetrics("orders");
+        yield return new MetricsCommands.MetricsFlushed("orders", 30);
+        yield return MetricsCommands.StopMetricsStore.Instance;
+        yield return new MetricsQueries.GetLatestMetrics("orders");
+        yield return new MetricsQueries.LatestMetrics("orders", SampleSamples);
+        yield return new MetricsQueries.GetMetricSummary("orders", "config_access_ms", TimeSpan.FromHours(1));
+        yield return new MetricsQueries.MetricSummary("orders", "m", T0, T0.AddHours(1), 3, 2, 1, 3, 2, 3, 3);
+        yield return new MetricsQueries.MetricSummary("orders", "m", T0, T0.AddHours(1), 0, null, null, null, null, null, null);
+        yield return new MetricsEvents.SamplesRecorded(SampleSamples);
+        yield return new MetricsEvents.MetricsSnapshot(SampleSamples);
+        yield return new Observation("orders", AlertCategory.Cache, "hit_rate", true, AlertSeverity.Warning, "low", T0, 0.4, 0.8);
+        yield return SampleAlert;
+        yield return new AlertChanged(AlertChangeKind.Resolved, SampleAlert);
+        yield return new AlertCommands.AcknowledgeAlert("alert-7", "alice");
+        yield return new AlertCommands.AlertAcknowledged(SampleAlert);
+        yield return new AlertCommands.AlertNotFound("alert-9", "no alert has id 'alert-9'");
+        yield return new AlertCommands.PruneAlerts(T0);
+        yield return new AlertCommands.AlertsPruned(1, 2);
+        yield return new AlertCommands.SubscribeToAlerts(actor);
+        yield return new AlertCommands.SubscribedToAlerts(actor);
+        yield return new AlertCommands.UnsubscribeFromAlerts(actor);
+        yield return AlertQueries.GetActiveAlerts.Instance;
+        yield return AlertQueries.GetAllAlerts.Instance;
+        yield return new AlertQueries.GetAlert("alert-7");
+        yield return new AlertQueries.AlertList([SampleAlert]);
+        yield return new AlertQueries.AlertFound(SampleAlert);
+        yield return new AlertEvents.AlertRaised(SampleAlert);
+        yield return new AlertEvents.AlertSeverityChanged("alert-7", AlertSeverity.Info, "better", T0);
+        yield return new AlertEvents.AlertResolved("alert-7", T0, "fine");
+        yield return new AlertEvents.AlertWasAcknowledged("alert-7", T0, "bob");
+        yield return new AlertEvents.AlertsDropped(["alert-1", "alert-2"], T0);
+        yield return new AlertEvents.AlertBookSnapshot([SampleAlert], 8);
+        yield return new EventProbeResult("orders", true, 4.5, null, T0);
+        yield return MaintenanceCommands.RunRetention.Instance;
+        yield return new MaintenanceCommands.RetentionCompleted(T0, T0, 3, 100, 2, ["metrics of x: timed out"]);
+        yield return MaintenanceCommands.RunEventProbes.Instance;
+        yield return new HealthQueries.GetHealthReport("orders");
+        var check = new HealthCheckResult("disk_space", null, true, "plenty", new Dictionary<string, double> { ["free_percent"] = 42.5 }, null, 0.3);
+        yield return check;
+        yield return HealthReport.Of(T0, 12.5, [check]);
+    }
+
+    [Fact]
+    public void Should_round_trip_every_message_event_and_snapshot_through_the_configmonitor_serializer()
+    {
+        foreach (var message in Samples())
+        {
+            var serializer = Assert.IsType<ConfigMonitorSerializer>(Sys.Serialization.FindSerializerFor(message));
+            var manifest = serializer.Manifest(message);
+            var bytes = serializer.ToBinary(message);
+            var back = serializer.FromBinary(bytes, manifest);
+
+            Assert.IsType(message.GetType(), back);
+            Assert.Equal(Convert.ToBase64String(bytes), Convert.ToBase64String(serializer.ToBinary(back)));
+        }
+    }
+
+    [Fact]
+    public void Should_have_a_sample_for_every_manifest()
+    {
+        var sampled = Samples().Select(s => s.GetType()).ToHashSet();
+        Assert.Empty(ConfigMonitorSerializer.Manifests.Keys.Where(t => !sampled.Contains(t)).Select(t => t.FullName));
+    }
+
+    [Fact]
+    public void Should_have_a_unique_manifest_for_every_message_type_of_the_library()
+    {
+        var messageTypes = typeof(IConfigMonitorMessage).Assembly.GetTypes()
+            .Where(t => typeof(IConfigMonitorMessage).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false });
+
+        Assert.Empty(messageTypes.Where(t => !ConfigMonitorSerializer.Manifests.ContainsKey(t)).Select(t => t.FullName));
+        Assert.Equal(ConfigMonitorSerializer.Manifests.Count, ConfigMonitorSerializer.Manifests.Values.Distinct().Count());
+    }
+
+    [Fact]
+    public void Should_resolve_actor_references_back_to_the_same_actor()
+    {
+        var message = new Subscribe("k", TestActor);
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(message);
+
+        var back = (Subscribe)serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
+
+        Assert.Equal(TestActor, back.Subscriber);
+    }
+
+    [Fact]
+    public void Should_refuse_an_unknown_manifest_with_a_clear_error()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(GetCacheStats.Instance);
+
+        var error = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary([], "zz"));
+        Assert.Contains("Unknown ConfigMonitor manifest 'zz'", error.Message);
+    }
+
+    [Fact]
+    public void Should_keep_the_stored_form_of_a_batch_of_samples_stable()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(new MetricsEvents.SamplesRecorded(SampleSamples));
+        var json = System.Text.Encoding.UTF8.GetString(serializer.ToBinary(new MetricsEvents.SamplesRecorded([SampleSamples[0]])));
+
+        Assert.Equal("MSR", serializer.Manifest(new MetricsEvents.SamplesRecorded(SampleSamples)));
+        Assert.Equal("""{"samples":[{"metric":"config_access_ms","value":3.25,"timestamp":"2026-11-29T12:00:00+01:00"}]}""", json);
+    }
+}
