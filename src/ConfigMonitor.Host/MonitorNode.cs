@@ -47,7 +47,7 @@ public static class MonitorNode
                 {
                     l.LogLevel = AkkaLogLevel.InfoLevel;
                     l.ClearLoggers();
-                    l.AddLoggerFactory();
+                    l.AddLogger<OperatorLogger>();
                 })
                 .AddConfigMonitor(options, targets);
             if (demoEnabled)
