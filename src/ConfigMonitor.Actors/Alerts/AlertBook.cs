@@ -1,73 +1,218 @@
+using static ConfigMonitor.Actors.Alerts.AlertCommands;
 using static ConfigMonitor.Actors.Alerts.AlertEvents;
 
 namespace ConfigMonitor.Actors.Alerts;
 
 /// <summary>
-/// The AlertManager's state and rules, without an actor system: <c>Decide</c> turns a command into events,
-/// <c>Apply</c> changes the state. One firing alert per fingerprint; a good observation resolves it.
+/// The AlertManager's state and rules, without an actor system. <c>Observe</c>/<c>Decide…</c> turn commands into events,
+/// <c>Apply</c> changes the state. Per fingerprint an alert goes pending → firing → resolved under its <see cref="AlertRule"/>;
+/// silences, maintenance windows, inhibition and groups decide whether it is notified, never whether it is listed.
+/// The consecutive-breach and consecutive-good counters are kept in memory only: a restart starts counting again.
 /// </summary>
-public sealed class AlertBook
+public sealed class AlertBook(AlertPolicy policy)
 {
+    /// <summary>The category/rule of the one alert a failing group raises.</summary>
+    public const string GroupRule = "group_failing";
+
     private readonly Dictionary<string, Alert> _byId = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _firingByFingerprint = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _openByFingerprint = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Breaches, int Goods)> _progress = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Silence> _silences = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MaintenanceWindow> _windows = new(StringComparer.Ordinal);
+    private Dictionary<string, string> _groupOfTarget = new(StringComparer.OrdinalIgnoreCase);
+    private Dictionary<string, IReadOnlyList<string>> _groups = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The policy in force.</summary>
+    public AlertPolicy Policy { get; } = policy;
 
     /// <summary>The number the next alert id gets.</summary>
     public long NextNumber { get; private set; } = 1;
 
-    /// <summary>Every retained alert, newest raised first.</summary>
-    public IReadOnlyList<Alert> All => _byId.Values.OrderByDescending(a => a.RaisedAt).ThenByDescending(a => a.Id, StringComparer.Ordinal).ToList();
+    /// <summary>The number the next silence or maintenance window id gets.</summary>
+    public long NextMuteNumber { get; private set; } = 1;
 
-    /// <summary>Firing or unacknowledged alerts, newest raised first.</summary>
-    public IReadOnlyList<Alert> Active => All.Where(a => a.IsActive).ToList();
+    // ---------------------------------------------------------------- queries
+
+    /// <summary>Every retained alert with why it is not notified (if so), newest raised first.</summary>
+    public IReadOnlyList<Alert> All(DateTimeOffset now) =>
+        _byId.Values.OrderByDescending(a => a.RaisedAt).ThenByDescending(a => Number(a.Id)).Select(a => a with { SuppressedBy = SuppressionOf(a, now) }).ToList();
+
+    /// <summary>Firing alerts and resolved ones not yet acknowledged, newest raised first.</summary>
+    public IReadOnlyList<Alert> Active(DateTimeOffset now) => All(now).Where(a => a.IsActive).ToList();
 
     /// <summary>The alert with this id, if retained.</summary>
-    public Alert? Find(string id) => _byId.GetValueOrDefault(id);
+    public Alert? Find(string id, DateTimeOffset now) => _byId.TryGetValue(id, out var a) ? a with { SuppressedBy = SuppressionOf(a, now) } : null;
 
-    /// <summary>The firing alert of a fingerprint, if any.</summary>
-    public Alert? FiringFor(string fingerprint) =>
-        _firingByFingerprint.TryGetValue(fingerprint, out var id) ? _byId[id] : null;
+    /// <summary>The pending or firing alert of a fingerprint, if any.</summary>
+    public Alert? OpenFor(string fingerprint) => _openByFingerprint.TryGetValue(fingerprint, out var id) ? _byId[id] : null;
 
-    /// <summary>What an observation changes: a new alert, a severity change, a resolution, or nothing.</summary>
-    public IReadOnlyList<IAlertEvent> Decide(Observation o)
+    /// <summary>Silences, newest first; ended ones only when asked.</summary>
+    public IReadOnlyList<Silence> Silences(bool includeExpired, DateTimeOffset now) =>
+        _silences.Values.Where(s => includeExpired || !s.IsExpiredAt(now)).OrderByDescending(s => Number(s.Id)).ToList();
+
+    /// <summary>Maintenance windows that are not deleted.</summary>
+    public IReadOnlyList<MaintenanceWindow> Windows => _windows.Values.Where(w => w.DeletedAt is null).OrderBy(w => Number(w.Id)).ToList();
+
+    /// <summary>Why an alert is not notified now: an open maintenance window, an active silence, an inhibiting alert, or its group alert.</summary>
+    public string? SuppressionOf(Alert alert, DateTimeOffset now)
     {
-        var firing = FiringFor(o.Fingerprint);
+        foreach (var window in _windows.Values)
+            if (Matcher.All(window.Matchers, alert) && window.IsOpenAt(now)) return $"maintenance:{window.Id}";
+        foreach (var silence in _silences.Values)
+            if (silence.IsActiveAt(now) && Matcher.All(silence.Matchers, alert)) return $"silence:{silence.Id}";
+        if (alert.Category is AlertCategory.Cache or AlertCategory.Performance or AlertCategory.EventSystem)
+        {
+            var database = _byId.Values.FirstOrDefault(a => a.State == AlertState.Firing && a.Category == AlertCategory.Database
+                && a.Severity == AlertSeverity.Critical && string.Equals(a.TargetId, alert.TargetId, StringComparison.OrdinalIgnoreCase));
+            if (database is not null) return $"inhibited:{database.Id}";
+        }
+        if (alert.Group is { } group && !IsGroupAlert(alert) && OpenFor(GroupFingerprint(group)) is { State: AlertState.Firing } groupAlert)
+            return $"grouped:{groupAlert.Id}";
+        return null;
+    }
+
+    /// <summary>Firing alerts to notify now: never notified (or newly unmuted), or due for a reminder; acknowledged ones are not reminded.</summary>
+    public IReadOnlyList<Alert> DueNotifications(DateTimeOffset now) =>
+        _byId.Values.Where(a => a.State == AlertState.Firing && SuppressionOf(a, now) is null
+                && (a.LastNotifiedAt is null
+                    || (!a.Acknowledged && Policy.RepeatInterval > TimeSpan.Zero && now - a.LastNotifiedAt.Value >= Policy.RepeatInterval)))
+            .OrderBy(a => Number(a.Id)).ToList();
+
+    // ---------------------------------------------------------------- decisions
+
+    /// <summary>What an observation changes. Counts consecutive breaches and good results (in memory) as a side effect.</summary>
+    public IReadOnlyList<IAlertEvent> Observe(Observation o)
+    {
+        var fingerprint = o.Fingerprint;
+        var open = OpenFor(fingerprint);
+        var rule = Policy.RuleFor(o.Category, o.Rule, o.Severity);
+        var (breaches, goods) = _progress.GetValueOrDefault(fingerprint);
         if (o.Breached)
         {
-            if (firing is null)
+            _progress[fingerprint] = (breaches + 1, 0);
+            if (open is null)
             {
-                var alert = new Alert(FormatId(NextNumber), o.TargetId, o.Category, o.Rule, o.Severity, o.Message,
-                    o.ObservedAt, o.ObservedAt, null, false, null, null);
-                return [new AlertRaised(alert)];
+                var pending = new Alert(FormatAlertId(NextNumber), o.TargetId, o.Category, o.Rule, o.Severity, o.Message,
+                    o.ObservedAt, o.ObservedAt, null, false, null, null, AlertState.Pending, Group: GroupOf(o.TargetId));
+                return Fires(rule, 1, pending.RaisedAt, o.ObservedAt)
+                    ? [new AlertRaised(pending with { State = AlertState.Firing, FiredAt = o.ObservedAt })]
+                    : [new AlertRaised(pending)];
             }
-            return firing.Severity != o.Severity
-                ? [new AlertSeverityChanged(firing.Id, o.Severity, o.Message, o.ObservedAt)]
-                : [];
+            var events = new List<IAlertEvent>();
+            if (open.Severity != o.Severity) events.Add(new AlertSeverityChanged(open.Id, o.Severity, o.Message, o.ObservedAt));
+            if (open.State == AlertState.Pending && Fires(rule, breaches + 1, open.RaisedAt, o.ObservedAt))
+                events.Add(new AlertFired(open.Id, o.ObservedAt));
+            return events;
         }
-        return firing is null ? [] : [new AlertResolved(firing.Id, o.ObservedAt, o.Message)];
+        _progress[fingerprint] = (0, goods + 1);
+        if (open is null) return [];
+        if (open.State == AlertState.Pending) return [new AlertCancelled(open.Id, o.ObservedAt)];
+        return goods + 1 >= rule.SuccessThreshold ? [new AlertResolved(open.Id, o.ObservedAt, o.Message)] : [];
     }
 
-    /// <summary>Acknowledgement by id: an event, nothing when already acknowledged, or null when the id is unknown.</summary>
-    public IReadOnlyList<IAlertEvent>? DecideAcknowledge(string alertId, string by, DateTimeOffset now)
-    {
-        var alert = Find(alertId);
-        if (alert is null) return null;
-        return alert.Acknowledged ? [] : [new AlertWasAcknowledged(alertId, now, by)];
-    }
-
-    /// <summary>Retention: acknowledged alerts resolved before the cutoff go; unacknowledged or firing ones stay.</summary>
-    public IReadOnlyList<IAlertEvent> DecidePrune(DateTimeOffset cutoff, DateTimeOffset now)
-    {
-        var ids = _byId.Values.Where(a => a.Acknowledged && a.ResolvedAt is { } resolved && resolved < cutoff)
-            .Select(a => a.Id).OrderBy(id => id, StringComparer.Ordinal).ToList();
-        return ids.Count == 0 ? [] : [new AlertsDropped(ids, now)];
-    }
-
-    /// <summary>Keeps a firing alert's last-seen time current without an event (it is not worth a journal write per tick).</summary>
+    /// <summary>Keeps an open alert's last-seen time current without an event (not worth a journal write per tick).</summary>
     public void Touch(Observation o)
     {
-        if (o.Breached && FiringFor(o.Fingerprint) is { } firing && o.ObservedAt > firing.LastSeenAt)
-            _byId[firing.Id] = firing with { LastSeenAt = o.ObservedAt };
+        if (o.Breached && OpenFor(o.Fingerprint) is { } open && o.ObservedAt > open.LastSeenAt)
+            _byId[open.Id] = open with { LastSeenAt = o.ObservedAt };
     }
+
+    /// <summary>Group alerts: one alert when at least <see cref="AlertPolicy.GroupMinFailing"/> members of a group are firing.</summary>
+    public IReadOnlyList<IAlertEvent> DecideGroup(string group, DateTimeOffset now)
+    {
+        if (!_groups.TryGetValue(group, out var members) || members.Count < 2) return [];
+        var firing = _byId.Values.Where(a => a.State == AlertState.Firing && !IsGroupAlert(a)
+                && members.Contains(a.TargetId, StringComparer.OrdinalIgnoreCase)).ToList();
+        var failingTargets = firing.Select(a => a.TargetId).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+        var open = OpenFor(GroupFingerprint(group));
+        if (failingTargets.Count >= Math.Max(2, Policy.GroupMinFailing))
+        {
+            var severity = firing.Max(a => a.Severity);
+            var message = $"{failingTargets.Count} of {members.Count} targets in group '{group}' are failing: {string.Join(", ", failingTargets)}";
+            if (open is null)
+                return [new AlertRaised(new Alert(FormatAlertId(NextNumber), GroupTarget(group), AlertCategory.Health, GroupRule, severity, message,
+                    now, now, null, false, null, null, AlertState.Firing, now, Group: group))];
+            return open.Message != message || open.Severity != severity ? [new AlertSeverityChanged(open.Id, severity, message, now)] : [];
+        }
+        return open is null ? [] : [new AlertResolved(open.Id, now, $"{failingTargets.Count} of {members.Count} targets in group '{group}' failing")];
+    }
+
+    /// <summary>Acknowledgement: an event, nothing when already acknowledged, or null when the id is unknown.</summary>
+    public IReadOnlyList<IAlertEvent>? DecideAcknowledge(string alertId, string by, string? comment, DateTimeOffset now)
+    {
+        if (!_byId.TryGetValue(alertId, out var alert)) return null;
+        return alert.Acknowledged ? [] : [new AlertWasAcknowledged(alertId, now, by, comment)];
+    }
+
+    /// <summary>Taking an acknowledgement back: an event, nothing when not acknowledged, or null when the id is unknown.</summary>
+    public IReadOnlyList<IAlertEvent>? DecideUnacknowledge(string alertId, string by, DateTimeOffset now)
+    {
+        if (!_byId.TryGetValue(alertId, out var alert)) return null;
+        return alert.Acknowledged ? [new AlertWasUnacknowledged(alertId, now, by)] : [];
+    }
+
+    /// <summary>A new silence, or the problems that stop it.</summary>
+    public (IAlertEvent? Event, IReadOnlyList<string> Problems) DecideSilence(CreateSilence cmd, DateTimeOffset now)
+    {
+        var silence = new Silence(FormatMuteId("silence", NextMuteNumber), cmd.Matchers, cmd.StartsAt ?? now, cmd.EndsAt, cmd.CreatedBy, cmd.Comment);
+        var problems = silence.Problems().ToList();
+        if (cmd.EndsAt <= now) problems.Add($"a silence must end in the future (ends {cmd.EndsAt:u})");
+        return problems.Count > 0 ? (null, problems) : (new SilenceAdded(silence), []);
+    }
+
+    /// <summary>Ending a silence: an event, nothing when it already ended, or null when the id is unknown.</summary>
+    public IReadOnlyList<IAlertEvent>? DecideExpireSilence(string silenceId, string by, DateTimeOffset now)
+    {
+        if (!_silences.TryGetValue(silenceId, out var silence)) return null;
+        return silence.IsExpiredAt(now) ? [] : [new SilenceEnded(silenceId, now, by)];
+    }
+
+    /// <summary>A new maintenance window, or the problems that stop it.</summary>
+    public (IAlertEvent? Event, IReadOnlyList<string> Problems) DecideMaintenanceWindow(CreateMaintenanceWindow cmd)
+    {
+        var window = new MaintenanceWindow(FormatMuteId("maintenance", NextMuteNumber), cmd.Name, cmd.Matchers, cmd.StartsAt, cmd.EndsAt,
+            cmd.Recurrence, cmd.CreatedBy);
+        var problems = window.Problems();
+        return problems.Count > 0 ? (null, problems) : (new MaintenanceWindowAdded(window), []);
+    }
+
+    /// <summary>Deleting a window: an event, or null when the id is unknown (or already deleted).</summary>
+    public IReadOnlyList<IAlertEvent>? DecideDeleteWindow(string windowId, string by, DateTimeOffset now) =>
+        _windows.TryGetValue(windowId, out var w) && w.DeletedAt is null ? [new MaintenanceWindowRemoved(windowId, now, by)] : null;
+
+    /// <summary>Retention: acknowledged alerts resolved before the cutoff go (unacknowledged or open ones stay); so do silences and windows that ended before it.</summary>
+    public IReadOnlyList<IAlertEvent> DecidePrune(DateTimeOffset cutoff, DateTimeOffset now)
+    {
+        var events = new List<IAlertEvent>();
+        var ids = _byId.Values.Where(a => a.Acknowledged && a.State == AlertState.Resolved && a.ResolvedAt < cutoff)
+            .Select(a => a.Id).OrderBy(Number).ToList();
+        if (ids.Count > 0) events.Add(new AlertsDropped(ids, now));
+        var silences = _silences.Values.Where(s => (s.ExpiredAt ?? s.EndsAt) < cutoff).Select(s => s.Id).ToList();
+        var windows = _windows.Values.Where(w => (w.DeletedAt ?? (w.Recurrence is null ? w.EndsAt : w.EndsAt ?? DateTimeOffset.MaxValue)) < cutoff)
+            .Select(w => w.Id).ToList();
+        if (silences.Count + windows.Count > 0) events.Add(new MutesDropped(silences, windows));
+        return events;
+    }
+
+    // ---------------------------------------------------------------- state
+
+    /// <summary>Replaces the group membership (derived from the target registry, not persisted here).</summary>
+    public IReadOnlyList<string> SetGroups(IReadOnlyDictionary<string, IReadOnlyList<string>> groups)
+    {
+        _groups = new Dictionary<string, IReadOnlyList<string>>(groups, StringComparer.OrdinalIgnoreCase);
+        _groupOfTarget = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (group, members) in groups)
+            foreach (var member in members) _groupOfTarget[member] = group;
+        foreach (var (id, alert) in _byId.ToList())
+            if (!IsGroupAlert(alert)) _byId[id] = alert with { Group = GroupOf(alert.TargetId) };
+        return _groups.Keys.ToList();
+    }
+
+    /// <summary>The names of the known groups.</summary>
+    public IReadOnlyList<string> GroupNames() => _groups.Keys.ToList();
+
+    /// <summary>The group of a target, if any.</summary>
+    public string? GroupOf(string targetId) => _groupOfTarget.GetValueOrDefault(targetId);
 
     /// <summary>Applies an event; returns the changes to publish.</summary>
     public IReadOnlyList<AlertChanged> Apply(IAlertEvent e)
@@ -76,46 +221,91 @@ public sealed class AlertBook
         {
             case AlertRaised raised:
                 _byId[raised.Alert.Id] = raised.Alert;
-                _firingByFingerprint[raised.Alert.Fingerprint] = raised.Alert.Id;
-                NextNumber = Math.Max(NextNumber, ParseNumber(raised.Alert.Id) + 1);
+                _openByFingerprint[raised.Alert.Fingerprint] = raised.Alert.Id;
+                NextNumber = Math.Max(NextNumber, Number(raised.Alert.Id) + 1);
                 return [new AlertChanged(AlertChangeKind.Raised, raised.Alert)];
+            case AlertFired fired when _byId.TryGetValue(fired.AlertId, out var a):
+                return [Put(AlertChangeKind.Fired, a with { State = AlertState.Firing, FiredAt = fired.At, LastSeenAt = Later(a.LastSeenAt, fired.At) })];
+            case AlertCancelled cancelled when _byId.Remove(cancelled.AlertId, out var a):
+                _openByFingerprint.Remove(a.Fingerprint);
+                return [new AlertChanged(AlertChangeKind.Cancelled, a with { LastSeenAt = Later(a.LastSeenAt, cancelled.At) })];
             case AlertSeverityChanged changed when _byId.TryGetValue(changed.AlertId, out var a):
-                return [Put(AlertChangeKind.SeverityChanged, a with { Severity = changed.Severity, Message = changed.Message, LastSeenAt = changed.At })];
+                return [Put(AlertChangeKind.SeverityChanged, a with { Severity = changed.Severity, Message = changed.Message, LastSeenAt = Later(a.LastSeenAt, changed.At) })];
             case AlertResolved resolved when _byId.TryGetValue(resolved.AlertId, out var a):
-                _firingByFingerprint.Remove(a.Fingerprint);
-                return [Put(AlertChangeKind.Resolved, a with { ResolvedAt = resolved.At, Message = $"{a.Message} — resolved: {resolved.Message}" })];
+                _openByFingerprint.Remove(a.Fingerprint);
+                _progress.Remove(a.Fingerprint);
+                return [Put(AlertChangeKind.Resolved, a with { State = AlertState.Resolved, ResolvedAt = resolved.At, Message = $"{a.Message} — resolved: {resolved.Message}" })];
             case AlertWasAcknowledged ack when _byId.TryGetValue(ack.AlertId, out var a):
-                return [Put(AlertChangeKind.Acknowledged, a with { Acknowledged = true, AcknowledgedAt = ack.At, AcknowledgedBy = ack.By })];
+                return [Put(AlertChangeKind.Acknowledged, a with { Acknowledged = true, AcknowledgedAt = ack.At, AcknowledgedBy = ack.By, AcknowledgeComment = ack.Comment })];
+            case AlertWasUnacknowledged unack when _byId.TryGetValue(unack.AlertId, out var a):
+                return [Put(AlertChangeKind.Unacknowledged, a with { Acknowledged = false, AcknowledgedAt = null, AcknowledgedBy = null, AcknowledgeComment = null })];
+            case AlertNotified notified when _byId.TryGetValue(notified.AlertId, out var a):
+                return [Put(AlertChangeKind.Notified, a with { LastNotifiedAt = notified.At })];
             case AlertsDropped dropped:
                 var changes = new List<AlertChanged>();
                 foreach (var id in dropped.AlertIds)
                     if (_byId.Remove(id, out var gone))
                     {
-                        if (_firingByFingerprint.TryGetValue(gone.Fingerprint, out var firingId) && firingId == id)
-                            _firingByFingerprint.Remove(gone.Fingerprint);
+                        if (_openByFingerprint.TryGetValue(gone.Fingerprint, out var openId) && openId == id) _openByFingerprint.Remove(gone.Fingerprint);
                         changes.Add(new AlertChanged(AlertChangeKind.Dropped, gone));
                     }
                 return changes;
+            case SilenceAdded added:
+                _silences[added.Silence.Id] = added.Silence;
+                NextMuteNumber = Math.Max(NextMuteNumber, Number(added.Silence.Id) + 1);
+                return [];
+            case SilenceEnded ended when _silences.TryGetValue(ended.SilenceId, out var s):
+                _silences[s.Id] = s with { ExpiredAt = ended.At };
+                return [];
+            case MaintenanceWindowAdded added:
+                _windows[added.Window.Id] = added.Window;
+                NextMuteNumber = Math.Max(NextMuteNumber, Number(added.Window.Id) + 1);
+                return [];
+            case MaintenanceWindowRemoved removed when _windows.TryGetValue(removed.WindowId, out var w):
+                _windows[w.Id] = w with { DeletedAt = removed.At };
+                return [];
+            case MutesDropped mutes:
+                foreach (var id in mutes.SilenceIds) _silences.Remove(id);
+                foreach (var id in mutes.WindowIds) _windows.Remove(id);
+                return [];
             default:
                 return [];
         }
     }
 
     /// <summary>The state as a snapshot.</summary>
-    public AlertBookSnapshot ToSnapshot() => new(_byId.Values.OrderBy(a => a.Id, StringComparer.Ordinal).ToList(), NextNumber);
+    public AlertBookSnapshot ToSnapshot() => new(
+        _byId.Values.OrderBy(a => Number(a.Id)).Select(a => a with { SuppressedBy = null }).ToList(), NextNumber,
+        _silences.Values.OrderBy(s => Number(s.Id)).ToList(), _windows.Values.OrderBy(w => Number(w.Id)).ToList(), NextMuteNumber);
 
     /// <summary>Restores the state from a snapshot.</summary>
     public void Restore(AlertBookSnapshot snapshot)
     {
         _byId.Clear();
-        _firingByFingerprint.Clear();
+        _openByFingerprint.Clear();
+        _silences.Clear();
+        _windows.Clear();
         foreach (var alert in snapshot.Alerts)
         {
             _byId[alert.Id] = alert;
-            if (alert.State == AlertState.Firing) _firingByFingerprint[alert.Fingerprint] = alert.Id;
+            if (alert.IsOpen) _openByFingerprint[alert.Fingerprint] = alert.Id;
         }
+        foreach (var silence in snapshot.Silences ?? []) _silences[silence.Id] = silence;
+        foreach (var window in snapshot.Windows ?? []) _windows[window.Id] = window;
         NextNumber = snapshot.NextNumber;
+        NextMuteNumber = snapshot.NextMuteNumber;
     }
+
+    /// <summary>The target id a group alert carries.</summary>
+    public static string GroupTarget(string group) => $"group:{group}";
+
+    /// <summary>The fingerprint of a group's alert.</summary>
+    public static string GroupFingerprint(string group) => AlertFingerprint.Of(GroupTarget(group), AlertCategory.Health, GroupRule);
+
+    private static bool IsGroupAlert(Alert a) => a.Rule == GroupRule && a.TargetId.StartsWith("group:", StringComparison.Ordinal);
+
+    private static bool Fires(AlertRule rule, int consecutiveBreaches, DateTimeOffset since, DateTimeOffset now) =>
+        consecutiveBreaches >= Math.Max(1, rule.FailureThreshold) && now - since >= rule.For;
 
     private AlertChanged Put(AlertChangeKind kind, Alert alert)
     {
@@ -123,7 +313,11 @@ public sealed class AlertBook
         return new AlertChanged(kind, alert);
     }
 
-    private static string FormatId(long number) => $"alert-{number}";
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
-    private static long ParseNumber(string id) => long.TryParse(id.AsSpan(id.LastIndexOf('-') + 1), out var n) ? n : 0;
+    private static string FormatAlertId(long number) => $"alert-{number}";
+
+    private static string FormatMuteId(string kind, long number) => $"{kind}-{number}";
+
+    private static long Number(string id) => long.TryParse(id.AsSpan(id.LastIndexOf('-') + 1), out var n) ? n : 0;
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using ConfigMonitor.Actors.Notifications;
 using ConfigMonitor.Actors.Time;
 using static ConfigMonitor.Actors.Alerts.AlertCommands;
 using static ConfigMonitor.Actors.Alerts.AlertEvents;
@@ -9,26 +10,45 @@ using static ConfigMonitor.Actors.Alerts.AlertQueries;
 namespace ConfigMonitor.Actors.Alerts;
 
 /// <summary>
-/// The persistent AlertManager (a cluster singleton): turns observations into deduplicated alerts, keeps
-/// acknowledgements, applies retention, and publishes every change to the event stream, its subscribers and the log.
+/// The persistent AlertManager (a cluster singleton): turns observations into alerts under the <see cref="AlertPolicy"/>, keeps
+/// acknowledgements, silences and maintenance windows, raises group alerts, decides what to notify (first page, reminders,
+/// resolution) and hands it to the notifier; publishes every change to the event stream, its subscribers and the log.
 /// </summary>
-public sealed class AlertManagerActor : ReceivePersistentActor
+public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
 {
     /// <summary>The persistence id of the one alert book of a cluster.</summary>
     public const string AlertManagerPersistenceId = "alert-manager";
 
     private const int SnapshotEveryEvents = 100;
 
+    private sealed class NotifyTick : IDeadLetterSuppression, INoSerializationVerificationNeeded
+    {
+        public static readonly NotifyTick Instance = new();
+    }
+
+    private sealed class AfterChange : INoSerializationVerificationNeeded
+    {
+        public static readonly AfterChange Instance = new();
+    }
+
     private readonly IClock _clock;
+    private readonly IActorRef _notifier;
+    private readonly TimeSpan _notifyCheckInterval;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly AlertBook _book = new();
+    private readonly AlertBook _book;
     private readonly HashSet<IActorRef> _subscribers = [];
     private int _eventsSinceSnapshot;
 
-    /// <summary>Creates the manager.</summary>
-    public AlertManagerActor(IClock clock)
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Creates the manager; notifications go to <paramref name="notifier"/> (Nobody: none).</summary>
+    public AlertManagerActor(IClock clock, AlertPolicy policy, IActorRef notifier, TimeSpan notifyCheckInterval)
     {
         _clock = clock;
+        _notifier = notifier;
+        _notifyCheckInterval = notifyCheckInterval;
+        _book = new AlertBook(policy);
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -36,55 +56,96 @@ public sealed class AlertManagerActor : ReceivePersistentActor
         });
         Recover<IAlertEvent>(e => _book.Apply(e));
         Recover<RecoveryCompleted>(_ =>
-            _log.Info("Alert manager recovered {0} alerts ({1} active)", _book.All.Count, _book.Active.Count));
+        {
+            var now = _clock.UtcNow;
+            _log.Info("Alert manager recovered {0} alerts ({1} active), {2} silences, {3} maintenance windows",
+                _book.All(now).Count, _book.Active(now).Count, _book.Silences(false, now).Count, _book.Windows.Count);
+        });
 
         Command<Observation>(o =>
         {
             _book.Touch(o);
-            var events = _book.Decide(o);
-            if (events.Count > 0) PersistAll(events, Applied);
+            Persist(_book.Observe(o), null);
         });
-        Command<AcknowledgeAlert>(ack =>
+        Command<AcknowledgeAlert>(ack => Reply(_book.DecideAcknowledge(ack.AlertId, ack.By, ack.Comment, _clock.UtcNow), ack.AlertId,
+            alert => new AlertAcknowledged(alert)));
+        Command<UnacknowledgeAlert>(unack => Reply(_book.DecideUnacknowledge(unack.AlertId, unack.By, _clock.UtcNow), unack.AlertId,
+            alert => new AlertUnacknowledged(alert)));
+        Command<CreateSilence>(cmd =>
         {
-            var events = _book.DecideAcknowledge(ack.AlertId, ack.By, _clock.UtcNow);
+            var (e, problems) = _book.DecideSilence(cmd, _clock.UtcNow);
+            if (e is null)
+            {
+                Sender.Tell(new SilenceRejected(problems));
+                return;
+            }
+            var replyTo = Sender;
+            Persist([e], () => replyTo.Tell(new SilenceCreated(((SilenceAdded)e).Silence)));
+        });
+        Command<ExpireSilence>(cmd =>
+        {
+            var now = _clock.UtcNow;
+            var events = _book.DecideExpireSilence(cmd.SilenceId, cmd.By, now);
             var replyTo = Sender;
             if (events is null)
             {
-                replyTo.Tell(new AlertNotFound(ack.AlertId, $"no alert has id '{ack.AlertId}'"));
+                replyTo.Tell(new SilenceNotFound(cmd.SilenceId, $"no silence has id '{cmd.SilenceId}'"));
                 return;
             }
-            if (events.Count == 0)
+            Persist(events, () => replyTo.Tell(new SilenceExpired(_book.Silences(true, _clock.UtcNow).Single(s => s.Id == cmd.SilenceId))));
+        });
+        Command<CreateMaintenanceWindow>(cmd =>
+        {
+            var (e, problems) = _book.DecideMaintenanceWindow(cmd);
+            if (e is null)
             {
-                replyTo.Tell(new AlertAcknowledged(_book.Find(ack.AlertId)!));
+                Sender.Tell(new MaintenanceWindowRejected(problems));
                 return;
             }
-            PersistAll(events, e =>
+            var replyTo = Sender;
+            Persist([e], () => replyTo.Tell(new MaintenanceWindowCreated(((MaintenanceWindowAdded)e).Window)));
+        });
+        Command<DeleteMaintenanceWindow>(cmd =>
+        {
+            var events = _book.DecideDeleteWindow(cmd.WindowId, cmd.By, _clock.UtcNow);
+            var replyTo = Sender;
+            if (events is null)
             {
-                Applied(e);
-                replyTo.Tell(new AlertAcknowledged(_book.Find(ack.AlertId)!));
-            });
+                replyTo.Tell(new MaintenanceWindowNotFound(cmd.WindowId, $"no maintenance window has id '{cmd.WindowId}'"));
+                return;
+            }
+            Persist(events, () => replyTo.Tell(new MaintenanceWindowDeleted(cmd.WindowId)));
+        });
+        Command<UpdateTargetGroups>(cmd =>
+        {
+            _book.SetGroups(cmd.Groups);
+            Self.Tell(AfterChange.Instance);
         });
         Command<PruneAlerts>(prune =>
         {
             var events = _book.DecidePrune(prune.Cutoff, _clock.UtcNow);
             var replyTo = Sender;
-            if (events.Count == 0)
+            var removed = events.OfType<AlertsDropped>().Sum(d => d.AlertIds.Count);
+            Persist(events, () =>
             {
-                replyTo.Tell(new AlertsPruned(0, _book.All.Count));
-                return;
-            }
-            PersistAll(events, e =>
-            {
-                Applied(e);
-                replyTo.Tell(new AlertsPruned(((AlertsDropped)e).AlertIds.Count, _book.All.Count));
-                TakeSnapshot();
+                replyTo.Tell(new AlertsPruned(removed, _book.All(_clock.UtcNow).Count));
+                if (events.Count > 0) TakeSnapshot();
             });
         });
-        Command<GetActiveAlerts>(_ => Sender.Tell(new AlertList(_book.Active)));
-        Command<GetAllAlerts>(_ => Sender.Tell(new AlertList(_book.All)));
-        Command<GetAlert>(q => Sender.Tell(_book.Find(q.AlertId) is { } alert
+        Command<NotifyTick>(_ => Self.Tell(AfterChange.Instance));
+        Command<AfterChange>(_ => FollowUp());
+        Command<GetActiveAlerts>(_ => Sender.Tell(new AlertList(_book.Active(_clock.UtcNow))));
+        Command<GetAllAlerts>(_ => Sender.Tell(new AlertList(_book.All(_clock.UtcNow))));
+        Command<GetAlert>(q => Sender.Tell(_book.Find(q.AlertId, _clock.UtcNow) is { } alert
             ? new AlertFound(alert)
             : new AlertNotFound(q.AlertId, $"no alert has id '{q.AlertId}'")));
+        Command<GetSilences>(q => Sender.Tell(new SilenceList(_book.Silences(q.IncludeExpired, _clock.UtcNow))));
+        Command<GetMaintenanceWindows>(_ =>
+        {
+            var now = _clock.UtcNow;
+            var windows = _book.Windows;
+            Sender.Tell(new MaintenanceWindowList(windows, windows.Where(w => w.IsOpenAt(now)).Select(w => w.Id).ToList()));
+        });
         Command<SubscribeToAlerts>(s =>
         {
             if (_subscribers.Add(s.Subscriber)) Context.Watch(s.Subscriber);
@@ -110,9 +171,66 @@ public sealed class AlertManagerActor : ReceivePersistentActor
     /// <inheritdoc />
     public override string PersistenceId => AlertManagerPersistenceId;
 
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("notify", NotifyTick.Instance, _notifyCheckInterval);
+        base.PreStart();
+    }
+
+    /// <summary>Persists events, applies and publishes them, then (after the whole batch) lets groups and notifications catch up.</summary>
+    private void Persist(IReadOnlyList<IAlertEvent> events, Action? afterAll)
+    {
+        if (events.Count == 0)
+        {
+            afterAll?.Invoke();
+            return;
+        }
+        PersistAll(events, Applied);
+        DeferAsync(events, _ =>
+        {
+            afterAll?.Invoke();
+            FollowUp();
+        });
+    }
+
+    private void Reply(IReadOnlyList<IAlertEvent>? events, string alertId, Func<Alert, object> answer)
+    {
+        var replyTo = Sender;
+        if (events is null)
+        {
+            replyTo.Tell(new AlertNotFound(alertId, $"no alert has id '{alertId}'"));
+            return;
+        }
+        Persist(events, () => replyTo.Tell(answer(_book.Find(alertId, _clock.UtcNow)!)));
+    }
+
+    /// <summary>Group alerts that follow from the current state, then notifications that are due; loops until nothing changes.</summary>
+    private void FollowUp()
+    {
+        var now = _clock.UtcNow;
+        var groupEvents = _book.GroupNames().SelectMany(g => _book.DecideGroup(g, now)).ToList();
+        if (groupEvents.Count > 0)
+        {
+            Persist(groupEvents, null);
+            return;
+        }
+        var due = _book.DueNotifications(now);
+        if (due.Count == 0) return;
+        foreach (var alert in due)
+            _notifier.Tell(new Notification(Guid.NewGuid().ToString("N"),
+                alert.LastNotifiedAt is null ? NotificationKind.Firing : NotificationKind.Reminder, alert, now));
+        Persist(due.Select(a => (IAlertEvent)new AlertNotified(a.Id, now)).ToList(), null);
+    }
+
     private void Applied(IAlertEvent e)
     {
-        foreach (var change in _book.Apply(e)) Publish(change);
+        foreach (var change in _book.Apply(e))
+        {
+            Publish(change);
+            if (change is { Kind: AlertChangeKind.Resolved, Alert.LastNotifiedAt: not null })
+                _notifier.Tell(new Notification(Guid.NewGuid().ToString("N"), NotificationKind.Resolved, change.Alert, _clock.UtcNow));
+        }
         if (++_eventsSinceSnapshot >= SnapshotEveryEvents) TakeSnapshot();
     }
 
@@ -125,21 +243,35 @@ public sealed class AlertManagerActor : ReceivePersistentActor
     private void Publish(AlertChanged change)
     {
         var a = change.Alert;
-        var category = AlertNames.Category(a.Category);
+        var what = $"{AlertNames.Category(a.Category)}/{a.Rule}";
         var severity = AlertNames.Severity(a.Severity);
         switch (change.Kind)
         {
+            case AlertChangeKind.Raised when a.State == AlertState.Pending:
+                _log.Info("ALERT {0} pending [{1}] target {2} {3}: {4}", a.Id, severity, a.TargetId, what, a.Message);
+                break;
             case AlertChangeKind.Raised:
+            case AlertChangeKind.Fired:
             case AlertChangeKind.SeverityChanged:
-                var what = change.Kind == AlertChangeKind.Raised ? "raised" : "changed severity";
-                _log.Warning("ALERT {0} {1} [{2}] target {3} {4}: {5}", a.Id, what, severity, a.TargetId, $"{category}/{a.Rule}", a.Message);
+                var verb = change.Kind == AlertChangeKind.SeverityChanged ? "changed" : "firing";
+                _log.Warning("ALERT {0} {1} [{2}] target {3} {4}: {5}", a.Id, verb, severity, a.TargetId, what, a.Message);
+                break;
+            case AlertChangeKind.Cancelled:
+                _log.Info("ALERT {0} cancelled before it fired: target {1} {2} recovered", a.Id, a.TargetId, what);
                 break;
             case AlertChangeKind.Resolved:
-                _log.Info("ALERT {0} resolved: target {1} {2}/{3} after {4:0}s: {5}", a.Id, a.TargetId, category, a.Rule,
+                _log.Info("ALERT {0} resolved: target {1} {2} after {3:0}s: {4}", a.Id, a.TargetId, what,
                     (a.ResolvedAt!.Value - a.RaisedAt).TotalSeconds, a.Message);
                 break;
             case AlertChangeKind.Acknowledged:
-                _log.Info("ALERT {0} acknowledged by {1} (target {2} {3}/{4})", a.Id, a.AcknowledgedBy, a.TargetId, category, a.Rule);
+                _log.Info("ALERT {0} acknowledged by {1} (target {2} {3}){4}", a.Id, a.AcknowledgedBy, a.TargetId, what,
+                    a.AcknowledgeComment is null ? "" : $": {a.AcknowledgeComment}");
+                break;
+            case AlertChangeKind.Unacknowledged:
+                _log.Info("ALERT {0} acknowledgement taken back (target {1} {2})", a.Id, a.TargetId, what);
+                break;
+            case AlertChangeKind.Notified:
+                _log.Info("ALERT {0} handed to the notifiers (target {1} {2})", a.Id, a.TargetId, what);
                 break;
             case AlertChangeKind.Dropped:
                 _log.Info("ALERT {0} dropped by retention (acknowledged and resolved at {1:u})", a.Id, a.ResolvedAt);
@@ -150,5 +282,7 @@ public sealed class AlertManagerActor : ReceivePersistentActor
     }
 
     /// <summary>Props for the manager.</summary>
-    public static Props Props(IClock clock) => Akka.Actor.Props.Create(() => new AlertManagerActor(clock));
+    public static Props Props(IClock clock, AlertPolicy? policy = null, IActorRef? notifier = null, TimeSpan? notifyCheckInterval = null) =>
+        Akka.Actor.Props.Create(() => new AlertManagerActor(clock, policy ?? new AlertPolicy(), notifier ?? ActorRefs.Nobody,
+            notifyCheckInterval ?? TimeSpan.FromSeconds(15)));
 }

@@ -29,12 +29,14 @@ public enum AlertSeverity
     Critical,
 }
 
-/// <summary>Whether an alert is still happening.</summary>
+/// <summary>Where an alert is in its life: pending → firing → resolved.</summary>
 public enum AlertState
 {
-    /// <summary>The breach goes on.</summary>
+    /// <summary>The breach goes on but has not yet met its rule's failure threshold (not notified).</summary>
+    Pending,
+    /// <summary>The breach met its threshold and goes on.</summary>
     Firing,
-    /// <summary>A good probe ended the breach.</summary>
+    /// <summary>Enough good probes in a row ended it.</summary>
     Resolved,
 }
 
@@ -79,7 +81,7 @@ public static class AlertNames
     public static string Severity(AlertSeverity s) => s.ToString().ToLowerInvariant();
 }
 
-/// <summary>An alert as people see it: stable id, what, since when, whether resolved and acknowledged.</summary>
+/// <summary>An alert as people see it: stable id, what, since when, its state, acknowledgement and why it is not notified.</summary>
 public sealed record Alert(
     string Id,
     string TargetId,
@@ -92,31 +94,85 @@ public sealed record Alert(
     DateTimeOffset? ResolvedAt,
     bool Acknowledged,
     DateTimeOffset? AcknowledgedAt,
-    string? AcknowledgedBy) : IConfigMonitorMessage
+    string? AcknowledgedBy,
+    AlertState State = AlertState.Firing,
+    DateTimeOffset? FiredAt = null,
+    string? AcknowledgeComment = null,
+    string? Group = null,
+    DateTimeOffset? LastNotifiedAt = null,
+    string? SuppressedBy = null) : IConfigMonitorMessage
 {
     /// <summary>target/category/rule.</summary>
     public string Fingerprint => AlertFingerprint.Of(TargetId, Category, Rule);
 
-    /// <summary>Firing until resolved.</summary>
-    public AlertState State => ResolvedAt is null ? AlertState.Firing : AlertState.Resolved;
+    /// <summary>Active alerts are those firing, or resolved but not yet acknowledged.</summary>
+    public bool IsActive => State == AlertState.Firing || (State == AlertState.Resolved && !Acknowledged);
 
-    /// <summary>Active alerts are those still firing or not yet acknowledged.</summary>
-    public bool IsActive => State == AlertState.Firing || !Acknowledged;
+    /// <summary>Pending or firing: the breach is going on.</summary>
+    public bool IsOpen => State != AlertState.Resolved;
 }
 
 /// <summary>Commands to the AlertManager.</summary>
 public static class AlertCommands
 {
-    /// <summary>Acknowledge by id; answered with <see cref="AlertAcknowledged"/> or <see cref="AlertNotFound"/>.</summary>
-    public sealed record AcknowledgeAlert(string AlertId, string By) : IConfigMonitorMessage;
+    /// <summary>Acknowledge by id (stops reminders, keeps the alert listed); answered with <see cref="AlertAcknowledged"/> or <see cref="AlertNotFound"/>.</summary>
+    public sealed record AcknowledgeAlert(string AlertId, string By, string? Comment = null) : IConfigMonitorMessage;
 
     /// <summary>The alert after acknowledgement (acknowledging twice keeps the first acknowledgement).</summary>
     public sealed record AlertAcknowledged(Alert Alert) : IConfigMonitorMessage;
 
+    /// <summary>Take an acknowledgement back; answered with <see cref="AlertUnacknowledged"/> or <see cref="AlertNotFound"/>.</summary>
+    public sealed record UnacknowledgeAlert(string AlertId, string By) : IConfigMonitorMessage;
+
+    /// <summary>The alert after its acknowledgement was taken back.</summary>
+    public sealed record AlertUnacknowledged(Alert Alert) : IConfigMonitorMessage;
+
+    /// <summary>Mute the alerts matching every matcher from <paramref name="StartsAt"/> (now when null) to <paramref name="EndsAt"/>; answered with <see cref="SilenceCreated"/> or <see cref="SilenceRejected"/>.</summary>
+    public sealed record CreateSilence(IReadOnlyList<Matcher> Matchers, DateTimeOffset? StartsAt, DateTimeOffset EndsAt, string CreatedBy, string Comment)
+        : IConfigMonitorMessage;
+
+    /// <summary>The silence as stored.</summary>
+    public sealed record SilenceCreated(Silence Silence) : IConfigMonitorMessage;
+
+    /// <summary>The silence was not created; nothing changed.</summary>
+    public sealed record SilenceRejected(IReadOnlyList<string> Problems) : IConfigMonitorMessage;
+
+    /// <summary>End a silence now; answered with <see cref="SilenceExpired"/> or <see cref="SilenceNotFound"/>.</summary>
+    public sealed record ExpireSilence(string SilenceId, string By) : IConfigMonitorMessage;
+
+    /// <summary>The silence after it ended.</summary>
+    public sealed record SilenceExpired(Silence Silence) : IConfigMonitorMessage;
+
+    /// <summary>No silence has this id.</summary>
+    public sealed record SilenceNotFound(string SilenceId, string Reason) : IConfigMonitorMessage;
+
+    /// <summary>Create a maintenance window; answered with <see cref="MaintenanceWindowCreated"/> or <see cref="MaintenanceWindowRejected"/>.</summary>
+    public sealed record CreateMaintenanceWindow(
+        string Name, IReadOnlyList<Matcher> Matchers, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, Recurrence? Recurrence, string CreatedBy)
+        : IConfigMonitorMessage;
+
+    /// <summary>The window as stored.</summary>
+    public sealed record MaintenanceWindowCreated(MaintenanceWindow Window) : IConfigMonitorMessage;
+
+    /// <summary>The window was not created; nothing changed.</summary>
+    public sealed record MaintenanceWindowRejected(IReadOnlyList<string> Problems) : IConfigMonitorMessage;
+
+    /// <summary>Delete a maintenance window; answered with <see cref="MaintenanceWindowDeleted"/> or <see cref="MaintenanceWindowNotFound"/>.</summary>
+    public sealed record DeleteMaintenanceWindow(string WindowId, string By) : IConfigMonitorMessage;
+
+    /// <summary>The window is gone.</summary>
+    public sealed record MaintenanceWindowDeleted(string WindowId) : IConfigMonitorMessage;
+
+    /// <summary>No window has this id.</summary>
+    public sealed record MaintenanceWindowNotFound(string WindowId, string Reason) : IConfigMonitorMessage;
+
+    /// <summary>Which targets form which group (from the target registry); group alerts count failing members.</summary>
+    public sealed record UpdateTargetGroups(IReadOnlyDictionary<string, IReadOnlyList<string>> Groups) : IConfigMonitorMessage;
+
     /// <summary>No alert has this id.</summary>
     public sealed record AlertNotFound(string AlertId, string Reason) : IConfigMonitorMessage;
 
-    /// <summary>Drop acknowledged, resolved alerts that were resolved before <paramref name="Cutoff"/>; answered with <see cref="AlertsPruned"/>.</summary>
+    /// <summary>Drop acknowledged, resolved alerts resolved before <paramref name="Cutoff"/> and silences/windows ended before it; answered with <see cref="AlertsPruned"/>.</summary>
     public sealed record PruneAlerts(DateTimeOffset Cutoff) : IConfigMonitorMessage;
 
     /// <summary>Answer to <see cref="PruneAlerts"/>.</summary>
@@ -155,6 +211,22 @@ public static class AlertQueries
     /// <summary>Alerts, newest raised first.</summary>
     public sealed record AlertList(IReadOnlyList<Alert> Alerts) : IConfigMonitorMessage;
 
+    /// <summary>Silences (expired ones too when <paramref name="IncludeExpired"/>); answered with <see cref="SilenceList"/>.</summary>
+    public sealed record GetSilences(bool IncludeExpired = false) : IConfigMonitorMessage;
+
+    /// <summary>Silences, newest first.</summary>
+    public sealed record SilenceList(IReadOnlyList<Silence> Silences) : IConfigMonitorMessage;
+
+    /// <summary>Every maintenance window; answered with <see cref="MaintenanceWindowList"/>.</summary>
+    public sealed record GetMaintenanceWindows : IConfigMonitorMessage
+    {
+        /// <summary>The single instance.</summary>
+        public static readonly GetMaintenanceWindows Instance = new();
+    }
+
+    /// <summary>Maintenance windows, with whether each is open now.</summary>
+    public sealed record MaintenanceWindowList(IReadOnlyList<MaintenanceWindow> Windows, IReadOnlyList<string> OpenIds) : IConfigMonitorMessage;
+
     /// <summary>Answer to <see cref="GetAlert"/>.</summary>
     public sealed record AlertFound(Alert Alert) : IConfigMonitorMessage;
 }
@@ -162,14 +234,22 @@ public static class AlertQueries
 /// <summary>What happened to an alert.</summary>
 public enum AlertChangeKind
 {
-    /// <summary>A new breach.</summary>
+    /// <summary>A new breach, pending or already firing.</summary>
     Raised,
+    /// <summary>A pending alert met its threshold.</summary>
+    Fired,
+    /// <summary>A pending alert's breach ended before it fired.</summary>
+    Cancelled,
     /// <summary>The breach got worse (or better) while firing.</summary>
     SeverityChanged,
     /// <summary>A good probe ended it.</summary>
     Resolved,
     /// <summary>Someone acknowledged it.</summary>
     Acknowledged,
+    /// <summary>Someone took the acknowledgement back.</summary>
+    Unacknowledged,
+    /// <summary>It was handed to the notifiers (first page or reminder).</summary>
+    Notified,
     /// <summary>Retention dropped it.</summary>
     Dropped,
 }
@@ -183,21 +263,50 @@ public static class AlertEvents
     /// <summary>Marker for alert events.</summary>
     public interface IAlertEvent : IPersistedEvent;
 
-    /// <summary>A new alert.</summary>
+    /// <summary>A new alert (pending, or firing at once when its rule fires on the first breach).</summary>
     public sealed record AlertRaised(Alert Alert) : IAlertEvent;
 
-    /// <summary>A firing alert's severity and message changed.</summary>
+    /// <summary>A pending alert met its rule and fires.</summary>
+    public sealed record AlertFired(string AlertId, DateTimeOffset At) : IAlertEvent;
+
+    /// <summary>A pending alert's breach ended before it fired; it is forgotten.</summary>
+    public sealed record AlertCancelled(string AlertId, DateTimeOffset At) : IAlertEvent;
+
+    /// <summary>An open alert's severity or message changed.</summary>
     public sealed record AlertSeverityChanged(string AlertId, AlertSeverity Severity, string Message, DateTimeOffset At) : IAlertEvent;
 
     /// <summary>A firing alert ended.</summary>
     public sealed record AlertResolved(string AlertId, DateTimeOffset At, string Message) : IAlertEvent;
 
     /// <summary>An alert was acknowledged.</summary>
-    public sealed record AlertWasAcknowledged(string AlertId, DateTimeOffset At, string By) : IAlertEvent;
+    public sealed record AlertWasAcknowledged(string AlertId, DateTimeOffset At, string By, string? Comment = null) : IAlertEvent;
+
+    /// <summary>An acknowledgement was taken back.</summary>
+    public sealed record AlertWasUnacknowledged(string AlertId, DateTimeOffset At, string By) : IAlertEvent;
+
+    /// <summary>An alert was handed to the notifiers.</summary>
+    public sealed record AlertNotified(string AlertId, DateTimeOffset At) : IAlertEvent;
 
     /// <summary>Retention dropped these alerts.</summary>
     public sealed record AlertsDropped(IReadOnlyList<string> AlertIds, DateTimeOffset At) : IAlertEvent;
 
-    /// <summary>Every retained alert and the next id number.</summary>
-    public sealed record AlertBookSnapshot(IReadOnlyList<Alert> Alerts, long NextNumber) : IPersistedEvent;
+    /// <summary>A silence was created.</summary>
+    public sealed record SilenceAdded(Silence Silence) : IAlertEvent;
+
+    /// <summary>A silence was ended by request.</summary>
+    public sealed record SilenceEnded(string SilenceId, DateTimeOffset At, string By) : IAlertEvent;
+
+    /// <summary>A maintenance window was created.</summary>
+    public sealed record MaintenanceWindowAdded(MaintenanceWindow Window) : IAlertEvent;
+
+    /// <summary>A maintenance window was deleted.</summary>
+    public sealed record MaintenanceWindowRemoved(string WindowId, DateTimeOffset At, string By) : IAlertEvent;
+
+    /// <summary>Retention dropped ended silences and deleted windows.</summary>
+    public sealed record MutesDropped(IReadOnlyList<string> SilenceIds, IReadOnlyList<string> WindowIds) : IAlertEvent;
+
+    /// <summary>Every retained alert, silence and window, and the next id numbers.</summary>
+    public sealed record AlertBookSnapshot(
+        IReadOnlyList<Alert> Alerts, long NextNumber, IReadOnlyList<Silence>? Silences = null, IReadOnlyList<MaintenanceWindow>? Windows = null,
+        long NextMuteNumber = 1) : IPersistedEvent;
 }

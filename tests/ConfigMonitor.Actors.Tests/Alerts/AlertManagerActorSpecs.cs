@@ -21,7 +21,7 @@ public sealed class AlertManagerActorSpecs(ITestOutputHelper output) : Akka.Test
     private static Observation Good(string target, DateTimeOffset at, string rule = "unreachable") =>
         new(target, AlertCategory.Database, rule, false, AlertSeverity.Critical, "database answers", at);
 
-    private IActorRef Manager(PersistentNode node) => node.System.ActorOf(AlertManagerActor.Props(_clock));
+    private IActorRef Manager(PersistentNode node) => node.System.ActorOf(AlertManagerActor.Props(_clock, AlertPolicy.Immediate));
 
     [Fact]
     public async Task Should_raise_one_alert_for_a_persisting_breach_and_resolve_it_on_recovery()

@@ -90,7 +90,7 @@ public sealed class MaintenanceActorSpecs(ITestOutputHelper output) : Akka.TestK
         var system = node.System;
         var target = TargetDefinition.WithDefaults("orders", "/user/none");
         var metrics = system.ActorOf(MetricsStoreActor.Props("orders", new MetricsStoreSettings(), clock));
-        var alerts = system.ActorOf(AlertManagerActor.Props(clock));
+        var alerts = system.ActorOf(AlertManagerActor.Props(clock, AlertPolicy.Immediate));
         var registry = system.ActorOf(TargetRegistryActor.Props([target], CreateTestProbe(system).Ref, TimeSpan.FromHours(1)));
         metrics.Tell(new MetricsCommands.RecordSamples("orders",
             [new MetricSample("m", 1, T0.AddHours(-30)), new MetricSample("m", 2, T0.AddHours(-25)), new MetricSample("m", 3, T0.AddHours(-1))]));
