@@ -8,6 +8,7 @@ public static class Eventually
     /// <summary>
     /// Retries <paramref name="condition"/> every 100 ms until it returns true; a try that throws counts as "not yet"
     /// (a shard region or singleton still starting), and the last error is reported if the deadline passes.
+    /// A failed assertion inside the condition ends the wait at once.
     /// </summary>
     public static async Task AssertAsync(Func<Task<bool>> condition, TimeSpan timeout, string? because = null)
     {
@@ -22,7 +23,7 @@ public static class Eventually
                 if (await condition()) return;
                 lastError = null;
             }
-            catch (Exception e)
+            catch (Exception e) when (e is not Xunit.Sdk.XunitException)
             {
                 lastError = e;
             }
