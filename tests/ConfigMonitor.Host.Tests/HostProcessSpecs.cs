@@ -1,0 +1,48 @@
+using ConfigMonitor.Host.Tests.Support;
+
+namespace ConfigMonitor.Host.Tests;
+
+/// <summary>The node as an operator runs it: <c>dotnet ConfigMonitor.Host.dll</c>, stopped with a signal.</summary>
+public sealed class HostProcessSpecs : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory _work = new();
+
+    private string DataDirectory => Path.Combine(_work.Path, "data");
+
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")] // what systemd sends (deploy/systemd/configmonitor.service)
+    public async Task Should_monitor_the_demo_target_and_exit_0_through_coordinated_shutdown_on_a_stop_signal(string signal)
+    {
+        using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", $"--ConfigMonitor:DataDirectory={DataDirectory}");
+
+        await node.WaitForOutputAsync("Target demo: started monitoring", StartTimeout);
+        await node.SignalAsync(signal);
+
+        var exited = await node.WaitForExitAsync(ExitTimeout);
+        Assert.True(exited, $"the node should exit within {ExitTimeout.TotalSeconds:0} s of SIG{signal}.{Environment.NewLine}stdout:{Environment.NewLine}{node.StandardOutput}");
+        Assert.True(node.ExitCode == 0,
+            $"exit code {node.ExitCode}.{Environment.NewLine}stdout:{Environment.NewLine}{node.StandardOutput}{Environment.NewLine}stderr:{Environment.NewLine}{node.StandardError}");
+        Assert.Contains("CoordinatedShutdown invoked", node.StandardOutput);
+        // A graceful leave, not a crash: the node left the cluster after handing its shards off.
+        Assert.Contains("Exiting completed", node.StandardOutput);
+        Assert.True(File.Exists(Path.Combine(DataDirectory, "configmonitor.db")), "the node should write its journal to the given data folder");
+    }
+
+    [Fact]
+    public async Task Should_exit_2_and_name_the_target_and_field_when_a_target_is_malformed()
+    {
+        using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", $"--ConfigMonitor:DataDirectory={DataDirectory}",
+            "--ConfigMonitor:Targets:demo:Performance:Interval=soon");
+
+        var exited = await node.WaitForExitAsync(ExitTimeout);
+        Assert.True(exited, "a node with a malformed target should exit at once");
+        Assert.Equal(2, node.ExitCode);
+        Assert.Contains("target 'demo': field 'Performance:Interval'", node.StandardError);
+        Assert.False(Directory.Exists(DataDirectory), "a refused node must not create its data folder");
+    }
+
+    public void Dispose() => _work.Dispose();
+}

@@ -1,0 +1,46 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ConfigMonitor.Host.Tests.Support;
+
+/// <summary>Builds real nodes for tests: any free port, a given data folder, short loops.</summary>
+public static class TestNode
+{
+    /// <summary>How long a node may take to stop (CoordinatedShutdown hands shards off and flushes metrics).</summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Settings that make every loop turn within seconds; port 0 so no test ever takes 4053.</summary>
+    public static Dictionary<string, string?> FastSettings(string dataDirectory) => new()
+    {
+        ["ConfigMonitor:Port"] = "0",
+        ["ConfigMonitor:DataDirectory"] = dataDirectory,
+        ["ConfigMonitor:KeepMonitoringInterval"] = "1s",
+        ["ConfigMonitor:Metrics:FlushInterval"] = "1s",
+        ["ConfigMonitor:Maintenance:EventProbeInterval"] = "2s",
+        ["ConfigMonitor:Targets:demo:Performance:Interval"] = "1s",
+        ["ConfigMonitor:Targets:demo:Health:Interval"] = "1s",
+        ["ConfigMonitor:Targets:demo:Cache:Interval"] = "1s",
+        ["ConfigMonitor:Targets:demo:Database:Interval"] = "1s",
+    };
+
+    /// <summary>Builds (does not start) a node with <paramref name="settings"/> layered over appsettings.json.</summary>
+    public static Task<IHost> BuildAsync(IDictionary<string, string?> settings) =>
+        MonitorNode.BuildAsync([], configuration => configuration.AddInMemoryCollection(settings));
+
+    /// <summary>The node's actor registry.</summary>
+    public static ActorRegistry Registry(this IHost host) => host.Services.GetRequiredService<ActorRegistry>();
+
+    /// <summary>The node's actor system.</summary>
+    public static ActorSystem System(this IHost host) => host.Services.GetRequiredService<ActorSystem>();
+
+    /// <summary>Stops the node and fails the test if CoordinatedShutdown does not finish in time.</summary>
+    public static async Task StopWithinAsync(this IHost host, TimeSpan timeout)
+    {
+        var system = host.System();
+        await host.StopAsync().WaitAsync(timeout);
+        await system.WhenTerminated.WaitAsync(timeout);
+    }
+}
