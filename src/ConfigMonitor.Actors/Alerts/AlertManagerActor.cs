@@ -190,7 +190,8 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
         DeferAsync(events, _ =>
         {
             afterAll?.Invoke();
-            FollowUp();
+            // Groups and notifications catch up in a message of their own, after this batch is fully applied.
+            Self.Tell(AfterChange.Instance);
         });
     }
 

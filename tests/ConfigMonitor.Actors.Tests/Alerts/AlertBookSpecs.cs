@@ -53,7 +53,7 @@ public class AlertBookSpecs
     [Fact]
     public void Should_ignore_good_observations_when_nothing_is_firing()
     {
-        Assert.Empty(new AlertBook(AlertPolicy.Immediate).Decide(Fast(T0)));
+        Assert.Empty(new AlertBook(AlertPolicy.Immediate).Observe(Fast(T0)));
     }
 
     [Fact]
@@ -138,6 +138,6 @@ public class AlertBookSpecs
 
         Assert.Equal(book.All(T0.AddDays(10)), restored.All(T0.AddDays(10)));
         Assert.Equal(book.NextNumber, restored.NextNumber);
-        Assert.Empty(restored.Decide(Slow(T0.AddMinutes(1), target: "a")));
+        Assert.Empty(restored.Observe(Slow(T0.AddMinutes(1), target: "a")));
     }
 }

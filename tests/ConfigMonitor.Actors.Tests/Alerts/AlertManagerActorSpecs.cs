@@ -33,6 +33,7 @@ public sealed class AlertManagerActorSpecs(ITestOutputHelper output) : Akka.Test
 
         for (var i = 0; i < 5; i++) manager.Tell(Breach("orders", T0.AddSeconds(30 * i)));
         var raised = await changes.ExpectMsgAsync<AlertChanged>(Timeout);
+        Assert.Equal(AlertChangeKind.Notified, (await changes.ExpectMsgAsync<AlertChanged>(Timeout)).Kind);
         manager.Tell(Good("orders", T0.AddMinutes(3)));
         var resolved = await changes.ExpectMsgAsync<AlertChanged>(Timeout);
         await changes.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
@@ -131,6 +132,7 @@ public sealed class AlertManagerActorSpecs(ITestOutputHelper output) : Akka.Test
 
         manager.Tell(Breach("orders", T0));
         Assert.Equal(AlertChangeKind.Raised, (await subscriber.ExpectMsgAsync<AlertChanged>(Timeout)).Kind);
+        Assert.Equal(AlertChangeKind.Notified, (await subscriber.ExpectMsgAsync<AlertChanged>(Timeout)).Kind);
         manager.Tell(new UnsubscribeFromAlerts(subscriber.Ref));
         manager.Tell(Good("orders", T0.AddMinutes(1)));
         await subscriber.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));

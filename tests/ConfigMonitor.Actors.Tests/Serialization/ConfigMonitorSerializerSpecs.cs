@@ -27,7 +27,8 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
     private static readonly DateTimeOffset T0 = new(2026, 11, 29, 12, 0, 0, TimeSpan.FromHours(1));
 
     private static readonly Alert SampleAlert = new("alert-7", "orders", AlertCategory.EventSystem, "event_delivery", AlertSeverity.Critical,
-        "change event lost", T0, T0.AddMinutes(5), T0.AddMinutes(9), true, T0.AddMinutes(6), "alice");
+        "change event lost", T0, T0.AddMinutes(5), T0.AddMinutes(9), true, T0.AddMinutes(6), "alice",
+        AlertState.Resolved, T0.AddMinutes(1), "looking", "eu", T0.AddMinutes(1), "silence:silence-3");
 
     private static readonly TargetDefinition SampleTarget = TargetDefinition.WithDefaults("orders", "/user/config-service") with
     {
@@ -105,6 +106,40 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return new AlertEvents.AlertWasAcknowledged("alert-7", T0, "bob");
         yield return new AlertEvents.AlertsDropped(["alert-1", "alert-2"], T0);
         yield return new AlertEvents.AlertBookSnapshot([SampleAlert], 8);
+        var silence = new Silence("silence-3", [new Matcher(MatchField.Target, "orders"), new Matcher(MatchField.Severity, "warn.*", true)],
+            T0, T0.AddHours(2), "alice", "deploy", T0.AddHours(1));
+        var window = new MaintenanceWindow("maintenance-4", "nightly", [new Matcher(MatchField.Group, "eu")], null, null,
+            new Recurrence([DayOfWeek.Saturday, DayOfWeek.Sunday], TimeSpan.FromHours(2), TimeSpan.FromMinutes(90), "Europe/Berlin"), "bob");
+        yield return new AlertEvents.AlertFired("alert-7", T0);
+        yield return new AlertEvents.AlertCancelled("alert-7", T0);
+        yield return new AlertEvents.AlertWasUnacknowledged("alert-7", T0, "bob");
+        yield return new AlertEvents.AlertNotified("alert-7", T0);
+        yield return new AlertEvents.SilenceAdded(silence);
+        yield return new AlertEvents.SilenceEnded("silence-3", T0, "alice");
+        yield return new AlertEvents.MaintenanceWindowAdded(window);
+        yield return new AlertEvents.MaintenanceWindowRemoved("maintenance-4", T0, "bob");
+        yield return new AlertEvents.MutesDropped(["silence-1"], ["maintenance-2"]);
+        yield return new AlertEvents.AlertBookSnapshot([SampleAlert], 8, [silence], [window], 5);
+        yield return new AlertCommands.UnacknowledgeAlert("alert-7", "bob");
+        yield return new AlertCommands.AlertUnacknowledged(SampleAlert);
+        yield return new AlertCommands.CreateSilence(silence.Matchers, null, T0.AddHours(1), "alice", "deploy");
+        yield return new AlertCommands.SilenceCreated(silence);
+        yield return new AlertCommands.SilenceRejected(["a silence needs at least one matcher"]);
+        yield return new AlertCommands.ExpireSilence("silence-3", "alice");
+        yield return new AlertCommands.SilenceExpired(silence);
+        yield return new AlertCommands.SilenceNotFound("silence-9", "no silence has id 'silence-9'");
+        yield return new AlertCommands.CreateMaintenanceWindow("nightly", window.Matchers, T0, T0.AddDays(30), window.Recurrence, "bob");
+        yield return new AlertCommands.MaintenanceWindowCreated(window);
+        yield return new AlertCommands.MaintenanceWindowRejected(["unknown time zone 'Mars/Olympus'"]);
+        yield return new AlertCommands.DeleteMaintenanceWindow("maintenance-4", "bob");
+        yield return new AlertCommands.MaintenanceWindowDeleted("maintenance-4");
+        yield return new AlertCommands.MaintenanceWindowNotFound("maintenance-9", "no maintenance window has id 'maintenance-9'");
+        yield return new AlertCommands.UpdateTargetGroups(new Dictionary<string, IReadOnlyList<string>> { ["eu"] = ["orders", "billing"] });
+        yield return new AlertQueries.GetSilences(true);
+        yield return new AlertQueries.SilenceList([silence]);
+        yield return AlertQueries.GetMaintenanceWindows.Instance;
+        yield return new AlertQueries.MaintenanceWindowList([window], ["maintenance-4"]);
+        yield return new Notifications.Notification("n-1", Notifications.NotificationKind.Reminder, SampleAlert, T0);
         yield return new EventProbeResult("orders", true, 4.5, null, T0);
         yield return MaintenanceCommands.RunRetention.Instance;
         yield return new MaintenanceCommands.RetentionCompleted(T0, T0, 3, 100, 2, ["metrics of x: timed out"]);
