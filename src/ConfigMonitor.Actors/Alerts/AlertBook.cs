@@ -78,6 +78,10 @@ public sealed class AlertBook(AlertPolicy policy)
                     || (!a.Acknowledged && Policy.RepeatInterval > TimeSpan.Zero && now - a.LastNotifiedAt.Value >= Policy.RepeatInterval)))
             .OrderBy(a => Number(a.Id)).ToList();
 
+    /// <summary>Firing alerts that are not muted: what a receiver keeping state (Alertmanager) should see as firing.</summary>
+    public IReadOnlyList<Alert> NotifiableFiring(DateTimeOffset now) =>
+        _byId.Values.Where(a => a.State == AlertState.Firing && SuppressionOf(a, now) is null).OrderBy(a => Number(a.Id)).ToList();
+
     // ---------------------------------------------------------------- decisions
 
     /// <summary>What an observation changes. Counts consecutive breaches and good results (in memory) as a side effect.</summary>

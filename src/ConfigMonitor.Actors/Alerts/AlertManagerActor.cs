@@ -9,6 +9,22 @@ using static ConfigMonitor.Actors.Alerts.AlertQueries;
 
 namespace ConfigMonitor.Actors.Alerts;
 
+/// <summary>The AlertManager's policy and timing.</summary>
+public sealed record AlertManagerSettings
+{
+    /// <summary>Rule thresholds, reminders and groups.</summary>
+    public AlertPolicy Policy { get; init; } = new();
+
+    /// <summary>How often due notifications (reminders, newly unmuted alerts) are looked for.</summary>
+    public TimeSpan NotifyCheckInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often firing alerts are re-sent to receivers that keep state (below Alertmanager's 5 m resolve timeout).</summary>
+    public TimeSpan ReceiverRefreshInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often target groups are read from the target registry.</summary>
+    public TimeSpan GroupsRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
+}
+
 /// <summary>
 /// The persistent AlertManager (a cluster singleton): turns observations into alerts under the <see cref="AlertPolicy"/>, keeps
 /// acknowledgements, silences and maintenance windows, raises group alerts, decides what to notify (first page, reminders,
@@ -31,9 +47,20 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
         public static readonly AfterChange Instance = new();
     }
 
+    private sealed class RefreshTick : IDeadLetterSuppression, INoSerializationVerificationNeeded
+    {
+        public static readonly RefreshTick Instance = new();
+    }
+
+    private sealed class GroupsTick : IDeadLetterSuppression, INoSerializationVerificationNeeded
+    {
+        public static readonly GroupsTick Instance = new();
+    }
+
     private readonly IClock _clock;
     private readonly IActorRef _notifier;
-    private readonly TimeSpan _notifyCheckInterval;
+    private readonly AlertManagerSettings _settings;
+    private readonly Func<IActorRef?> _targetRegistry;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly AlertBook _book;
     private readonly HashSet<IActorRef> _subscribers = [];
@@ -42,13 +69,14 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Creates the manager; notifications go to <paramref name="notifier"/> (Nobody: none).</summary>
-    public AlertManagerActor(IClock clock, AlertPolicy policy, IActorRef notifier, TimeSpan notifyCheckInterval)
+    /// <summary>Creates the manager; notifications go to <paramref name="notifier"/> (Nobody: none); groups come from the target registry.</summary>
+    public AlertManagerActor(IClock clock, AlertManagerSettings settings, IActorRef notifier, Func<IActorRef?> targetRegistry)
     {
         _clock = clock;
         _notifier = notifier;
-        _notifyCheckInterval = notifyCheckInterval;
-        _book = new AlertBook(policy);
+        _settings = settings;
+        _targetRegistry = targetRegistry;
+        _book = new AlertBook(settings.Policy);
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -133,6 +161,17 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
             });
         });
         Command<NotifyTick>(_ => Self.Tell(AfterChange.Instance));
+        Command<RefreshTick>(_ => _notifier.Tell(new OutboxCommands.RefreshFiring(_book.NotifiableFiring(_clock.UtcNow))));
+        Command<GroupsTick>(_ =>
+        {
+            if (_targetRegistry() is not { } registry) return;
+            registry.Ask<Targets.TargetRegistryCommands.TargetList>(Targets.TargetRegistryCommands.GetTargets.Instance, _settings.NotifyCheckInterval)
+                .PipeTo(Self, success: list => new UpdateTargetGroups(list.Targets.Where(t => t.Group is not null)
+                    .GroupBy(t => t.Group!, StringComparer.OrdinalIgnoreCase)
+                    .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(t => t.Id).ToList(), StringComparer.OrdinalIgnoreCase)),
+                    failure: e => new Status.Failure(e));
+        });
+        Command<Status.Failure>(f => _log.Warning("Alert manager could not read target groups: {0}", f.Cause.Message));
         Command<AfterChange>(_ => FollowUp());
         Command<GetActiveAlerts>(_ => Sender.Tell(new AlertList(_book.Active(_clock.UtcNow))));
         Command<GetAllAlerts>(_ => Sender.Tell(new AlertList(_book.All(_clock.UtcNow))));
@@ -174,7 +213,9 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        Timers.StartPeriodicTimer("notify", NotifyTick.Instance, _notifyCheckInterval);
+        Timers.StartPeriodicTimer("notify", NotifyTick.Instance, _settings.NotifyCheckInterval);
+        Timers.StartPeriodicTimer("refresh", RefreshTick.Instance, _settings.ReceiverRefreshInterval);
+        Timers.StartPeriodicTimer("groups", GroupsTick.Instance, TimeSpan.Zero, _settings.GroupsRefreshInterval);
         base.PreStart();
     }
 
@@ -283,7 +324,10 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>Props for the manager.</summary>
-    public static Props Props(IClock clock, AlertPolicy? policy = null, IActorRef? notifier = null, TimeSpan? notifyCheckInterval = null) =>
-        Akka.Actor.Props.Create(() => new AlertManagerActor(clock, policy ?? new AlertPolicy(), notifier ?? ActorRefs.Nobody,
-            notifyCheckInterval ?? TimeSpan.FromSeconds(15)));
+    public static Props Props(IClock clock, AlertPolicy? policy = null, IActorRef? notifier = null, AlertManagerSettings? settings = null,
+        Func<IActorRef?>? targetRegistry = null)
+    {
+        var effective = (settings ?? new AlertManagerSettings()) with { Policy = policy ?? settings?.Policy ?? new AlertPolicy() };
+        return Akka.Actor.Props.Create(() => new AlertManagerActor(clock, effective, notifier ?? ActorRefs.Nobody, targetRegistry ?? (() => null)));
+    }
 }

@@ -10,6 +10,7 @@ using ConfigMonitor.Actors.Health;
 using ConfigMonitor.Actors.Maintenance;
 using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Monitoring;
+using ConfigMonitor.Actors.Notifications;
 using ConfigMonitor.Actors.Serialization;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
@@ -37,6 +38,7 @@ public static class ConfigMonitorHosting
             .AddConfigMonitorPersistence(options)
             .AddConfigMonitorSerializer()
             .AddMetricsStores(options, clock)
+            .AddNotifier(options, clock)
             .AddAlertManager(options, clock)
             .AddTargetMonitors(options, clock, adapters)
             .AddTargetRegistry(options, targets)
@@ -83,9 +85,19 @@ public static class ConfigMonitorHosting
                 HandOffStopMessage = MetricsCommands.StopMetricsStore.Instance,
             });
 
-    /// <summary>The AlertManager singleton and its proxy.</summary>
+    /// <summary>The notification outbox singleton (channels from the settings) and its proxy.</summary>
+    public static AkkaConfigurationBuilder AddNotifier(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock) =>
+        builder.WithSingleton<Notifier>("notifier",
+            (system, _, _) => NotificationOutboxActor.Props(
+                options.Channels.Select(c => NotificationChannels.Create(c, options.Delivery, system)).ToList(), options.Delivery, clock),
+            new ClusterSingletonOptions { Role = options.Role });
+
+    /// <summary>The AlertManager singleton and its proxy; it notifies through the outbox and reads target groups from the registry.</summary>
     public static AkkaConfigurationBuilder AddAlertManager(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock) =>
-        builder.WithSingleton<AlertManager>("alert-manager", AlertManagerActor.Props(clock), new ClusterSingletonOptions { Role = options.Role });
+        builder.WithSingleton<AlertManager>("alert-manager",
+            (_, registry, _) => AlertManagerActor.Props(clock, options.Alerts.Policy, registry.Get<Notifier>(), options.Alerts,
+                () => registry.TryGet<TargetRegistry>(out var targets) ? targets : null),
+            new ClusterSingletonOptions { Role = options.Role });
 
     /// <summary>The TargetMonitor region: one entity per target, never passivated (its loops are its life).</summary>
     public static AkkaConfigurationBuilder AddTargetMonitors(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock,

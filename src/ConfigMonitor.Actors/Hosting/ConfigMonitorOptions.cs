@@ -1,7 +1,9 @@
 using System.Globalization;
+using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Health;
 using ConfigMonitor.Actors.Maintenance;
 using ConfigMonitor.Actors.Metrics;
+using ConfigMonitor.Actors.Notifications;
 using ConfigMonitor.Actors.Targets;
 using Microsoft.Extensions.Configuration;
 
@@ -58,6 +60,16 @@ public sealed record ConfigMonitorOptions
     /// <summary>Health-check thresholds.</summary>
     public HealthCheckSettings Health { get; init; } = new();
 
+    /// <summary>Alert rules, reminders, groups and timing.</summary>
+    public AlertManagerSettings Alerts { get; init; } = new();
+
+    /// <summary>Notification channels; a log channel when none is configured.</summary>
+    public IReadOnlyList<NotificationChannelSettings> Channels { get; init; } =
+        [new NotificationChannelSettings { Name = "log", Kind = ChannelKind.Log }];
+
+    /// <summary>Retries and back-off of notification delivery.</summary>
+    public DeliverySettings Delivery { get; init; } = new();
+
     /// <summary>The SQLite file used when <see cref="ConnectionString"/> is empty.</summary>
     public string SqliteFile => Path.GetFullPath(Path.Combine(DataDirectory, "configmonitor.db"));
 
@@ -81,6 +93,87 @@ public sealed class InvalidConfigMonitorOptionsException(IReadOnlyList<string> p
 /// <summary>Reads <see cref="ConfigMonitorOptions"/> from configuration, with durations as "30s", "5m", "1h".</summary>
 public static class ConfigMonitorOptionsReader
 {
+    private static TimeSpan ReadDuration(IConfigurationSection s, string field, TimeSpan fallback, List<string> problems, bool allowZero = false)
+    {
+        var text = s[field];
+        if (text is null) return fallback;
+        if (Durations.TryParse(text, out var value) && (value > TimeSpan.Zero || (allowZero && value == TimeSpan.Zero))) return value;
+        problems.Add($"setting '{s.Path}:{field}' is '{text}', which is not a {(allowZero ? "" : "positive ")}duration (write 30s, 5m, 1h)");
+        return fallback;
+    }
+
+    private static int ReadInteger(IConfigurationSection s, string field, int fallback, int min, int max, List<string> problems)
+    {
+        var text = s[field];
+        if (text is null) return fallback;
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
+        problems.Add($"setting '{s.Path}:{field}' is '{text}'; it must be a whole number from {min} to {max}");
+        return fallback;
+    }
+
+    private static AlertRule ReadRule(IConfigurationSection s, AlertRule fallback, List<string> problems) => new(
+        ReadInteger(s, "FailureThreshold", fallback.FailureThreshold, 1, 1000, problems),
+        ReadDuration(s, "For", fallback.For, problems, allowZero: true),
+        ReadInteger(s, "SuccessThreshold", fallback.SuccessThreshold, 1, 1000, problems));
+
+    private static AlertManagerSettings ReadAlerts(IConfigurationSection s, AlertManagerSettings d, List<string> problems)
+    {
+        var rules = new Dictionary<string, AlertRule>(StringComparer.OrdinalIgnoreCase);
+        foreach (var rule in s.GetSection("Rules").GetChildren())
+            rules[rule.Key] = ReadRule(rule, AlertRule.Immediate, problems);
+        return d with
+        {
+            Policy = d.Policy with
+            {
+                WarningRule = ReadRule(s.GetSection("Warning"), d.Policy.WarningRule, problems),
+                CriticalRule = ReadRule(s.GetSection("Critical"), d.Policy.CriticalRule, problems),
+                Rules = rules,
+                RepeatInterval = ReadDuration(s, "RepeatInterval", d.Policy.RepeatInterval, problems, allowZero: true),
+                GroupMinFailing = ReadInteger(s, "GroupMinFailing", d.Policy.GroupMinFailing, 2, 100_000, problems),
+            },
+            NotifyCheckInterval = ReadDuration(s, "NotifyCheckInterval", d.NotifyCheckInterval, problems),
+            ReceiverRefreshInterval = ReadDuration(s, "ReceiverRefreshInterval", d.ReceiverRefreshInterval, problems),
+            GroupsRefreshInterval = ReadDuration(s, "GroupsRefreshInterval", d.GroupsRefreshInterval, problems),
+        };
+    }
+
+    private static List<NotificationChannelSettings> ReadChannels(IConfigurationSection s, List<string> problems)
+    {
+        var channels = new List<NotificationChannelSettings>();
+        foreach (var c in s.GetChildren())
+        {
+            var name = c["Name"] ?? c.Key;
+            if (!Enum.TryParse<ChannelKind>(c["Kind"], ignoreCase: true, out var kind))
+            {
+                problems.Add($"channel '{name}': field 'Kind' is '{c["Kind"]}'; use log, webhook, alertmanager or pubsub");
+                continue;
+            }
+            var severityText = c["MinSeverity"];
+            var severity = AlertSeverity.Info;
+            if (severityText is not null && !Enum.TryParse(severityText, ignoreCase: true, out severity))
+                problems.Add($"channel '{name}': field 'MinSeverity' is '{severityText}'; use info, warning or critical");
+            var categories = new List<AlertCategory>();
+            foreach (var text in c.GetSection("Categories").GetChildren().Select(x => x.Value).OfType<string>()
+                         .Concat((c["Categories"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            {
+                if (Enum.TryParse<AlertCategory>(text.Replace("_", ""), ignoreCase: true, out var category)) categories.Add(category);
+                else problems.Add($"channel '{name}': category '{text}' is not one of performance, health, cache, database, event_system");
+            }
+            Uri? url = null;
+            if (c["Url"] is { } urlText && !Uri.TryCreate(urlText, UriKind.Absolute, out url))
+                problems.Add($"channel '{name}': field 'Url' is '{urlText}', which is not an absolute URL");
+            var channel = new NotificationChannelSettings
+            {
+                Name = name, Kind = kind, Url = url, MinSeverity = severity, Categories = categories,
+                Timeout = ReadDuration(c, "Timeout", TimeSpan.FromSeconds(10), problems),
+                Topic = c["Topic"] ?? "configmonitor.alerts",
+            };
+            problems.AddRange(channel.Problems());
+            channels.Add(channel);
+        }
+        return channels;
+    }
+
     /// <summary>The configuration section of the node.</summary>
     public const string SectionName = "ConfigMonitor";
 
@@ -155,7 +248,20 @@ public static class ConfigMonitorOptionsReader
                 CheckTimeout = Duration("Health:CheckTimeout", d.Health.CheckTimeout),
             },
         };
-        options = options with { Health = options.Health with { DiskPath = Path.GetFullPath(options.DataDirectory) } };
+        options = options with
+        {
+            Health = options.Health with { DiskPath = Path.GetFullPath(options.DataDirectory) },
+            Alerts = ReadAlerts(section.GetSection("Alerts"), d.Alerts, problems),
+            Channels = ReadChannels(section.GetSection("Alerts:Channels"), problems) is { Count: > 0 } channels ? channels : d.Channels,
+            Delivery = new DeliverySettings
+            {
+                QuickRetries = Integer("Alerts:Delivery:QuickRetries", d.Delivery.QuickRetries, 0, 10),
+                QuickRetryDelay = Duration("Alerts:Delivery:QuickRetryDelay", d.Delivery.QuickRetryDelay),
+                FirstBackoff = Duration("Alerts:Delivery:FirstBackoff", d.Delivery.FirstBackoff),
+                MaxBackoff = Duration("Alerts:Delivery:MaxBackoff", d.Delivery.MaxBackoff),
+                GiveUpAfter = Duration("Alerts:Delivery:GiveUpAfter", d.Delivery.GiveUpAfter),
+            },
+        };
         if (options.Persistence == PersistenceProvider.PostgreSql && string.IsNullOrWhiteSpace(options.ConnectionString))
             problems.Add($"setting '{SectionName}:ConnectionString' is required when Persistence is PostgreSql");
         if (problems.Count > 0) throw new InvalidConfigMonitorOptionsException(problems);

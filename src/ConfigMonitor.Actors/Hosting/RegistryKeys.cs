@@ -17,3 +17,6 @@ public sealed class TargetRegistry;
 
 /// <summary>ActorRegistry key: this node's health checker.</summary>
 public sealed class HealthChecker;
+
+/// <summary>ActorRegistry key: the proxy of the notification outbox singleton.</summary>
+public sealed class Notifier;

@@ -72,6 +72,10 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
         [typeof(AlertQueries.GetSilences)] = "sq", [typeof(AlertQueries.SilenceList)] = "sl",
         [typeof(AlertQueries.GetMaintenanceWindows)] = "mwq", [typeof(AlertQueries.MaintenanceWindowList)] = "mwl",
         [typeof(Notifications.Notification)] = "ntf",
+        [typeof(Notifications.OutboxCommands.RefreshFiring)] = "orf", [typeof(Notifications.OutboxCommands.GetOutboxStatus)] = "oq",
+        [typeof(Notifications.OutboxCommands.OutboxStatus)] = "os",
+        [typeof(Notifications.OutboxEvents.NotificationQueued)] = "NQ", [typeof(Notifications.OutboxEvents.NotificationDelivered)] = "ND",
+        [typeof(Notifications.OutboxEvents.NotificationAbandoned)] = "NX", [typeof(Notifications.OutboxEvents.OutboxSnapshot)] = "NS",
         // maintenance and health
         [typeof(EventProbeResult)] = "epr", [typeof(MaintenanceCommands.RunRetention)] = "rr",
         [typeof(MaintenanceCommands.RetentionCompleted)] = "rc", [typeof(MaintenanceCommands.RunEventProbes)] = "rep",

@@ -15,6 +15,9 @@ public sealed record TargetDefinition(
     DatabaseSettings Database,
     EventProbeSettings EventProbe) : IConfigMonitorMessage
 {
+    /// <summary>The group this target belongs to (e.g. a region); when enough members fail, one group alert pages instead of each.</summary>
+    public string? Group { get; init; }
+
     /// <summary>The only adapter of this version: the config service is an actor answering <see cref="ConfigServiceProtocol"/>.</summary>
     public const string ActorAdapter = "actor";
 

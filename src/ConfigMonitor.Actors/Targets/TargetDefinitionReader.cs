@@ -25,7 +25,7 @@ public static partial class TargetDefinitionReader
 
     private static readonly HashSet<string> KnownFields = new(StringComparer.OrdinalIgnoreCase)
     {
-        "Id", "Adapter", "Endpoint", "ProbeKey", "ProbeTimeout",
+        "Id", "Adapter", "Endpoint", "ProbeKey", "ProbeTimeout", "Group",
         "Performance:Interval", "Performance:AccessTimeThresholdMs",
         "Health:Interval", "Health:MaxProcessMemoryMb",
         "Cache:Interval", "Cache:MinHitRate", "Cache:MaxUsage",
@@ -122,6 +122,7 @@ public static partial class TargetDefinitionReader
         {
             Adapter = entry["Adapter"] ?? defaults.Adapter,
             ProbeKey = entry["ProbeKey"] ?? defaults.ProbeKey,
+            Group = string.IsNullOrWhiteSpace(entry["Group"]) ? null : entry["Group"]!.Trim(),
             ProbeTimeout = Duration("ProbeTimeout", defaults.ProbeTimeout),
             Performance = new PerformanceSettings
             {

@@ -139,7 +139,15 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return new AlertQueries.SilenceList([silence]);
         yield return AlertQueries.GetMaintenanceWindows.Instance;
         yield return new AlertQueries.MaintenanceWindowList([window], ["maintenance-4"]);
-        yield return new Notifications.Notification("n-1", Notifications.NotificationKind.Reminder, SampleAlert, T0);
+        var notification = new ConfigMonitor.Actors.Notifications.Notification("n-1", ConfigMonitor.Actors.Notifications.NotificationKind.Reminder, SampleAlert, T0);
+        yield return notification;
+        yield return new ConfigMonitor.Actors.Notifications.OutboxCommands.RefreshFiring([SampleAlert]);
+        yield return ConfigMonitor.Actors.Notifications.OutboxCommands.GetOutboxStatus.Instance;
+        yield return new ConfigMonitor.Actors.Notifications.OutboxCommands.OutboxStatus(new Dictionary<string, int> { ["ops-webhook"] = 2 }, 10, 3);
+        yield return new ConfigMonitor.Actors.Notifications.OutboxEvents.NotificationQueued(notification, ["log", "ops-webhook"]);
+        yield return new ConfigMonitor.Actors.Notifications.OutboxEvents.NotificationDelivered("n-1", "log", T0);
+        yield return new ConfigMonitor.Actors.Notifications.OutboxEvents.NotificationAbandoned("n-1", "ops-webhook", T0, "gave up after 24h");
+        yield return new ConfigMonitor.Actors.Notifications.OutboxEvents.OutboxSnapshot([new ConfigMonitor.Actors.Notifications.OutboxEvents.PendingNotification(notification, ["ops-webhook"])]);
         yield return new EventProbeResult("orders", true, 4.5, null, T0);
         yield return MaintenanceCommands.RunRetention.Instance;
         yield return new MaintenanceCommands.RetentionCompleted(T0, T0, 3, 100, 2, ["metrics of x: timed out"]);
