@@ -28,7 +28,7 @@ public sealed class HealthCheckerActor : ReceiveActor
             Run(system, request.TargetId, settings, targetRegistry, targetMonitors, clock, adapterFactory)
                 .PipeTo(Self, success: report => new ReportReady(report, replyTo),
                     failure: cause => new ReportReady(HealthReport.Of(clock.UtcNow, 0,
-                        [new HealthCheckResult("health_checker", request.TargetId, false, $"the health checker failed: {cause.Message}",
+                        [new HealthCheckResult("health_checker", request.TargetId, HealthState.Unhealthy, $"the health checker failed: {cause.Message}",
                             new Dictionary<string, double>(), cause.Message, 0)]), replyTo));
         });
         Receive<ReportReady>(ready =>
@@ -37,7 +37,8 @@ public sealed class HealthCheckerActor : ReceiveActor
             if (failing.Count == 0)
                 _log.Info("Health: healthy ({0} checks in {1:0} ms)", ready.Report.Checks.Count, ready.Report.DurationMs);
             else
-                _log.Warning("Health: unhealthy: {0}", string.Join("; ", failing.Select(c => $"{c.Name}{(c.TargetId is null ? "" : $"[{c.TargetId}]")}: {c.Message}")));
+                _log.Warning("Health: {0}: {1}", ready.Report.Status.ToString().ToLowerInvariant(),
+                    string.Join("; ", failing.Select(c => $"{c.Name}{(c.TargetId is null ? "" : $"[{c.TargetId}]")} {c.Status.ToString().ToLowerInvariant()}: {c.Message}")));
             ready.ReplyTo.Tell(ready.Report);
         });
     }
@@ -55,7 +56,7 @@ public sealed class HealthCheckerActor : ReceiveActor
         {
             targets = targets.Where(t => string.Equals(t.Id, onlyTarget, StringComparison.OrdinalIgnoreCase)).ToList();
             if (targets.Count == 0)
-                checks.Add(Task.FromResult(new HealthCheckResult(HealthCheckNames.ServiceAdapters, onlyTarget, false,
+                checks.Add(Task.FromResult(new HealthCheckResult(HealthCheckNames.ServiceAdapters, onlyTarget, HealthState.Unhealthy,
                     $"no target has id '{onlyTarget}'", new Dictionary<string, double>(), $"unknown target '{onlyTarget}'", 0)));
         }
         foreach (var target in targets)

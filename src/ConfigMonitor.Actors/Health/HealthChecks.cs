@@ -35,10 +35,10 @@ public static class HealthChecks
     }
 
     private static HealthCheckResult Failed(string name, string? targetId, string error, Stopwatch stopwatch) =>
-        new(name, targetId, false, $"{name} failed: {error}", new Dictionary<string, double>(), error, stopwatch.Elapsed.TotalMilliseconds);
+        new(name, targetId, HealthState.Unhealthy, $"{name} failed: {error}", new Dictionary<string, double>(), error, stopwatch.Elapsed.TotalMilliseconds);
 
-    private static HealthCheckResult Result(string name, string? targetId, bool healthy, string message, Dictionary<string, double> figures) =>
-        new(name, targetId, healthy, message, figures, null, 0);
+    private static HealthCheckResult Result(string name, string? targetId, HealthState state, string message, Dictionary<string, double> figures) =>
+        new(name, targetId, state, message, figures, null, 0);
 
     /// <summary>configuration_service: a timed read, a read with metadata and the cache statistics all answer.</summary>
     public static async Task<HealthCheckResult> ConfigurationService(TargetDefinition target, IConfigServiceAdapter adapter)
@@ -50,8 +50,10 @@ public static class HealthChecks
         var entry = await adapter.GetConfigWithMetadataAsync(target.ProbeKey, target.ProbeTimeout).ConfigureAwait(false);
         var metadataMs = stopwatch.Elapsed.TotalMilliseconds;
         var stats = await adapter.GetCacheStatsAsync(target.ProbeTimeout).ConfigureAwait(false);
-        return Result(HealthCheckNames.ConfigurationService, target.Id, true,
-            $"read '{target.ProbeKey}' in {readMs:0.#} ms, with metadata in {metadataMs:0.#} ms (found: {entry.Found}); cache answers",
+        var threshold = target.Performance.AccessTimeThresholdMs;
+        var slow = readMs > threshold;
+        return Result(HealthCheckNames.ConfigurationService, target.Id, slow ? HealthState.Degraded : HealthState.Healthy,
+            $"read '{target.ProbeKey}' in {readMs:0.#} ms{(slow ? $" (above the {threshold:0.#} ms threshold)" : "")}, with metadata in {metadataMs:0.#} ms (found: {entry.Found}); cache answers",
             new() { ["read_ms"] = readMs, ["metadata_read_ms"] = metadataMs, ["key_found"] = entry.Found ? 1 : 0, ["cache_hit_rate"] = stats.HitRate });
     }
 
@@ -61,10 +63,12 @@ public static class HealthChecks
         var stopwatch = Stopwatch.StartNew();
         var result = await adapter.ProbeDatabaseAsync(target.ProbeTimeout).ConfigureAwait(false);
         var ms = stopwatch.Elapsed.TotalMilliseconds;
-        var healthy = result.SelectOne == 1;
-        return Result(HealthCheckNames.DatabaseConnectivity, target.Id, healthy,
-            healthy ? $"SELECT 1 in {ms:0.#} ms; system_configurations has {result.ConfigurationRowCount} rows"
-                    : $"SELECT 1 answered {result.SelectOne}",
+        var answered = result.SelectOne == 1;
+        var slow = ms > target.Database.ResponseTimeThresholdMs;
+        var state = !answered ? HealthState.Unhealthy : slow ? HealthState.Degraded : HealthState.Healthy;
+        return Result(HealthCheckNames.DatabaseConnectivity, target.Id, state,
+            answered ? $"SELECT 1 in {ms:0.#} ms{(slow ? $" (above the {target.Database.ResponseTimeThresholdMs:0.#} ms threshold)" : "")}; system_configurations has {result.ConfigurationRowCount} rows"
+                     : $"SELECT 1 answered {result.SelectOne}",
             new() { ["response_ms"] = ms, ["select_one"] = result.SelectOne, ["configuration_rows"] = result.ConfigurationRowCount });
     }
 
@@ -75,7 +79,7 @@ public static class HealthChecks
         var problems = new List<string>();
         if (stats.HitRate < settings.MinCacheHitRate) problems.Add($"hit rate {stats.HitRate:P1} below {settings.MinCacheHitRate:P0}");
         if (stats.Usage >= settings.MaxCacheUsage) problems.Add($"usage {stats.Usage:P1} not below {settings.MaxCacheUsage:P0}");
-        return Result(HealthCheckNames.CachePerformance, target.Id, problems.Count == 0,
+        return Result(HealthCheckNames.CachePerformance, target.Id, problems.Count == 0 ? HealthState.Healthy : HealthState.Degraded,
             problems.Count == 0 ? $"hit rate {stats.HitRate:P1}, {stats.Size}/{stats.MaxSize} entries" : string.Join("; ", problems),
             new() { ["hit_rate"] = stats.HitRate, ["usage"] = stats.Usage, ["size"] = stats.Size, ["max_size"] = stats.MaxSize, ["total_requests"] = stats.TotalRequests });
     }
@@ -87,7 +91,7 @@ public static class HealthChecks
         var healthy = result.Delivered && result.Error is null;
         var figures = new Dictionary<string, double> { ["delivered"] = result.Delivered ? 1 : 0 };
         if (result.RoundTripMs is { } ms) figures["round_trip_ms"] = ms;
-        return new HealthCheckResult(HealthCheckNames.EventSystem, target.Id, healthy,
+        return new HealthCheckResult(HealthCheckNames.EventSystem, target.Id, healthy ? HealthState.Healthy : HealthState.Unhealthy,
             healthy ? $"change event arrived in {result.RoundTripMs:0.#} ms" : $"event round trip failed: {result.Error}",
             figures, healthy ? null : result.Error, 0);
     }
@@ -103,17 +107,21 @@ public static class HealthChecks
         };
         if (status.LastSuccessAt is { } last) figures["seconds_since_last_success"] = (now - last).TotalSeconds;
         if (!status.Monitoring)
-            return Result(HealthCheckNames.ServiceAdapters, status.TargetId, false, $"target is not being monitored on {status.Node}", figures);
+            return Result(HealthCheckNames.ServiceAdapters, status.TargetId, HealthState.Unhealthy, $"target is not being monitored on {status.Node}", figures);
         if (probes == 0)
-            return Result(HealthCheckNames.ServiceAdapters, status.TargetId, true, "loops started; no probe has finished yet", figures);
+            return Result(HealthCheckNames.ServiceAdapters, status.TargetId, HealthState.Healthy, "loops started; no probe has finished yet", figures);
         var failing = status.Loops.Where(l => l.ConsecutiveFailures >= settings.MaxConsecutiveFailures).ToList();
-        var healthy = failing.Count == 0 && status.LastSuccessAt is not null;
-        var message = healthy
-            ? $"adapter answers; last success {(now - status.LastSuccessAt!.Value).TotalSeconds:0}s ago"
-            : status.LastSuccessAt is null
-                ? $"no probe has succeeded yet ({probes} tried): {status.Loops.FirstOrDefault(l => l.LastError is not null)?.LastError}"
-                : string.Join("; ", failing.Select(l => $"{l.Loop} loop failed {l.ConsecutiveFailures} times in a row: {l.LastError}"));
-        return Result(HealthCheckNames.ServiceAdapters, status.TargetId, healthy, message, figures);
+        var faltering = status.Loops.Where(l => l.ConsecutiveFailures > 0).ToList();
+        var state = failing.Count > 0 || status.LastSuccessAt is null ? HealthState.Unhealthy
+            : faltering.Count > 0 ? HealthState.Degraded : HealthState.Healthy;
+        var message = state switch
+        {
+            HealthState.Healthy => $"adapter answers; last success {(now - status.LastSuccessAt!.Value).TotalSeconds:0}s ago",
+            _ when status.LastSuccessAt is null =>
+                $"no probe has succeeded yet ({probes} tried): {status.Loops.FirstOrDefault(l => l.LastError is not null)?.LastError}",
+            _ => string.Join("; ", (failing.Count > 0 ? failing : faltering).Select(l => $"{l.Loop} loop failed {l.ConsecutiveFailures} time(s) in a row: {l.LastError}")),
+        };
+        return Result(HealthCheckNames.ServiceAdapters, status.TargetId, state, message, figures);
     }
 
     /// <summary>memory_usage: this process below the limit; the system's memory load as a figure.</summary>
@@ -124,7 +132,7 @@ public static class HealthChecks
         var info = GC.GetGCMemoryInfo();
         var systemPercent = info.TotalAvailableMemoryBytes > 0 ? 100.0 * info.MemoryLoadBytes / info.TotalAvailableMemoryBytes : 0;
         var healthy = processMb < settings.MaxProcessMemoryMb;
-        return Result(HealthCheckNames.MemoryUsage, null, healthy,
+        return Result(HealthCheckNames.MemoryUsage, null, healthy ? HealthState.Healthy : HealthState.Degraded,
             $"process uses {processMb:0} MB (limit {settings.MaxProcessMemoryMb:0} MB); system memory {systemPercent:0.#}% used",
             new() { ["process_mb"] = processMb, ["system_percent"] = systemPercent, ["limit_mb"] = settings.MaxProcessMemoryMb });
     }
@@ -139,7 +147,7 @@ public static class HealthChecks
             .FirstOrDefault() ?? throw new IOException($"no mounted drive holds '{path}'");
         var freePercent = drive.TotalSize == 0 ? 0 : 100.0 * drive.AvailableFreeSpace / drive.TotalSize;
         var healthy = freePercent > settings.MinDiskFreePercent;
-        return Result(HealthCheckNames.DiskSpace, null, healthy,
+        return Result(HealthCheckNames.DiskSpace, null, healthy ? HealthState.Healthy : HealthState.Unhealthy,
             $"{freePercent:0.#}% free on {drive.RootDirectory.FullName} ({drive.AvailableFreeSpace / (1024 * 1024 * 1024.0):0.#} GiB; minimum {settings.MinDiskFreePercent:0}%)",
             new() { ["free_percent"] = freePercent, ["free_bytes"] = drive.AvailableFreeSpace, ["total_bytes"] = drive.TotalSize });
     }

@@ -57,19 +57,37 @@ public static class HealthQueries
     public sealed record GetHealthReport(string? TargetId = null) : IConfigMonitorMessage;
 }
 
-/// <summary>One check's verdict: healthy or not, its figures, and the error when it failed.</summary>
-public sealed record HealthCheckResult(
-    string Name, string? TargetId, bool Healthy, string Message, IReadOnlyDictionary<string, double> Figures, string? Error, double DurationMs)
-    : IConfigMonitorMessage;
+/// <summary>
+/// The three health states used everywhere: healthy; degraded (working, but a warning-level threshold is breached —
+/// a slow read, a low hit rate, high memory, some failed probes); unhealthy (something does not answer or is lost).
+/// </summary>
+public enum HealthState
+{
+    /// <summary>Everything within its thresholds.</summary>
+    Healthy,
+    /// <summary>Working, but a warning-level threshold is breached.</summary>
+    Degraded,
+    /// <summary>Not answering, failing or losing events.</summary>
+    Unhealthy,
+}
 
-/// <summary>The one health answer: overall status and every check.</summary>
-public sealed record HealthReport(bool Healthy, DateTimeOffset CheckedAt, double DurationMs, IReadOnlyList<HealthCheckResult> Checks)
+/// <summary>One check's verdict: its state, its figures, and the error when it failed.</summary>
+public sealed record HealthCheckResult(
+    string Name, string? TargetId, HealthState Status, string Message, IReadOnlyDictionary<string, double> Figures, string? Error, double DurationMs)
     : IConfigMonitorMessage
 {
-    /// <summary>"healthy" or "unhealthy".</summary>
-    public string Status => Healthy ? "healthy" : "unhealthy";
+    /// <summary>True only when the check is fully healthy.</summary>
+    public bool Healthy => Status == HealthState.Healthy;
+}
 
-    /// <summary>Builds a report whose overall status is the conjunction of its checks.</summary>
+/// <summary>The one health answer: the overall state (the worst of the checks) and every check.</summary>
+public sealed record HealthReport(HealthState Status, DateTimeOffset CheckedAt, double DurationMs, IReadOnlyList<HealthCheckResult> Checks)
+    : IConfigMonitorMessage
+{
+    /// <summary>True only when every check is healthy.</summary>
+    public bool Healthy => Status == HealthState.Healthy;
+
+    /// <summary>Builds a report whose overall state is the worst of its checks (unhealthy when there is none).</summary>
     public static HealthReport Of(DateTimeOffset checkedAt, double durationMs, IReadOnlyList<HealthCheckResult> checks) =>
-        new(checks.Count > 0 && checks.All(c => c.Healthy), checkedAt, durationMs, checks);
+        new(checks.Count == 0 ? HealthState.Unhealthy : checks.Max(c => c.Status), checkedAt, durationMs, checks);
 }

@@ -38,13 +38,13 @@ public sealed class HealthCheckerActorSpecs(ITestOutputHelper output) : Akka.Tes
     private static async Task<HealthReport> Report(IActorRef checker, string? target = null) =>
         await checker.Ask<HealthReport>(new HealthQueries.GetHealthReport(target), Timeout);
 
-    private async Task<HealthCheckResult> EventuallyCheck(IActorRef checker, string name, bool healthy)
+    private async Task<HealthCheckResult> EventuallyCheck(IActorRef checker, string name, HealthState state)
     {
         HealthCheckResult? last = null;
         await AwaitAssertAsync(async () =>
         {
             last = (await Report(checker)).Checks.Single(c => c.Name == name);
-            Assert.True(last.Healthy == healthy, $"{name}: {last.Message}");
+            Assert.True(last.Status == state, $"{name}: {last.Status} {last.Message}");
         }, Timeout, TimeSpan.FromMilliseconds(200));
         return last!;
     }
@@ -62,13 +62,27 @@ public sealed class HealthCheckerActorSpecs(ITestOutputHelper output) : Akka.Tes
             Assert.True(report.Healthy, string.Join("; ", report.Checks.Where(c => !c.Healthy).Select(c => $"{c.Name}: {c.Message}")));
         }, Timeout, TimeSpan.FromMilliseconds(200));
 
-        Assert.Equal("healthy", report.Status);
+        Assert.Equal(HealthState.Healthy, report.Status);
         Assert.Equal(HealthCheckNames.All.Order(), report.Checks.Select(c => c.Name).Order());
         Assert.Equal(1, report.Checks.Single(c => c.Name == HealthCheckNames.DatabaseConnectivity).Figures["select_one"]);
         Assert.True(report.Checks.Single(c => c.Name == HealthCheckNames.DatabaseConnectivity).Figures["configuration_rows"] >= 5);
         Assert.Equal(1, report.Checks.Single(c => c.Name == HealthCheckNames.EventSystem).Figures["delivered"]);
         Assert.True(report.Checks.Single(c => c.Name == HealthCheckNames.MemoryUsage).Figures["process_mb"] > 0);
         Assert.InRange(report.Checks.Single(c => c.Name == HealthCheckNames.DiskSpace).Figures["free_percent"], 0, 100);
+    }
+
+    [Fact]
+    public async Task Configuration_service_check_should_be_degraded_when_reads_are_slower_than_the_threshold()
+    {
+        var (checker, service) = Start(loopInterval: TimeSpan.FromHours(1));
+        await ReferenceServices.Fault(service, new SetReadDelay(TimeSpan.FromMilliseconds(120)));
+
+        var report = await Report(checker);
+        var check = report.Checks.Single(c => c.Name == HealthCheckNames.ConfigurationService);
+
+        Assert.Equal(HealthState.Degraded, check.Status);
+        Assert.Contains("above the 50 ms threshold", check.Message);
+        Assert.NotEqual(HealthState.Healthy, report.Status);
     }
 
     [Fact]
@@ -80,8 +94,8 @@ public sealed class HealthCheckerActorSpecs(ITestOutputHelper output) : Akka.Tes
         var report = await Report(checker);
         var check = report.Checks.Single(c => c.Name == HealthCheckNames.ConfigurationService);
 
-        Assert.False(report.Healthy);
-        Assert.False(check.Healthy);
+        Assert.Equal(HealthState.Unhealthy, report.Status);
+        Assert.Equal(HealthState.Unhealthy, check.Status);
         Assert.Contains("did not answer 'get_config'", check.Error);
     }
 
@@ -93,7 +107,7 @@ public sealed class HealthCheckerActorSpecs(ITestOutputHelper output) : Akka.Tes
 
         var check = (await Report(checker)).Checks.Single(c => c.Name == HealthCheckNames.DatabaseConnectivity);
 
-        Assert.False(check.Healthy);
+        Assert.Equal(HealthState.Unhealthy, check.Status);
         Assert.Contains("database unavailable", check.Error);
     }
 
@@ -107,7 +121,7 @@ public sealed class HealthCheckerActorSpecs(ITestOutputHelper output) : Akka.Tes
 
         var check = (await Report(checker)).Checks.Single(c => c.Name == HealthCheckNames.CachePerformance);
 
-        Assert.False(check.Healthy);
+        Assert.Equal(HealthState.Degraded, check.Status);
         Assert.Contains("below 70", check.Message);
         Assert.True(check.Figures["hit_rate"] < 0.7);
     }
@@ -120,7 +134,7 @@ public sealed class HealthCheckerActorSpecs(ITestOutputHelper output) : Akka.Tes
 
         var check = (await Report(checker)).Checks.Single(c => c.Name == HealthCheckNames.EventSystem);
 
-        Assert.False(check.Healthy);
+        Assert.Equal(HealthState.Unhealthy, check.Status);
         Assert.Equal(0, check.Figures["delivered"]);
         Assert.Contains("did not arrive", check.Error);
     }
@@ -129,12 +143,13 @@ public sealed class HealthCheckerActorSpecs(ITestOutputHelper output) : Akka.Tes
     public async Task Adapter_check_should_fail_after_consecutive_failed_probes()
     {
         var (checker, service) = Start();
-        await EventuallyCheck(checker, HealthCheckNames.ServiceAdapters, healthy: true);
+        await EventuallyCheck(checker, HealthCheckNames.ServiceAdapters, HealthState.Healthy);
         await ReferenceServices.Fault(service, FlushCache.Instance);
         await ReferenceServices.Fault(service, new SetDatabaseAvailable(false));
 
-        var check = await EventuallyCheck(checker, HealthCheckNames.ServiceAdapters, healthy: false);
+        var check = await EventuallyCheck(checker, HealthCheckNames.ServiceAdapters, HealthState.Unhealthy);
 
+        Assert.Equal(HealthState.Unhealthy, check.Status);
         Assert.True(check.Figures["consecutive_failures"] >= 3);
         Assert.Contains("failed", check.Message);
     }
@@ -146,7 +161,7 @@ public sealed class HealthCheckerActorSpecs(ITestOutputHelper output) : Akka.Tes
 
         var check = (await Report(checker)).Checks.Single(c => c.Name == HealthCheckNames.MemoryUsage);
 
-        Assert.False(check.Healthy);
+        Assert.Equal(HealthState.Degraded, check.Status);
         Assert.Contains("limit 1 MB", check.Message);
     }
 
@@ -157,7 +172,7 @@ public sealed class HealthCheckerActorSpecs(ITestOutputHelper output) : Akka.Tes
 
         var check = (await Report(checker)).Checks.Single(c => c.Name == HealthCheckNames.DiskSpace);
 
-        Assert.False(check.Healthy);
+        Assert.Equal(HealthState.Unhealthy, check.Status);
         Assert.Contains("minimum 100%", check.Message);
     }
 

@@ -153,7 +153,7 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return new MaintenanceCommands.RetentionCompleted(T0, T0, 3, 100, 2, ["metrics of x: timed out"]);
         yield return MaintenanceCommands.RunEventProbes.Instance;
         yield return new HealthQueries.GetHealthReport("orders");
-        var check = new HealthCheckResult("disk_space", null, true, "plenty", new Dictionary<string, double> { ["free_percent"] = 42.5 }, null, 0.3);
+        var check = new HealthCheckResult("disk_space", null, HealthState.Degraded, "plenty", new Dictionary<string, double> { ["free_percent"] = 42.5 }, null, 0.3);
         yield return check;
         yield return HealthReport.Of(T0, 12.5, [check]);
     }
