@@ -114,6 +114,55 @@ public sealed class AlertDeliverySpecs(ITestOutputHelper output) : Akka.TestKit.
             Timeout, TimeSpan.FromMilliseconds(200));
     }
 
+    [Fact]
+    public async Task Should_publish_notifications_on_a_distributed_pubsub_topic_for_other_actors()
+    {
+        // A one-node cluster of its own (pub-sub needs one), with an in-memory journal for the outbox.
+        using var cluster = ActorSystem.Create("pubsub", Akka.Configuration.ConfigurationFactory.ParseString("""
+            akka.actor.provider = cluster
+            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
+            akka.cluster.min-nr-of-members = 1
+            akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+            akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+            """).WithFallback(Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.DefaultConfig()));
+        var self = Akka.Cluster.Cluster.Get(cluster);
+        await self.JoinAsync(self.SelfAddress);
+        var subscriber = CreateTestProbe(cluster);
+        var mediator = Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(cluster).Mediator;
+        mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Subscribe("configmonitor.alerts", subscriber.Ref), subscriber.Ref);
+        await subscriber.ExpectMsgAsync<Akka.Cluster.Tools.PublishSubscribe.SubscribeAck>(Timeout);
+        var outbox = cluster.ActorOf(NotificationOutboxActor.Props(
+            [NotificationChannels.Create(new NotificationChannelSettings { Name = "actors", Kind = ChannelKind.PubSub }, Fast, cluster)], Fast,
+            SystemClock.Instance));
+
+        var alert = new Alert("alert-1", "orders", AlertCategory.Database, "unreachable", AlertSeverity.Critical, "down",
+            DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null, false, null, null);
+        outbox.Tell(new Notification("n-1", NotificationKind.Firing, alert, DateTimeOffset.UtcNow));
+
+        var received = await subscriber.ExpectMsgAsync<Notification>(Timeout);
+        Assert.Equal("alert-1", received.Alert.Id);
+        await cluster.Terminate();
+    }
+
+    [Fact]
+    public async Task Should_raise_a_group_alert_from_the_groups_of_the_target_registry()
+    {
+        await using var node = await PersistentNode.StartAsync(_data.Path);
+        var targets = new[] { "eu-1", "eu-2", "eu-3" }.Select(id => ConfigMonitor.Actors.Targets.TargetDefinition.WithDefaults(id, "/user/none") with { Group = "eu" }).ToList();
+        var registry = node.System.ActorOf(ConfigMonitor.Actors.Targets.TargetRegistryActor.Props(targets, CreateTestProbe(node.System).Ref, TimeSpan.FromHours(1)));
+        var settings = Settings(TimeSpan.Zero) with { GroupsRefreshInterval = TimeSpan.FromMilliseconds(100) };
+        var manager = node.System.ActorOf(AlertManagerActor.Props(SystemClock.Instance, settings.Policy, ActorRefs.Nobody, settings, () => registry));
+        var changes = CreateTestProbe(node.System);
+        await manager.Ask<AlertCommands.SubscribedToAlerts>(new AlertCommands.SubscribeToAlerts(changes.Ref), Timeout);
+
+        foreach (var id in new[] { "eu-1", "eu-2" })
+            manager.Tell(new Observation(id, AlertCategory.Database, "unreachable", true, AlertSeverity.Critical, "down", DateTimeOffset.UtcNow));
+
+        var group = (AlertChanged)await changes.FishForMessageAsync(m => m is AlertChanged { Kind: AlertChangeKind.Raised, Alert.Rule: AlertBook.GroupRule }, Timeout);
+        Assert.Equal("2 of 3 targets in group 'eu' are failing: eu-1, eu-2", group.Alert.Message);
+        Assert.Equal("group:eu", group.Alert.TargetId);
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
