@@ -4,7 +4,10 @@ using System.Text.Json.Nodes;
 
 namespace ConfigMonitor.Actors.Tests.Support;
 
-/// <summary>A real Alertmanager (Debian's prometheus-alertmanager) on a loopback port, clustering off, in a folder of its own.</summary>
+/// <summary>
+/// A real Alertmanager (Debian's prometheus-alertmanager) on a loopback port, clustering off, in a folder of its own.
+/// Its resolve timeout is 2 s, so an alert that is not re-sent disappears quickly.
+/// </summary>
 public sealed class AlertmanagerProcess : IAsyncDisposable
 {
     public const string Binary = "/usr/bin/prometheus-alertmanager";
@@ -29,7 +32,7 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
     {
         var folder = new TempDirectory();
         var port = WebhookReceiver.FreePort();
-        await File.WriteAllTextAsync(folder.File("alertmanager.yml"), "route:\n  receiver: none\nreceivers:\n  - name: none\n");
+        await File.WriteAllTextAsync(folder.File("alertmanager.yml"), "global:\n  resolve_timeout: 2s\nroute:\n  receiver: none\nreceivers:\n  - name: none\n");
         var start = new ProcessStartInfo(Binary)
         {
             RedirectStandardError = true,
