@@ -93,31 +93,19 @@ public sealed class InvalidConfigMonitorOptionsException(IReadOnlyList<string> p
 /// <summary>Reads <see cref="ConfigMonitorOptions"/> from configuration, with durations as "30s", "5m", "1h".</summary>
 public static class ConfigMonitorOptionsReader
 {
-    private static TimeSpan ReadDuration(IConfigurationSection s, string field, TimeSpan fallback, List<string> problems, bool allowZero = false)
-    {
-        var text = s[field];
-        if (text is null) return fallback;
-        if (Durations.TryParse(text, out var value) && (value > TimeSpan.Zero || (allowZero && value == TimeSpan.Zero))) return value;
-        problems.Add($"setting '{s.Path}:{field}' is '{text}', which is not a {(allowZero ? "" : "positive ")}duration (write 30s, 5m, 1h)");
-        return fallback;
-    }
+    private static ConfigurationValues Values(IConfigurationSection s, List<string> problems) =>
+        new(s, (field, what) => problems.Add($"setting '{s.Path}:{field}' {what}"));
 
-    private static int ReadInteger(IConfigurationSection s, string field, int fallback, int min, int max, List<string> problems)
+    private static AlertRule ReadRule(IConfigurationSection s, AlertRule fallback, List<string> problems)
     {
-        var text = s[field];
-        if (text is null) return fallback;
-        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
-        problems.Add($"setting '{s.Path}:{field}' is '{text}'; it must be a whole number from {min} to {max}");
-        return fallback;
+        var values = Values(s, problems);
+        return new(values.Integer("FailureThreshold", fallback.FailureThreshold, 1, 1000), values.Duration("For", fallback.For, allowZero: true),
+            values.Integer("SuccessThreshold", fallback.SuccessThreshold, 1, 1000));
     }
-
-    private static AlertRule ReadRule(IConfigurationSection s, AlertRule fallback, List<string> problems) => new(
-        ReadInteger(s, "FailureThreshold", fallback.FailureThreshold, 1, 1000, problems),
-        ReadDuration(s, "For", fallback.For, problems, allowZero: true),
-        ReadInteger(s, "SuccessThreshold", fallback.SuccessThreshold, 1, 1000, problems));
 
     private static AlertManagerSettings ReadAlerts(IConfigurationSection s, AlertManagerSettings d, List<string> problems)
     {
+        var values = Values(s, problems);
         var rules = new Dictionary<string, AlertRule>(StringComparer.OrdinalIgnoreCase);
         foreach (var rule in s.GetSection("Rules").GetChildren())
             rules[rule.Key] = ReadRule(rule, AlertRule.Immediate, problems);
@@ -128,12 +116,12 @@ public static class ConfigMonitorOptionsReader
                 WarningRule = ReadRule(s.GetSection("Warning"), d.Policy.WarningRule, problems),
                 CriticalRule = ReadRule(s.GetSection("Critical"), d.Policy.CriticalRule, problems),
                 Rules = rules,
-                RepeatInterval = ReadDuration(s, "RepeatInterval", d.Policy.RepeatInterval, problems, allowZero: true),
-                GroupMinFailing = ReadInteger(s, "GroupMinFailing", d.Policy.GroupMinFailing, 2, 100_000, problems),
+                RepeatInterval = values.Duration("RepeatInterval", d.Policy.RepeatInterval, allowZero: true),
+                GroupMinFailing = values.Integer("GroupMinFailing", d.Policy.GroupMinFailing, 2, 100_000),
             },
-            NotifyCheckInterval = ReadDuration(s, "NotifyCheckInterval", d.NotifyCheckInterval, problems),
-            ReceiverRefreshInterval = ReadDuration(s, "ReceiverRefreshInterval", d.ReceiverRefreshInterval, problems),
-            GroupsRefreshInterval = ReadDuration(s, "GroupsRefreshInterval", d.GroupsRefreshInterval, problems),
+            NotifyCheckInterval = values.Duration("NotifyCheckInterval", d.NotifyCheckInterval),
+            ReceiverRefreshInterval = values.Duration("ReceiverRefreshInterval", d.ReceiverRefreshInterval),
+            GroupsRefreshInterval = values.Duration("GroupsRefreshInterval", d.GroupsRefreshInterval),
         };
     }
 
@@ -165,7 +153,7 @@ public static class ConfigMonitorOptionsReader
             var channel = new NotificationChannelSettings
             {
                 Name = name, Kind = kind, Url = url, MinSeverity = severity, Categories = categories,
-                Timeout = ReadDuration(c, "Timeout", TimeSpan.FromSeconds(10), problems),
+                Timeout = Values(c, problems).Duration("Timeout", TimeSpan.FromSeconds(10)),
                 Topic = c["Topic"] ?? "configmonitor.alerts",
             };
             problems.AddRange(channel.Problems());
@@ -182,30 +170,10 @@ public static class ConfigMonitorOptionsReader
     {
         var problems = new List<string>();
         var d = new ConfigMonitorOptions();
-        TimeSpan Duration(string field, TimeSpan fallback)
-        {
-            var text = section[field];
-            if (text is null) return fallback;
-            if (Durations.TryParse(text, out var value) && value > TimeSpan.Zero) return value;
-            problems.Add($"setting '{SectionName}:{field}' is '{text}', which is not a positive duration (write 30s, 5m, 1h)");
-            return fallback;
-        }
-        double Number(string field, double fallback)
-        {
-            var text = section[field];
-            if (text is null) return fallback;
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)) return value;
-            problems.Add($"setting '{SectionName}:{field}' is '{text}', which is not a number");
-            return fallback;
-        }
-        int Integer(string field, int fallback, int min, int max)
-        {
-            var text = section[field];
-            if (text is null) return fallback;
-            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
-            problems.Add($"setting '{SectionName}:{field}' is '{text}'; it must be a whole number from {min} to {max}");
-            return fallback;
-        }
+        var values = Values(section, problems);
+        TimeSpan Duration(string field, TimeSpan fallback) => values.Duration(field, fallback);
+        double Number(string field, double fallback) => values.Number(field, fallback);
+        int Integer(string field, int fallback, int min, int max) => values.Integer(field, fallback, min, max);
 
         var providerText = section["Persistence"];
         var provider = d.Persistence;

@@ -101,22 +101,9 @@ public static partial class TargetDefinitionReader
                 Problem(leaf.Key, $"is not a known field (known: {string.Join(", ", KnownFields)})");
 
         var defaults = TargetDefinition.WithDefaults(id ?? "", entry["Endpoint"] ?? "");
-        TimeSpan Duration(string field, TimeSpan fallback)
-        {
-            var text = entry[field];
-            if (text is null) return fallback;
-            if (Durations.TryParse(text, out var value)) return value;
-            Problem(field, $"is '{text}', which is not a duration (write 250ms, 30s, 5m, 1h or 00:01:00)");
-            return fallback;
-        }
-        double Number(string field, double fallback)
-        {
-            var text = entry[field];
-            if (text is null) return fallback;
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)) return value;
-            Problem(field, $"is '{text}', which is not a number");
-            return fallback;
-        }
+        var values = new ConfigurationValues(entry, Problem);
+        TimeSpan Duration(string field, TimeSpan fallback) => values.Duration(field, fallback, allowZero: true);
+        double Number(string field, double fallback) => values.Number(field, fallback);
 
         var target = defaults with
         {
