@@ -58,7 +58,7 @@ public sealed class MonitorLoopSpecs(ITestOutputHelper output) : Akka.TestKit.Xu
         var slow = await ExpectObservation(alerts, PerformanceLoopActor.AccessTimeRule, breached: true);
 
         Assert.Equal(AlertCategory.Performance, slow.Category);
-        Assert.True(slow.Value >= 150, $"measured {slow.Value} ms");
+        Assert.True(slow.Value >= 140, $"measured {slow.Value} ms"); // the service delays by 150 ms on a scheduler tick of ~10 ms
         Assert.Contains("above the 50 ms threshold", slow.Message);
     }
 
