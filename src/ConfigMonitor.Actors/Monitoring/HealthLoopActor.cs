@@ -39,8 +39,7 @@ public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, L
                 failures.Add($"{name}: {Describe(e)}");
             }
         }
-        using var process = Process.GetCurrentProcess();
-        return new HealthProbeResult(failures, process.WorkingSet64 / (1024.0 * 1024.0));
+        return new HealthProbeResult(failures, ProcessMemory.WorkingSetMb());
     }
 
     /// <inheritdoc />
@@ -79,4 +78,22 @@ public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, L
 
     /// <summary>Props for the loop.</summary>
     public static Props Props(LoopContext loop) => Akka.Actor.Props.Create(() => new HealthLoopActor(loop));
+}
+
+/// <summary>This process's working set, read from the OS at most once a second however many health loops ask.</summary>
+public static class ProcessMemory
+{
+    private static long _readAtTicks;
+    private static double _workingSetMb;
+
+    /// <summary>The working set in MB, at most a second old.</summary>
+    public static double WorkingSetMb()
+    {
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _readAtTicks) < 1000) return Volatile.Read(ref _workingSetMb);
+        using var process = Process.GetCurrentProcess();
+        Volatile.Write(ref _workingSetMb, process.WorkingSet64 / (1024.0 * 1024.0));
+        Interlocked.Exchange(ref _readAtTicks, now);
+        return _workingSetMb;
+    }
 }
