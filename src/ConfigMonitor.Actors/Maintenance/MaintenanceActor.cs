@@ -30,7 +30,7 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
 
     private sealed record ProbeTargets(IReadOnlyList<TargetDefinition> Targets, IActorRef? ReplyTo) : INoSerializationVerificationNeeded;
 
-    private sealed record RetentionDone(RetentionCompleted Result) : INoSerializationVerificationNeeded;
+    private sealed record RetentionDone(RetentionCompleted Completed) : INoSerializationVerificationNeeded;
 
     private sealed record Failed(string What, Exception Cause) : INoSerializationVerificationNeeded;
 
@@ -64,7 +64,7 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
         Receive<RetentionDone>(done =>
         {
             _retentionRunning = false;
-            var r = done.Result;
+            var r = done.Completed;
             _log.Info("Retention: {0} samples older than {1:u} removed over {2} targets, {3} acknowledged alerts resolved before {4:u} removed{5}",
                 r.SamplesRemoved, r.MetricsCutoff, r.Targets, r.AlertsRemoved, r.AlertsCutoff,
                 r.Errors.Count == 0 ? "" : $"; problems: {string.Join("; ", r.Errors)}");

@@ -110,7 +110,7 @@ public sealed class AlertDeliverySpecs(ITestOutputHelper output) : Akka.TestKit.
         Assert.Equal("active", listed["status"]!["state"]!.GetValue<string>());
 
         // Alertmanager would drop an alert not re-sent within its 2 s resolve timeout; the refresh keeps it firing.
-        for (var deadline = DateTime.UtcNow.AddSeconds(4); DateTime.UtcNow < deadline; await Task.Delay(250))
+        for (var deadline = DateTime.UtcNow.AddSeconds(4); DateTime.UtcNow < deadline; await Task.Delay(AlertmanagerProcess.PollInterval))
             Assert.Contains(await am.AlertsAsync(), a => a!["labels"]!["target"]?.GetValue<string>() == "orders");
 
         manager.Tell(Db(down: false));

@@ -15,6 +15,9 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
     private readonly TempDirectory _folder = new();
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
+    /// <summary>How often readiness is polled while Alertmanager starts.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
     public static bool Installed => File.Exists(Binary);
 
     private AlertmanagerProcess(Process process, int port, TempDirectory folder)
@@ -59,7 +62,7 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
             }
             if (DateTime.UtcNow >= deadline || process.HasExited)
                 throw new InvalidOperationException($"Alertmanager did not become ready on port {port}");
-            await Task.Delay(100);
+            await Task.Delay(PollInterval);
         }
     }
 
