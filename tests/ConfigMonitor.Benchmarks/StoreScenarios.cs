@@ -43,7 +43,8 @@ public static class StoreScenarios
 
     private static List<double> Latencies(bool quick, Action query, int queries = 200)
     {
-        for (var i = 0; i < 50; i++) query(); // warm-up (tiered JIT)
+        // Warm-up long enough for tiered JIT to reach its optimized code.
+        for (var warm = Stopwatch.StartNew(); warm.ElapsedMilliseconds < 500;) query();
         var results = new List<double>();
         for (var batch = 0; batch < (quick ? 11 : 31); batch++)
         {
