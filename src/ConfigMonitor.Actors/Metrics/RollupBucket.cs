@@ -1,11 +1,17 @@
 namespace ConfigMonitor.Actors.Metrics;
 
 /// <summary>
-/// The rollup of one metric over one time bucket: exact count, sum, min and max, and a quantile sketch.
-/// A bucket of one sample keeps no sketch (its value is Min = Max = Sum), which keeps sparse minute buckets small.
+/// The rollup of one metric over one time bucket: exact count, sum, min and max, and the distribution. Up to
+/// <see cref="ExactLimit"/> samples the bucket keeps their values exactly (8 bytes each, no sketch: a minute bucket of a
+/// loop holds a handful); past that it keeps a <see cref="QuantileSketch"/>. So small buckets stay small and exact.
 /// </summary>
 public sealed class RollupBucket(long startTicks)
 {
+    /// <summary>The most samples a bucket keeps as exact values before it switches to a sketch.</summary>
+    public const int ExactLimit = 16;
+
+    private double[]? _values; // the exact values (insertion order) while 2 ≤ Count ≤ ExactLimit; Count 1 is Sum
+
     /// <summary>Start of the bucket, UTC ticks (aligned to the bucket width).</summary>
     public long StartTicks { get; } = startTicks;
 
@@ -21,7 +27,7 @@ public sealed class RollupBucket(long startTicks)
     /// <summary>Largest sample.</summary>
     public double Max { get; private set; }
 
-    /// <summary>The quantile sketch; null while the bucket holds fewer than two samples.</summary>
+    /// <summary>The quantile sketch; null while the bucket holds at most <see cref="ExactLimit"/> samples.</summary>
     public QuantileSketch? Sketch { get; private set; }
 
     /// <summary>Adds one finite value.</summary>
@@ -33,8 +39,16 @@ public sealed class RollupBucket(long startTicks)
             Count = 1;
             return;
         }
-        if (Sketch is null) Sketch = QuantileSketch.Of(Sum);
-        Sketch.Add(value);
+        if (Sketch is null && Count < ExactLimit)
+        {
+            if (_values is null) _values = [Sum, 0];
+            else if (_values.Length == Count) Array.Resize(ref _values, (int)Math.Min(ExactLimit, Count * 2));
+            _values[Count] = value;
+        }
+        else
+        {
+            EnsureSketch().Add(value);
+        }
         Count++;
         Sum += value;
         if (value < Min) Min = value;
@@ -45,17 +59,12 @@ public sealed class RollupBucket(long startTicks)
     public void Merge(RollupBucket other)
     {
         if (other.Count == 0) return;
-        if (Count == 0 && other.Count == 1)
+        if (other.Sketch is null)
         {
-            Add(other.Sum);
+            for (var i = 0; i < other.Count; i++) Add(other.ExactValue(i));
             return;
         }
-        if (Sketch is null)
-        {
-            Sketch = new QuantileSketch();
-            if (Count == 1) Sketch.Add(Sum);
-        }
-        other.AddSketchTo(Sketch);
+        EnsureSketch().Merge(other.Sketch);
         Min = Count == 0 ? other.Min : Math.Min(Min, other.Min);
         Max = Count == 0 ? other.Max : Math.Max(Max, other.Max);
         Count += other.Count;
@@ -65,40 +74,58 @@ public sealed class RollupBucket(long startTicks)
     /// <summary>Merges this bucket's distribution into <paramref name="target"/>.</summary>
     public void AddSketchTo(QuantileSketch target)
     {
-        if (Sketch is not null) target.Merge(Sketch);
-        else if (Count == 1) target.Add(Sum);
+        if (Sketch is not null)
+        {
+            target.Merge(Sketch);
+            return;
+        }
+        for (var i = 0; i < Count; i++) target.Add(ExactValue(i));
     }
 
-    /// <summary>Writes the bucket (its start is written by the caller).</summary>
+    /// <summary>Writes the bucket (its start is written by the caller): the exact values, or totals and sketch.</summary>
     public void WriteTo(BinaryWriter writer)
     {
         writer.Write7BitEncodedInt64(Count);
-        if (Count == 1)
+        if (Sketch is null)
         {
-            writer.Write(Sum);
+            for (var i = 0; i < Count; i++) writer.Write(ExactValue(i));
             return;
         }
         writer.Write(Sum);
         writer.Write(Min);
         writer.Write(Max);
-        (Sketch ?? new QuantileSketch()).WriteTo(writer);
+        Sketch.WriteTo(writer);
     }
 
     /// <summary>Reads a bucket written by <see cref="WriteTo"/>.</summary>
     public static RollupBucket ReadFrom(BinaryReader reader, long startTicks)
     {
-        var bucket = new RollupBucket(startTicks) { Count = reader.Read7BitEncodedInt64() };
-        if (bucket.Count == 1)
+        var bucket = new RollupBucket(startTicks);
+        var count = reader.Read7BitEncodedInt64();
+        if (count <= ExactLimit)
         {
-            bucket.Sum = bucket.Min = bucket.Max = reader.ReadDouble();
+            // Adding in the written (insertion) order gives back the same sum to the last bit.
+            for (var i = 0; i < count; i++) bucket.Add(reader.ReadDouble());
             return bucket;
         }
+        bucket.Count = count;
         bucket.Sum = reader.ReadDouble();
         bucket.Min = reader.ReadDouble();
         bucket.Max = reader.ReadDouble();
         bucket.Sketch = QuantileSketch.ReadFrom(reader);
-        if (bucket.Count > 1 && bucket.Sketch.Count != bucket.Count)
-            throw new InvalidDataException($"rollup bucket counts {bucket.Count} samples but its sketch {bucket.Sketch.Count}");
+        if (bucket.Sketch.Count != count)
+            throw new InvalidDataException($"rollup bucket counts {count} samples but its sketch {bucket.Sketch.Count}");
         return bucket;
+    }
+
+    private double ExactValue(int i) => Count == 1 ? Sum : _values![i];
+
+    private QuantileSketch EnsureSketch()
+    {
+        if (Sketch is not null) return Sketch;
+        var sketch = new QuantileSketch();
+        for (var i = 0; i < Count; i++) sketch.Add(ExactValue(i));
+        _values = null;
+        return Sketch = sketch;
     }
 }

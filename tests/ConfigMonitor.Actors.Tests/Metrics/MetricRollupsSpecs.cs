@@ -147,4 +147,30 @@ public class MetricRollupsSpecs
         Assert.Equal(samples, back);
         Assert.InRange(bytes.Length, 1, samples.Length * 14);
     }
+
+    [Fact]
+    public void Should_keep_small_buckets_as_exact_values_and_switch_to_a_sketch_past_the_limit()
+    {
+        var small = new RollupBucket(0);
+        var large = new RollupBucket(0);
+        foreach (var v in Enumerable.Range(1, RollupBucket.ExactLimit)) small.Add(v * 0.1);
+        foreach (var v in Enumerable.Range(1, RollupBucket.ExactLimit + 1)) large.Add(v * 0.1);
+        var merged = new RollupBucket(0);
+        merged.Merge(small);
+        merged.Merge(large);
+
+        Assert.Null(small.Sketch);
+        Assert.NotNull(large.Sketch);
+        Assert.Equal(2 * RollupBucket.ExactLimit + 1, merged.Count);
+        Assert.Equal(small.Sum + large.Sum, merged.Sum, 9);
+        Assert.Equal(merged.Count, merged.Sketch!.Count);
+        foreach (var bucket in new[] { small, large, merged })
+        {
+            using var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) bucket.WriteTo(writer);
+            stream.Position = 0;
+            var back = RollupBucket.ReadFrom(new BinaryReader(stream), 0);
+            Assert.Equal((bucket.Count, bucket.Sum, bucket.Min, bucket.Max), (back.Count, back.Sum, back.Min, back.Max));
+        }
+    }
 }
