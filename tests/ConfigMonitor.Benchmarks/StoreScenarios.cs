@@ -56,7 +56,7 @@ public static class StoreScenarios
     }
 
     /// <summary>
-    /// Live heap and RSS per retained sample after loading a day of history for 1,000 targets × 13 metrics, at two densities,
+    /// Live heap per retained sample (RSS is left out: other scenarios in the same process free memory meanwhile) after loading a day of history for 1,000 targets × 13 metrics, at two densities,
     /// and the raw ring's bytes per raw sample.
     /// </summary>
     public static void Memory(bool quick)
@@ -66,13 +66,10 @@ public static class StoreScenarios
         foreach (var planned in new[] { full / 10, full })
         {
             var before = Measure.LiveHeap();
-            var rssBefore = Measure.Rss();
             var stores = Load(1_000, planned);
             var heap = Measure.LiveHeap() - before;
-            var rss = Measure.Rss() - rssBefore;
             var size = stores.Sum(s => s.Count);
             Figures.Emit(scenario, "heap-bytes-per-sample", size, (double)heap / size, "bytes");
-            Figures.Emit(scenario, "rss-bytes-per-sample", size, (double)rss / size, "bytes");
             Figures.Emit(scenario, "buckets-per-target", size, stores.Average(s => s.BucketCount), "buckets");
             Figures.Progress($"{scenario}: {size:N0} samples: {heap / 1048576.0:N0} MiB heap, {stores.Sum(s => (long)s.BucketCount):N0} buckets");
             GC.KeepAlive(stores);
