@@ -1,8 +1,8 @@
 namespace ConfigMonitor.Actors.Metrics;
 
 /// <summary>
-/// The retained samples of one target, per metric in time order. Pure logic beside the MetricsStore actor.
-/// Summaries scan the samples of the window; time-bucketed rollups replace the scan when history grows.
+/// Every sample of one target, per metric in time order, with exact summaries that scan the window. The MetricsStore
+/// no longer uses it (see <see cref="MetricRollups"/>): it stays as the exact reference for tests and benchmarks.
 /// </summary>
 public sealed class MetricHistory
 {

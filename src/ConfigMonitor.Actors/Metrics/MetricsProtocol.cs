@@ -87,9 +87,15 @@ public static class MetricsQueries
 /// <summary>Events and snapshots of the MetricsStore (the storage format).</summary>
 public static class MetricsEvents
 {
-    /// <summary>A batch of samples made durable together.</summary>
+    /// <summary>A batch of samples made durable together (JSON, manifest MSR): still read on recovery, no longer written.</summary>
     public sealed record SamplesRecorded(IReadOnlyList<MetricSample> Samples) : IPersistedEvent;
 
-    /// <summary>The retained history at one point; the journal before it is deleted.</summary>
+    /// <summary>The retained samples at one point (JSON, manifest MSS): still read on recovery, no longer written.</summary>
     public sealed record MetricsSnapshot(IReadOnlyList<MetricSample> Samples) : IPersistedEvent;
+
+    /// <summary>A batch of samples made durable together, stored in the compact binary layout of <see cref="MetricSampleBatchFormat"/> (manifest MSB).</summary>
+    public sealed record SampleBatchRecorded(IReadOnlyList<MetricSample> Samples) : IPersistedEvent;
+
+    /// <summary>The rolled-up history at one point, as <see cref="MetricRollups.ToBytes"/> wrote it (manifest MRS); the journal before it is deleted.</summary>
+    public sealed record RollupSnapshot(byte[] Rollups) : IPersistedEvent;
 }

@@ -19,11 +19,15 @@ public sealed record MetricsStoreSettings
 
     /// <summary>A snapshot is taken (and older journal events deleted) after this many batches.</summary>
     public int SnapshotEveryBatches { get; init; } = 100;
+
+    /// <summary>Bucket widths, fine horizon and raw samples kept per metric.</summary>
+    public RollupSettings Rollups { get; init; } = new();
 }
 
 /// <summary>
 /// The persistent metric history of one target (a sharded entity, so the history follows the target).
-/// Samples are visible to queries at once and persisted in batches; retention snapshots then deletes the journal.
+/// Samples are visible to queries at once and persisted in batches (PersistAsync: ingestion never waits for the journal);
+/// the rollups are snapshotted every few batches and on retention, and the journal behind a snapshot is deleted.
 /// </summary>
 public sealed class MetricsStoreActor : ReceivePersistentActor, IWithTimers
 {
@@ -36,7 +40,7 @@ public sealed class MetricsStoreActor : ReceivePersistentActor, IWithTimers
     private readonly MetricsStoreSettings _settings;
     private readonly IClock _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly MetricHistory _history = new();
+    private MetricRollups _history;
     private readonly List<MetricSample> _pending = [];
     private readonly List<(IActorRef ReplyTo, object Reply)> _afterSnapshot = [];
     private int _batchesSinceSnapshot;
@@ -47,11 +51,22 @@ public sealed class MetricsStoreActor : ReceivePersistentActor, IWithTimers
         _targetId = targetId;
         _settings = settings;
         _clock = clock;
+        _history = new MetricRollups(settings.Rollups);
 
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is MetricsSnapshot snapshot) _history.Add(snapshot.Samples);
+            switch (offer.Snapshot)
+            {
+                case RollupSnapshot snapshot:
+                    _history = MetricRollups.FromBytes(snapshot.Rollups, _settings.Rollups);
+                    break;
+                case MetricsSnapshot legacy:
+                    _history = new MetricRollups(_settings.Rollups);
+                    _history.Add(legacy.Samples);
+                    break;
+            }
         });
+        Recover<SampleBatchRecorded>(e => _history.Add(e.Samples));
         Recover<SamplesRecorded>(e => _history.Add(e.Samples));
         Recover<RecoveryCompleted>(_ =>
             _log.Info("Metrics of target {0} recovered: {1} samples retained", _targetId, _history.Count));
@@ -67,7 +82,7 @@ public sealed class MetricsStoreActor : ReceivePersistentActor, IWithTimers
         Command<StopMetricsStore>(_ =>
         {
             Flush(null);
-            // Persist handlers run before this message is processed, so the batch is durable before the stop.
+            // DeferAsync runs after every pending persist handler, so the last batch is durable before the stop.
             DeferAsync(StopMetricsStore.Instance, _ => Context.Stop(Self));
         });
         Command<GetLatestMetrics>(_ => Sender.Tell(new LatestMetrics(_targetId, _history.Latest())));
@@ -113,40 +128,59 @@ public sealed class MetricsStoreActor : ReceivePersistentActor, IWithTimers
     {
         if (_pending.Count == 0)
         {
-            replyTo?.Tell(new MetricsFlushed(_targetId, 0));
+            // Earlier batches may still be on their way to the journal: answer after them.
+            if (replyTo is not null) DeferAsync(replyTo, r => r.Tell(new MetricsFlushed(_targetId, 0)));
             return;
         }
-        var batch = new SamplesRecorded(_pending.ToArray());
-        _pending.Clear();
-        Persist(batch, persisted =>
+        var batch = TakePending();
+        if (++_batchesSinceSnapshot >= _settings.SnapshotEveryBatches)
         {
-            replyTo?.Tell(new MetricsFlushed(_targetId, persisted.Samples.Count));
-            if (++_batchesSinceSnapshot >= _settings.SnapshotEveryBatches) TakeSnapshot();
-        });
+            PersistThenSnapshot(batch, persisted => replyTo?.Tell(new MetricsFlushed(_targetId, persisted.Samples.Count)));
+            return;
+        }
+        PersistAsync(batch, persisted => replyTo?.Tell(new MetricsFlushed(_targetId, persisted.Samples.Count)));
     }
 
     private void Prune(DateTimeOffset cutoff, IActorRef replyTo)
     {
-        Flush(null);
-        DeferAsync(cutoff, _ =>
+        if (_pending.Count == 0 && _history.Count == 0 && LastSequenceNr == 0)
+        {
+            replyTo.Tell(new MetricsPruned(_targetId, 0, 0));
+            return;
+        }
+        PersistThenSnapshot(TakePending(), _ =>
         {
             var removed = _history.Prune(cutoff);
-            var reply = new MetricsPruned(_targetId, removed, _history.Count);
-            if (removed == 0 && LastSequenceNr == 0)
-            {
-                replyTo.Tell(reply);
-                return;
-            }
-            _log.Info("Retention dropped {0} samples of target {1} older than {2:u}; {3} retained", removed, _targetId, cutoff, _history.Count);
+            var reply = new MetricsPruned(_targetId, (int)Math.Min(removed, int.MaxValue), (int)Math.Min(_history.Count, int.MaxValue));
+            if (removed > 0)
+                _log.Info("Retention dropped {0} samples of target {1} older than {2:u}; {3} retained", removed, _targetId, cutoff, _history.Count);
             _afterSnapshot.Add((replyTo, reply));
-            TakeSnapshot();
         });
     }
+
+    private SampleBatchRecorded TakePending()
+    {
+        var batch = new SampleBatchRecorded(_pending.ToArray());
+        _pending.Clear();
+        return batch;
+    }
+
+    /// <summary>
+    /// Persist (not PersistAsync) stashes commands until its handler has run, and handlers run in order, so at the
+    /// snapshot the history holds exactly the persisted batches: recovery never counts a sample twice.
+    /// The batch may be empty; the snapshot deletes it with the rest of the journal behind it.
+    /// </summary>
+    private void PersistThenSnapshot(SampleBatchRecorded batch, Action<SampleBatchRecorded> beforeSnapshot) =>
+        Persist(batch, persisted =>
+        {
+            beforeSnapshot(persisted);
+            TakeSnapshot();
+        });
 
     private void TakeSnapshot()
     {
         _batchesSinceSnapshot = 0;
-        SaveSnapshot(new MetricsSnapshot(_history.All()));
+        SaveSnapshot(new RollupSnapshot(_history.ToBytes()));
     }
 
     private void ReplyAfterSnapshot()

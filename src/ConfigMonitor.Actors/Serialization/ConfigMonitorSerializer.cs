@@ -17,7 +17,8 @@ namespace ConfigMonitor.Actors.Serialization;
 
 /// <summary>
 /// The explicit, stable serializer of every ConfigMonitor message, event and snapshot: System.Text.Json bodies with
-/// short manifests. A manifest, once released, keeps its meaning: rename a type freely, never reuse a manifest.
+/// short manifests, except the two bulk metric formats (MSB sample batches, MRS rollup snapshots), which are compact
+/// binary layouts. A manifest, once released, keeps its meaning: rename a type freely, never reuse a manifest.
 /// </summary>
 public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
 {
@@ -49,6 +50,7 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
         [typeof(MetricsQueries.GetLatestMetrics)] = "ml", [typeof(MetricsQueries.LatestMetrics)] = "mld",
         [typeof(MetricsQueries.GetMetricSummary)] = "mq", [typeof(MetricsQueries.MetricSummary)] = "msm",
         [typeof(MetricsEvents.SamplesRecorded)] = "MSR", [typeof(MetricsEvents.MetricsSnapshot)] = "MSS",
+        [typeof(MetricsEvents.SampleBatchRecorded)] = "MSB", [typeof(MetricsEvents.RollupSnapshot)] = "MRS",
         // alerts
         [typeof(Observation)] = "ob", [typeof(Alert)] = "al", [typeof(AlertChanged)] = "ach",
         [typeof(AlertCommands.AcknowledgeAlert)] = "aa", [typeof(AlertCommands.AlertAcknowledged)] = "aad",
@@ -107,13 +109,20 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
             : throw new SerializationException($"{o.GetType().FullName} has no manifest in ConfigMonitorSerializer.Manifests; add one");
 
     /// <inheritdoc />
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options);
+    public override byte[] ToBinary(object obj) => obj switch
+    {
+        MetricsEvents.SampleBatchRecorded batch => MetricSampleBatchFormat.Write(batch.Samples),
+        MetricsEvents.RollupSnapshot snapshot => snapshot.Rollups,
+        _ => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options),
+    };
 
     /// <inheritdoc />
     public override object FromBinary(byte[] bytes, string manifest)
     {
         if (!TypesByManifest.TryGetValue(manifest, out var type))
             throw new SerializationException($"Unknown ConfigMonitor manifest '{manifest}': written by a newer version of ConfigMonitor?");
+        if (type == typeof(MetricsEvents.SampleBatchRecorded)) return new MetricsEvents.SampleBatchRecorded(MetricSampleBatchFormat.Read(bytes));
+        if (type == typeof(MetricsEvents.RollupSnapshot)) return new MetricsEvents.RollupSnapshot(bytes);
         return JsonSerializer.Deserialize(bytes, type, _options)
                ?? throw new SerializationException($"ConfigMonitor manifest '{manifest}' decoded to null");
     }

@@ -134,6 +134,32 @@ public sealed class MetricsStoreActorSpecs(ITestOutputHelper output) : Akka.Test
         Assert.Equal(100, summary.Min);
     }
 
+    [Fact]
+    public async Task Should_snapshot_its_rollups_every_few_batches_and_recover_without_counting_a_sample_twice()
+    {
+        var settings = new MetricsStoreSettings { BatchSize = 10, SnapshotEveryBatches = 2, FlushInterval = TimeSpan.FromHours(1) };
+        await using (var node = await PersistentNode.StartAsync(_data.Path))
+        {
+            var store = Store(node, settings: settings);
+            for (var i = 0; i < 5; i++) store.Tell(new RecordSamples("orders", Samples("config_access_ms", 5, T0.AddMinutes(-50 + i), first: 1 + 5 * i)));
+            await store.Ask<MetricsFlushed>(new FlushMetrics("orders"), Timeout);
+
+            await AwaitAssertAsync(async () =>
+            {
+                Assert.Equal(1, await JournalInspector.CountSnapshotsAsync(_data.Path, "metrics-orders"));
+                Assert.Equal(1, await JournalInspector.CountEventsAsync(_data.Path, "metrics-orders"));
+            }, Timeout);
+        }
+
+        await using var restarted = await PersistentNode.StartAsync(_data.Path);
+        var summary = await Store(restarted, settings: settings)
+            .Ask<MetricSummary>(new GetMetricSummary("orders", "config_access_ms", TimeSpan.FromHours(1)), Timeout);
+        Assert.Equal(25, summary.Count);
+        Assert.Equal(1, summary.Min);
+        Assert.Equal(25, summary.Max);
+        Assert.Equal(13, summary.Average);
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);

@@ -84,6 +84,10 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return new MetricsQueries.MetricSummary("orders", "m", T0, T0.AddHours(1), 0, null, null, null, null, null, null);
         yield return new MetricsEvents.SamplesRecorded(SampleSamples);
         yield return new MetricsEvents.MetricsSnapshot(SampleSamples);
+        yield return new MetricsEvents.SampleBatchRecorded(SampleSamples);
+        var rollups = new MetricRollups();
+        rollups.Add(SampleSamples);
+        yield return new MetricsEvents.RollupSnapshot(rollups.ToBytes());
         yield return new Observation("orders", AlertCategory.Cache, "hit_rate", true, AlertSeverity.Warning, "low", T0, 0.4, 0.8);
         yield return SampleAlert;
         yield return new AlertChanged(AlertChangeKind.Resolved, SampleAlert);
@@ -218,5 +222,34 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
 
         Assert.Equal("MSR", serializer.Manifest(new MetricsEvents.SamplesRecorded(SampleSamples)));
         Assert.Equal("""{"samples":[{"metric":"config_access_ms","value":3.25,"timestamp":"2026-11-29T12:00:00+01:00"}]}""", json);
+    }
+
+    [Fact]
+    public void Should_store_a_batch_of_samples_in_the_compact_binary_layout_and_read_it_back_as_the_same_instants()
+    {
+        var samples = Enumerable.Range(0, 100).SelectMany(i => SampleSamples.Select(s => s with { Timestamp = s.Timestamp.AddSeconds(5 * i) })).ToArray();
+        var batch = new MetricsEvents.SampleBatchRecorded(samples);
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(batch);
+
+        var bytes = serializer.ToBinary(batch);
+        var back = (MetricsEvents.SampleBatchRecorded)serializer.FromBinary(bytes, "MSB");
+
+        Assert.Equal("MSB", serializer.Manifest(batch));
+        Assert.Equal(samples, back.Samples);
+        Assert.True(bytes.Length < serializer.ToBinary(new MetricsEvents.SamplesRecorded(samples)).Length / 5,
+            $"{bytes.Length} bytes is not compact");
+    }
+
+    [Fact]
+    public void Should_still_read_the_json_batches_and_snapshots_written_before_rollups()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(new MetricsEvents.SamplesRecorded(SampleSamples));
+        var json = """{"samples":[{"metric":"config_access_ms","value":3.25,"timestamp":"2026-11-29T12:00:00+01:00"}]}"""u8.ToArray();
+
+        var batch = (MetricsEvents.SamplesRecorded)serializer.FromBinary(json, "MSR");
+        var snapshot = (MetricsEvents.MetricsSnapshot)serializer.FromBinary(json, "MSS");
+
+        Assert.Equal(SampleSamples[0], Assert.Single(batch.Samples));
+        Assert.Equal(SampleSamples[0], Assert.Single(snapshot.Samples));
     }
 }

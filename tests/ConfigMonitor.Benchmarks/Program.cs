@@ -1,0 +1,42 @@
+using ConfigMonitor.Benchmarks;
+
+// dotnet run -c Release --project tests/ConfigMonitor.Benchmarks -- [scenario...] [--quick] [--targets N] [--minutes M]
+// One JSON object per figure on stdout; progress on stderr.
+string[] all = ["ingest-memory", "ingest-durable", "summary", "memory", "recovery", "scale"];
+var quick = args.Contains("--quick");
+int? targets = null;
+TimeSpan? duration = null;
+var named = new List<string>();
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--quick": break;
+        case "--targets": targets = int.Parse(args[++i]); break;
+        case "--minutes": duration = TimeSpan.FromMinutes(double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture)); break;
+        default:
+            if (!all.Contains(args[i]))
+            {
+                await Console.Error.WriteLineAsync($"unknown scenario '{args[i]}'; scenarios: {string.Join(", ", all)}; options: --quick, --targets N, --minutes M");
+                return 2;
+            }
+            named.Add(args[i]);
+            break;
+    }
+}
+
+Figures.CaptureStdout();
+foreach (var scenario in named.Count == 0 ? all : named.ToArray())
+{
+    Figures.Progress($"{scenario}: start{(quick ? " (quick)" : "")}");
+    switch (scenario)
+    {
+        case "ingest-memory": await IngestScenarios.IngestMemoryAsync(quick); break;
+        case "ingest-durable": await IngestScenarios.IngestDurableAsync(quick); break;
+        case "summary": StoreScenarios.Summary(quick); break;
+        case "memory": StoreScenarios.Memory(quick); break;
+        case "recovery": await RecoveryScenario.RunAsync(quick); break;
+        case "scale": await ScaleScenario.RunAsync(quick, targets, duration); break;
+    }
+}
+return 0;

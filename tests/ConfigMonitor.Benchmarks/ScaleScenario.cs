@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Hosting;
+using ConfigMonitor.Actors.Hosting;
+using ConfigMonitor.Actors.Metrics;
+using ConfigMonitor.Actors.Targets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
+
+namespace ConfigMonitor.Benchmarks;
+
+/// <summary>
+/// scale: a whole node (AddConfigMonitor: cluster of one, sharded TargetMonitors and MetricsStores on SQLite, AlertManager,
+/// maintenance with its event probes) monitoring many targets whose loops all run every 5 s. Each target has its own
+/// in-memory config service actor (below) that answers the protocol at once and notes when each probe arrived.
+/// </summary>
+public static class ScaleScenario
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    /// <summary>Runs the node for a few minutes (quick: 1,000 targets for 40 s) and reports lateness, CPU and peak RSS.</summary>
+    public static async Task RunAsync(bool quick, int? targetsOverride, TimeSpan? durationOverride)
+    {
+        const string scenario = "scale";
+        var targets = targetsOverride ?? (quick ? 1_000 : 10_000);
+        var duration = durationOverride ?? (quick ? TimeSpan.FromSeconds(40) : TimeSpan.FromMinutes(3));
+        var warmUp = TimeSpan.FromSeconds(Math.Min(30, duration.TotalSeconds / 4));
+        var folder = Measure.TempFolder(scenario);
+        try
+        {
+            var options = new ConfigMonitorOptions
+            {
+                DataDirectory = folder,
+                Port = 0,
+                // 10,000 stores flushing every 5 s would ask SQLite for 2,000 events/s; every 30 s it is ~330 events/s of ~80 samples.
+                Metrics = new MetricsStoreSettings { FlushInterval = TimeSpan.FromSeconds(30) },
+            };
+            await SqliteStore.PrepareAsync(options);
+            var definitions = Enumerable.Range(0, targets).Select(Target).ToList();
+            var services = new IActorRef[targets];
+            using var host = new HostBuilder()
+                .ConfigureServices(s => s.AddAkka(options.ActorSystemName, (builder, _) =>
+                {
+                    builder.AddHocon("""
+                            akka.loglevel = WARNING
+                            akka.log-dead-letters = off
+                            akka.persistence.max-concurrent-recoveries = 20
+                            akka.cluster.sharding.state-store-mode = ddata
+                            """, HoconAddMode.Prepend)
+                        .WithActors((system, _) =>
+                        {
+                            for (var i = 0; i < targets; i++) services[i] = system.ActorOf(Props.Create(() => new InstantConfigService()), $"svc-{i:D5}");
+                        })
+                        .AddConfigMonitor(options, definitions);
+                }))
+                .Build();
+
+            var process = Process.GetCurrentProcess();
+            var started = Stopwatch.StartNew();
+            await host.StartAsync();
+            Figures.Progress($"{scenario}: node up with {targets:N0} targets after {started.Elapsed.TotalSeconds:0.0} s; warming up {warmUp.TotalSeconds:0} s");
+            await Task.Delay(warmUp);
+            process.Refresh();
+            var cpuStart = process.TotalProcessorTime;
+            var measureStart = Stopwatch.GetTimestamp();
+            var peakRss = 0L;
+            var sampler = Stopwatch.StartNew();
+            while (sampler.Elapsed < duration - warmUp)
+            {
+                await Task.Delay(1000);
+                process.Refresh();
+                peakRss = Math.Max(peakRss, process.WorkingSet64);
+                if ((int)sampler.Elapsed.TotalSeconds % 30 == 0)
+                    Figures.Progress($"{scenario}: {sampler.Elapsed.TotalSeconds:0} s, RSS {process.WorkingSet64 / 1048576} MiB");
+            }
+            process.Refresh();
+            var cpu = (process.TotalProcessorTime - cpuStart).TotalSeconds;
+            var wall = Stopwatch.GetElapsedTime(measureStart).TotalSeconds;
+            peakRss = Math.Max(peakRss, process.PeakWorkingSet64);
+
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var arrivals = await Task.WhenAll(services.Select(s => s.Ask<long[]>(InstantConfigService.Report, TimeSpan.FromMinutes(1))));
+            var lateness = new List<double>();
+            long probes = 0;
+            foreach (var times in arrivals)
+            {
+                var late = Lateness(times, measureStart);
+                lateness.AddRange(late);
+                probes += late.Count;
+            }
+            lateness.Sort();
+            Figures.Progress($"{scenario}: {probes:N0} probes measured; stopping the node");
+            var stopping = Stopwatch.StartNew();
+            await host.StopAsync();
+
+            double Percentile(double q) => lateness.Count == 0 ? double.NaN : lateness[Math.Clamp((int)Math.Ceiling(q * lateness.Count) - 1, 0, lateness.Count - 1)];
+            Figures.Emit(scenario, "probe-lateness-p50", targets, Percentile(0.50), "ms");
+            Figures.Emit(scenario, "probe-lateness-p99", targets, Percentile(0.99), "ms");
+            Figures.Emit(scenario, "probe-lateness-max", targets, lateness.Count == 0 ? double.NaN : lateness[^1], "ms");
+            Figures.Emit(scenario, "probe-requests-per-second", targets, probes / wall, "requests/s");
+            // Reference: what the schedule asks for (performance 1 read, health 3, cache 1, database 1 per 5 s).
+            Figures.Emit(scenario, "reference-scheduled-requests-per-second", targets, targets * 6 / Interval.TotalSeconds, "requests/s");
+            Figures.Emit(scenario, "cpu-cores-used", targets, cpu / wall, "cores");
+            Figures.Emit(scenario, "peak-rss", targets, peakRss / 1048576.0, "MiB");
+            Figures.Emit(scenario, "shutdown-seconds", targets, stopping.Elapsed.TotalSeconds, "s");
+        }
+        finally
+        {
+            IngestScenarios.TryDelete(folder);
+        }
+    }
+
+    private static TargetDefinition Target(int i)
+    {
+        var defaults = TargetDefinition.WithDefaults($"t{i:D5}", $"/user/svc-{i:D5}");
+        return defaults with
+        {
+            ProbeKey = "app.name",
+            Performance = defaults.Performance with { Interval = Interval },
+            // The node's own memory is not what is measured here: keep the memory rule out of the way.
+            Health = defaults.Health with { Interval = Interval, MaxProcessMemoryMb = 1_000_000 },
+            Cache = defaults.Cache with { Interval = Interval },
+            Database = defaults.Database with { Interval = Interval },
+        };
+    }
+
+    /// <summary>
+    /// How late each probe arrived after <paramref name="from"/>, in ms. All four loops of a target start together and tick
+    /// at a fixed rate, so every probe is due at the same phase modulo 5 s; the due phase is taken as the earliest phase
+    /// observed for the target (so the figure is conservative: it includes the ask's own delivery time).
+    /// </summary>
+    private static List<double> Lateness(long[] arrivals, long from)
+    {
+        var result = new List<double>();
+        if (arrivals.Length == 0) return result;
+        var period = Interval.TotalSeconds * Stopwatch.Frequency;
+        var phases = arrivals.Select(a =>
+        {
+            var d = (a - arrivals[0]) % period;
+            return d > period / 2 ? d - period : d;
+        }).ToArray();
+        var due = phases.Min();
+        for (var i = 0; i < arrivals.Length; i++)
+            if (arrivals[i] >= from) result.Add((phases[i] - due) * 1000.0 / Stopwatch.Frequency);
+        return result;
+    }
+
+    /// <summary>A config service that answers every request at once and notes when probes arrive (not the reference SQLite service: 10,000 SQLite files would measure the disk).</summary>
+    private sealed class InstantConfigService : ReceiveActor
+    {
+        public static readonly object Report = "report";
+        private readonly List<long> _arrivals = new(256);
+        private long _hits;
+        private long _misses;
+        private int _subscriptions;
+        private (string Id, IActorRef Ref)? _subscriber;
+
+        public InstantConfigService()
+        {
+            Receive<GetConfig>(get =>
+            {
+                _arrivals.Add(Stopwatch.GetTimestamp());
+                Sender.Tell(new ConfigValue(get.Key, "shop", true));
+            });
+            Receive<GetConfigWithMetadata>(get => Sender.Tell(new ConfigEntry(get.Key, "shop", true, "", DateTimeOffset.UtcNow, 1, true)));
+            Receive<GetCacheStats>(_ =>
+            {
+                _arrivals.Add(Stopwatch.GetTimestamp());
+                _hits += 95;
+                _misses += 5;
+                Sender.Tell(new CacheStats(_hits, _misses, 50, 100));
+            });
+            Receive<ProbeDatabase>(_ =>
+            {
+                _arrivals.Add(Stopwatch.GetTimestamp());
+                Sender.Tell(new DatabaseProbeResult(1, 25));
+            });
+            Receive<Subscribe>(subscribe =>
+            {
+                var id = $"sub-{++_subscriptions}";
+                _subscriber = (id, subscribe.Subscriber);
+                Sender.Tell(new Subscribed(id, subscribe.Key));
+            });
+            Receive<NotifyChange>(notify =>
+            {
+                if (_subscriber is { } s) s.Ref.Tell(new ConfigChanged(s.Id, notify.Key, notify.OldValue, notify.NewValue, DateTimeOffset.UtcNow));
+                Sender.Tell(new ChangeNotified(notify.Key, _subscriber is null ? 0 : 1));
+            });
+            Receive<Unsubscribe>(unsubscribe =>
+            {
+                var existed = _subscriber?.Id == unsubscribe.SubscriptionId;
+                if (existed) _subscriber = null;
+                Sender.Tell(new Unsubscribed(unsubscribe.SubscriptionId, existed));
+            });
+            Receive<string>(_ => Sender.Tell(_arrivals.ToArray()));
+        }
+    }
+}
