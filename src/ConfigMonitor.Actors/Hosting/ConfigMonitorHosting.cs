@@ -104,7 +104,7 @@ public static class ConfigMonitorHosting
         AdapterFactory adapters) =>
         builder.WithShardRegion<TargetMonitorRegion>("target-monitor",
             (_, registry, _) => targetId => TargetMonitorActor.Props(targetId,
-                registry.Get<MetricsStoreRegion>(), registry.Get<AlertManager>(), clock, adapters),
+                registry.Get<MetricsStoreRegion>(), registry.Get<AlertManager>(), clock, adapters, options.LoopStartSpread),
             new TargetMessageExtractor(),
             new ShardOptions { Role = options.Role, StateStoreMode = StateStoreMode.DData, ShouldPassivateIdleEntities = false });
 

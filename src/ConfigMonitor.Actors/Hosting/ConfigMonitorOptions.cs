@@ -48,6 +48,9 @@ public sealed record ConfigMonitorOptions
     /// <summary>The connection string; for SQLite, empty means "configmonitor.db in the data folder".</summary>
     public string? ConnectionString { get; init; }
 
+    /// <summary>The first probes of the loops are spread over this much time (at most one interval), so many targets do not probe in step.</summary>
+    public TimeSpan LoopStartSpread { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often the target registry re-asserts every target to the shard regions.</summary>
     public TimeSpan KeepMonitoringInterval { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -192,6 +195,7 @@ public static class ConfigMonitorOptionsReader
             Persistence = provider,
             ConnectionString = section["ConnectionString"],
             KeepMonitoringInterval = Duration("KeepMonitoringInterval", d.KeepMonitoringInterval),
+            LoopStartSpread = values.Duration("LoopStartSpread", d.LoopStartSpread, allowZero: true),
             Metrics = new MetricsStoreSettings
             {
                 FlushInterval = Duration("Metrics:FlushInterval", d.Metrics.FlushInterval),

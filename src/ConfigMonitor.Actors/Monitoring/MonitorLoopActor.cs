@@ -10,7 +10,26 @@ namespace ConfigMonitor.Actors.Monitoring;
 
 /// <summary>Everything a loop needs: the target, its adapter, where samples and observations go, and the clock.</summary>
 public sealed record LoopContext(
-    TargetDefinition Target, IConfigServiceAdapter Adapter, IActorRef MetricsStore, IActorRef AlertManager, IClock Clock);
+    TargetDefinition Target, IConfigServiceAdapter Adapter, IActorRef MetricsStore, IActorRef AlertManager, IClock Clock)
+{
+    /// <summary>
+    /// The first probes of a node's loops are spread over this much time (at most one interval), each at a fixed offset
+    /// derived from its target and loop, so thousands of targets do not all probe in the same millisecond, tick after tick.
+    /// Zero: every loop probes at once.
+    /// </summary>
+    public TimeSpan StartSpread { get; init; } = TimeSpan.Zero;
+
+    /// <summary>The fixed offset of one loop's first probe within the start spread.</summary>
+    public TimeSpan StartOffset(string loop, TimeSpan interval)
+    {
+        var spread = StartSpread < interval ? StartSpread : interval;
+        if (spread <= TimeSpan.Zero) return TimeSpan.Zero;
+        // FNV-1a: stable across processes and runs, unlike string.GetHashCode.
+        var hash = 2166136261u;
+        foreach (var c in $"{Target.Id}/{loop}") hash = (hash ^ c) * 16777619u;
+        return TimeSpan.FromTicks((long)(spread.Ticks * (hash / (double)uint.MaxValue)));
+    }
+}
 
 /// <summary>What one probe produced once evaluated: samples for the MetricsStore, observations for the AlertManager.</summary>
 public sealed record ProbeEvaluation(IReadOnlyList<MetricSample> Samples, IReadOnlyList<Observation> Observations, string? Error)
@@ -24,7 +43,7 @@ public sealed record LoopProbed(string Loop, DateTimeOffset At, string? Error) :
 
 /// <summary>
 /// A scheduled loop: a timer, one probe through the target's adapter (async, piped back, with a timeout), and
-/// messages out. The first probe runs at start. A tick while a probe is still out is skipped, never queued.
+/// messages out. The first probe runs at start (within the node's start spread). A tick while a probe is still out is skipped, never queued.
 /// Subclasses supply the probe (which must only read immutable context) and the evaluation (which runs in the actor).
 /// </summary>
 public abstract class MonitorLoopActor : ReceiveActor, IWithTimers
@@ -71,8 +90,10 @@ public abstract class MonitorLoopActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        Self.Tell(Tick.Instance);
-        Timers.StartPeriodicTimer("probe", Tick.Instance, _interval, _interval);
+        var offset = Loop.StartOffset(Name, _interval);
+        if (offset == TimeSpan.Zero) Self.Tell(Tick.Instance);
+        else Timers.StartSingleTimer("first-probe", Tick.Instance, offset);
+        Timers.StartPeriodicTimer("probe", Tick.Instance, offset + _interval, _interval);
     }
 
     /// <summary>Calls the service. Runs outside the actor: use only <see cref="Loop"/> and locals.</summary>

@@ -24,14 +24,17 @@ public sealed class TargetMonitorActor : ReceiveActor
     private readonly IActorRef _alertManager;
     private readonly IClock _clock;
     private readonly AdapterFactory _adapterFactory;
+    private readonly TimeSpan _startSpread;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, LoopStatus> _loops = new(StringComparer.Ordinal);
     private TargetDefinition? _definition;
     private int _generation;
 
     /// <summary>Creates the monitor of <paramref name="targetId"/>.</summary>
-    public TargetMonitorActor(string targetId, IActorRef metricsStore, IActorRef alertManager, IClock clock, AdapterFactory adapterFactory)
+    public TargetMonitorActor(string targetId, IActorRef metricsStore, IActorRef alertManager, IClock clock, AdapterFactory adapterFactory,
+        TimeSpan startSpread)
     {
+        _startSpread = startSpread;
         _targetId = targetId;
         _metricsStore = metricsStore;
         _alertManager = alertManager;
@@ -63,7 +66,10 @@ public sealed class TargetMonitorActor : ReceiveActor
         var restart = _definition is not null;
         StopLoops();
         _definition = definition;
-        var loop = new LoopContext(definition, _adapterFactory(Context.System, definition), _metricsStore, _alertManager, _clock);
+        var loop = new LoopContext(definition, _adapterFactory(Context.System, definition), _metricsStore, _alertManager, _clock)
+        {
+            StartSpread = _startSpread,
+        };
         _generation++;
         Context.ActorOf(PerformanceLoopActor.Props(loop), $"{LoopNames.Performance}-{_generation}");
         Context.ActorOf(HealthLoopActor.Props(loop), $"{LoopNames.Health}-{_generation}");
@@ -93,6 +99,7 @@ public sealed class TargetMonitorActor : ReceiveActor
     }
 
     /// <summary>Props for the monitor of <paramref name="targetId"/>.</summary>
-    public static Props Props(string targetId, IActorRef metricsStore, IActorRef alertManager, IClock clock, AdapterFactory adapterFactory) =>
-        Akka.Actor.Props.Create(() => new TargetMonitorActor(targetId, metricsStore, alertManager, clock, adapterFactory));
+    public static Props Props(string targetId, IActorRef metricsStore, IActorRef alertManager, IClock clock, AdapterFactory adapterFactory,
+        TimeSpan? startSpread = null) =>
+        Akka.Actor.Props.Create(() => new TargetMonitorActor(targetId, metricsStore, alertManager, clock, adapterFactory, startSpread ?? TimeSpan.Zero));
 }
