@@ -13,20 +13,20 @@ public sealed record LoopContext(
     TargetDefinition Target, IConfigServiceAdapter Adapter, IActorRef MetricsStore, IActorRef AlertManager, IClock Clock)
 {
     /// <summary>
-    /// The first probes of a node's loops are spread over this much time (at most one interval), each at a fixed offset
-    /// derived from its target and loop, so thousands of targets do not all probe in the same millisecond, tick after tick.
+    /// The first probes of a node's loops are spread over this much time (at most one interval), each target at a fixed
+    /// offset derived from its id (its four loops together), so thousands of targets do not all probe in the same millisecond, tick after tick.
     /// Zero: every loop probes at once.
     /// </summary>
     public TimeSpan StartSpread { get; init; } = TimeSpan.Zero;
 
-    /// <summary>The fixed offset of one loop's first probe within the start spread.</summary>
+    /// <summary>The fixed offset of a loop's first probe within the start spread (the same for every loop of the target).</summary>
     public TimeSpan StartOffset(string loop, TimeSpan interval)
     {
         var spread = StartSpread < interval ? StartSpread : interval;
         if (spread <= TimeSpan.Zero) return TimeSpan.Zero;
         // FNV-1a: stable across processes and runs, unlike string.GetHashCode.
         var hash = 2166136261u;
-        foreach (var c in $"{Target.Id}/{loop}") hash = (hash ^ c) * 16777619u;
+        foreach (var c in Target.Id) hash = (hash ^ c) * 16777619u;
         return TimeSpan.FromTicks((long)(spread.Ticks * (hash / (double)uint.MaxValue)));
     }
 }
