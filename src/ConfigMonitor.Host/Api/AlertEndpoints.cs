@@ -21,11 +21,11 @@ public static class AlertEndpoints
     {
         api.MapGet("/alerts", async (string? state, ActorAsk actors, CancellationToken ct) =>
         {
-            object query = (state ?? "active").ToLowerInvariant() switch
+            object? query = (state ?? "active").ToLowerInvariant() switch
             {
                 "active" => AlertQueries.GetActiveAlerts.Instance,
                 "all" => AlertQueries.GetAllAlerts.Instance,
-                _ => null!,
+                _ => null,
             };
             if (query is null) return JsonBody.Bad($"state '{state}' is not 'active' or 'all'");
             return await actors.AskAsync<AlertManager>(query, answer => answer is AlertQueries.AlertList list
