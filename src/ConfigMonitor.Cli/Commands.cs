@@ -116,12 +116,12 @@ public sealed class Commands
             [
                 ("id", Output.Text(t, "id")), ("source", Output.Text(t, "source")), ("adapter", Output.Text(t, "definition", "adapter")),
                 ("endpoint", Output.Text(t, "definition", "endpoint")), ("probe key", Output.Text(t, "definition", "probeKey")),
-                ("probe timeout", Output.Text(t, "definition", "probeTimeout")),
-                ("performance interval", Output.Text(t, "definition", "performance", "interval")),
+                ("probe timeout", Output.Duration(t, "definition", "probeTimeout")),
+                ("performance interval", Output.Duration(t, "definition", "performance", "interval")),
                 ("access time threshold ms", Output.Text(t, "definition", "performance", "accessTimeThresholdMs")),
-                ("health interval", Output.Text(t, "definition", "health", "interval")),
-                ("cache interval", Output.Text(t, "definition", "cache", "interval")),
-                ("database interval", Output.Text(t, "definition", "database", "interval")),
+                ("health interval", Output.Duration(t, "definition", "health", "interval")),
+                ("cache interval", Output.Duration(t, "definition", "cache", "interval")),
+                ("database interval", Output.Duration(t, "definition", "database", "interval")),
                 ("monitored by", Output.Text(t, "status", "node")), ("monitoring", Output.Text(t, "status", "monitoring")),
             ]);
             if (t.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object)

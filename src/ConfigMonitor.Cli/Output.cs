@@ -71,6 +71,20 @@ public sealed class Output
         };
     }
 
+    /// <summary>A TimeSpan property ("00:01:30") written as operators write durations ("90s").</summary>
+    public static string Duration(JsonElement element, params string[] path)
+    {
+        var text = Text(element, path);
+        if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span)) return text;
+        return span switch
+        {
+            { TotalSeconds: < 1 } => $"{span.TotalMilliseconds:0.###}ms",
+            { TotalMinutes: < 1 } => $"{span.TotalSeconds:0.###}s",
+            { TotalHours: < 1 } => $"{span.TotalMinutes:0.###}m",
+            _ => $"{span.TotalHours:0.###}h",
+        };
+    }
+
     /// <summary>A timestamp property shortened to UTC seconds.</summary>
     public static string Time(JsonElement element, string name) =>
         DateTimeOffset.TryParse(Text(element, name), CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)

@@ -75,6 +75,8 @@ public sealed class CliCommandSpecs(ApiNode node) : IClassFixture<ApiNode>
         Assert.Equal("runtime", shown.Json.GetProperty("source").GetString());
         Assert.Equal("00:00:01", shown.Json.GetProperty("definition").GetProperty("performance").GetProperty("interval").GetString());
 
+        Assert.Matches(@"performance interval\s+1s\s", (await CliRun.RunAsync(On("targets", "show", "cli-added"))).Out);
+
         var duplicate = await CliRun.RunAsync(On("targets", "add", "cli-added", "--endpoint", "/user/config-service-demo"), variables: env);
         Assert.Equal(ExitCodes.Refused, duplicate.ExitCode);
         AssertOneLine(duplicate, "already exists");
