@@ -1,13 +1,11 @@
-using Akka.Hosting;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Host;
-using Microsoft.Extensions.Hosting;
 
 try
 {
-    var host = await MonitorNode.BuildAsync(args);
-    await host.RunAsync();
+    var app = await MonitorNode.BuildAsync(args);
+    await app.RunAsync();
     return 0;
 }
 catch (Exception e) when (e is InvalidTargetDefinitionException or InvalidConfigMonitorOptionsException)

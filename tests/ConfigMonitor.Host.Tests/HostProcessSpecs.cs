@@ -16,7 +16,7 @@ public sealed class HostProcessSpecs : IDisposable
     [InlineData("TERM")] // what systemd sends (deploy/systemd/configmonitor.service)
     public async Task Should_monitor_the_demo_target_and_exit_0_through_coordinated_shutdown_on_a_stop_signal(string signal)
     {
-        using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", $"--ConfigMonitor:DataDirectory={DataDirectory}");
+        using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", "--ConfigMonitor:Api:Url=http://127.0.0.1:0", $"--ConfigMonitor:DataDirectory={DataDirectory}");
 
         await node.WaitForOutputAsync("Target demo: started monitoring", StartTimeout);
         await node.SignalAsync(signal);
@@ -34,13 +34,26 @@ public sealed class HostProcessSpecs : IDisposable
     [Fact]
     public async Task Should_exit_2_and_name_the_target_and_field_when_a_target_is_malformed()
     {
-        using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", $"--ConfigMonitor:DataDirectory={DataDirectory}",
+        using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", "--ConfigMonitor:Api:Url=http://127.0.0.1:0", $"--ConfigMonitor:DataDirectory={DataDirectory}",
             "--ConfigMonitor:Targets:demo:Performance:Interval=soon");
 
         var exited = await node.WaitForExitAsync(ExitTimeout);
         Assert.True(exited, "a node with a malformed target should exit at once");
         Assert.Equal(2, node.ExitCode);
         Assert.Contains("target 'demo': field 'Performance:Interval'", node.StandardError);
+        Assert.False(Directory.Exists(DataDirectory), "a refused node must not create its data folder");
+    }
+
+    [Fact]
+    public async Task Should_exit_2_and_say_why_when_the_api_listens_beyond_loopback_without_a_token()
+    {
+        using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", $"--ConfigMonitor:DataDirectory={DataDirectory}",
+            "--ConfigMonitor:Api:Url=http://0.0.0.0:0");
+
+        var exited = await node.WaitForExitAsync(ExitTimeout);
+        Assert.True(exited, "a node with an open API and no token should exit at once");
+        Assert.Equal(2, node.ExitCode);
+        Assert.Contains("field 'Api:Url' is 'http://0.0.0.0:0', which other hosts can reach, and 'Api:Token' is not set", node.StandardError);
         Assert.False(Directory.Exists(DataDirectory), "a refused node must not create its data folder");
     }
 

@@ -63,7 +63,7 @@ public sealed class MonitorNodeRecoverySpecs(ITestOutputHelper output) : IDispos
         finally
         {
             await first.StopWithinAsync(TestNode.StopTimeout);
-            first.Dispose();
+            await first.DisposeAsync();
         }
 
         // Node 2: same folder, and no demo service, so its loops add no config_access_ms sample of their own:
@@ -98,7 +98,7 @@ public sealed class MonitorNodeRecoverySpecs(ITestOutputHelper output) : IDispos
         finally
         {
             await second.StopWithinAsync(TestNode.StopTimeout);
-            second.Dispose();
+            await second.DisposeAsync();
         }
     }
 

@@ -44,7 +44,7 @@ public sealed class MonitorNodeSpecs : IDisposable
         finally
         {
             await host.StopWithinAsync(TestNode.StopTimeout);
-            host.Dispose();
+            await host.DisposeAsync();
         }
         Assert.True(File.Exists(Path.Combine(_data.Path, "configmonitor.db")), "the node should keep its journal in the data folder");
     }

@@ -108,12 +108,15 @@ public static class ConfigMonitorHosting
             new TargetMessageExtractor(),
             new ShardOptions { Role = options.Role, StateStoreMode = StateStoreMode.DData, ShouldPassivateIdleEntities = false });
 
-    /// <summary>The target registry, seeded with the configured targets.</summary>
+    /// <summary>
+    /// The target registry: a persistent cluster singleton (runtime targets survive restarts), seeded with the configured
+    /// targets of the node it runs on; its proxy is registered under <see cref="TargetRegistry"/>.
+    /// </summary>
     public static AkkaConfigurationBuilder AddTargetRegistry(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options,
         IReadOnlyList<TargetDefinition> targets) =>
-        builder.WithActors((system, registry) =>
-            registry.Register<TargetRegistry>(system.ActorOf(
-                TargetRegistryActor.Props(targets, registry.Get<TargetMonitorRegion>(), options.KeepMonitoringInterval), "target-registry")));
+        builder.WithSingleton<TargetRegistry>("target-registry",
+            (_, registry, _) => TargetRegistryActor.Props(targets, registry.Get<TargetMonitorRegion>(), options.KeepMonitoringInterval),
+            new ClusterSingletonOptions { Role = options.Role });
 
     /// <summary>The maintenance singleton (retention and event probes) and its proxy.</summary>
     public static AkkaConfigurationBuilder AddMaintenance(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock,

@@ -12,7 +12,7 @@ public sealed class AlertManager;
 /// <summary>ActorRegistry key: the proxy of the maintenance singleton.</summary>
 public sealed class MaintenanceSingleton;
 
-/// <summary>ActorRegistry key: this node's target registry.</summary>
+/// <summary>ActorRegistry key: the proxy of the target registry singleton.</summary>
 public sealed class TargetRegistry;
 
 /// <summary>ActorRegistry key: this node's health checker.</summary>

@@ -38,7 +38,9 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
         [typeof(TargetRegistryCommands.RegisterTarget)] = "tr", [typeof(TargetRegistryCommands.TargetRegistered)] = "trd",
         [typeof(TargetRegistryCommands.TargetRejected)] = "trj", [typeof(TargetRegistryCommands.UnregisterTarget)] = "tu",
         [typeof(TargetRegistryCommands.TargetUnregistered)] = "tud", [typeof(TargetRegistryCommands.GetTargets)] = "tg",
-        [typeof(TargetRegistryCommands.TargetList)] = "tl",
+        [typeof(TargetRegistryCommands.TargetList)] = "tl", [typeof(TargetRegistryCommands.TargetConflict)] = "tc",
+        [typeof(TargetRegistryEvents.RuntimeTargetAdded)] = "TA", [typeof(TargetRegistryEvents.RuntimeTargetRemoved)] = "TR",
+        [typeof(TargetRegistryEvents.TargetRegistrySnapshot)] = "TS",
         // monitoring
         [typeof(TargetMonitorCommands.MonitorTarget)] = "mt", [typeof(TargetMonitorCommands.StopMonitoringTarget)] = "smt",
         [typeof(TargetMonitorQueries.GetTargetStatus)] = "gts", [typeof(TargetMonitorQueries.TargetStatus)] = "ts",

@@ -65,6 +65,12 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return new TargetRegistryCommands.TargetUnregistered("orders", true);
         yield return TargetRegistryCommands.GetTargets.Instance;
         yield return new TargetRegistryCommands.TargetList([SampleTarget]);
+        yield return new TargetRegistryCommands.TargetList([SampleTarget], ["orders"]);
+        yield return new TargetRegistryCommands.RegisterTarget(SampleTarget, Replace: false);
+        yield return new TargetRegistryCommands.TargetConflict("orders", "target 'orders' already exists; remove it first to redefine it");
+        yield return new TargetRegistryEvents.RuntimeTargetAdded(SampleTarget);
+        yield return new TargetRegistryEvents.RuntimeTargetRemoved("orders");
+        yield return new TargetRegistryEvents.TargetRegistrySnapshot([SampleTarget]);
         yield return new TargetMonitorCommands.MonitorTarget(SampleTarget);
         yield return new TargetMonitorCommands.StopMonitoringTarget("orders");
         yield return new TargetMonitorQueries.GetTargetStatus("orders");

@@ -1,5 +1,7 @@
+using System.Net.Http.Headers;
 using Akka.Actor;
 using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,6 +18,7 @@ public static class TestNode
     public static Dictionary<string, string?> FastSettings(string dataDirectory) => new()
     {
         ["ConfigMonitor:Port"] = "0",
+        ["ConfigMonitor:Api:Url"] = "http://127.0.0.1:0",
         ["ConfigMonitor:DataDirectory"] = dataDirectory,
         ["ConfigMonitor:KeepMonitoringInterval"] = "1s",
         ["ConfigMonitor:Metrics:FlushInterval"] = "1s",
@@ -27,8 +30,16 @@ public static class TestNode
     };
 
     /// <summary>Builds (does not start) a node with <paramref name="settings"/> layered over appsettings.json.</summary>
-    public static Task<IHost> BuildAsync(IDictionary<string, string?> settings) =>
+    public static Task<WebApplication> BuildAsync(IDictionary<string, string?> settings) =>
         MonitorNode.BuildAsync([], configuration => configuration.AddInMemoryCollection(settings));
+
+    /// <summary>An HttpClient on the started node's management API (the real port it bound), with a bearer token if given.</summary>
+    public static HttpClient ApiClient(this WebApplication app, string? token = null)
+    {
+        var client = new HttpClient { BaseAddress = MonitorNode.ApiAddress(app), Timeout = TimeSpan.FromSeconds(60) };
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
 
     /// <summary>The node's actor registry.</summary>
     public static ActorRegistry Registry(this IHost host) => host.Services.GetRequiredService<ActorRegistry>();

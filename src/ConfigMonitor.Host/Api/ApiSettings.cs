@@ -1,0 +1,37 @@
+using System.Net;
+using ConfigMonitor.Actors.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace ConfigMonitor.Host.Api;
+
+/// <summary>The management API's settings (section <c>ConfigMonitor:Api</c>): where it listens and the bearer token of mutations.</summary>
+public sealed record ApiSettings(string Url, string? Token, TimeSpan AskTimeout)
+{
+    /// <summary>Loopback only, the port pbm users know.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:9110";
+
+    /// <summary>Reads and checks the settings; a node reachable from other hosts without a token is refused.</summary>
+    public static ApiSettings Read(IConfigurationSection configMonitor)
+    {
+        var section = configMonitor.GetSection("Api");
+        var url = string.IsNullOrWhiteSpace(section["Url"]) ? DefaultUrl : section["Url"]!.Trim();
+        var token = string.IsNullOrWhiteSpace(section["Token"]) ? null : section["Token"]!.Trim();
+        var askTimeout = TimeSpan.FromSeconds(10);
+        var problems = new List<string>();
+        if (section["AskTimeout"] is { } text && !Actors.Targets.Durations.TryParse(text, out askTimeout))
+            problems.Add($"field 'Api:AskTimeout' is '{text}', which is not a duration (write 250ms, 30s, 5m, 1h or 00:01:00)");
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            problems.Add($"field 'Api:Url' is '{url}', which is not an http:// or https:// address such as {DefaultUrl}");
+        else if (!IsLoopback(uri.Host) && token is null)
+            problems.Add($"field 'Api:Url' is '{url}', which other hosts can reach, and 'Api:Token' is not set: " +
+                         "the management API can add and remove targets and acknowledge alerts, so it needs a token there " +
+                         "(set ConfigMonitor:Api:Token) or a loopback address such as " + DefaultUrl);
+        if (problems.Count > 0) throw new InvalidConfigMonitorOptionsException(problems);
+        return new ApiSettings(url, token, askTimeout);
+    }
+
+    private static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+}

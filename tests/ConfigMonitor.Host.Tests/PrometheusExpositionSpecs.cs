@@ -1,0 +1,63 @@
+using ConfigMonitor.Actors.Hosting;
+using ConfigMonitor.Host.Api;
+using Microsoft.Extensions.Configuration;
+
+namespace ConfigMonitor.Host.Tests;
+
+/// <summary>The pure parts of the management API: the exposition writer and the API settings.</summary>
+public sealed class PrometheusExpositionSpecs
+{
+    [Fact]
+    public void Should_write_help_and_type_once_per_family_and_escape_label_values_and_help()
+    {
+        var text = new PrometheusExposition()
+            .Family("configmonitor_x", "gauge", "a \\ b\nc")
+            .Sample("configmonitor_x", 0.5, ("target", "a\"b\\c\nd"))
+            .Family("configmonitor_x", "gauge", "again")
+            .Sample("configmonitor_x", double.NaN, ("target", "e"))
+            .ToString();
+
+        Assert.Equal(
+            "# HELP configmonitor_x a \\\\ b\\nc\n# TYPE configmonitor_x gauge\n" +
+            "configmonitor_x{target=\"a\\\"b\\\\c\\nd\"} 0.5\nconfigmonitor_x{target=\"e\"} NaN\n", text);
+    }
+
+    [Theory]
+    [InlineData("config_access_ms", "configmonitor_config_access_seconds", 0.001)]
+    [InlineData("process_memory_mb", "configmonitor_process_memory_bytes", 1048576)]
+    [InlineData("cache_hit_rate", "configmonitor_cache_hit_rate", 1)]
+    [InlineData("cache_requests_total", "configmonitor_cache_requests_total", 1)]
+    public void Should_name_metrics_in_base_units(string metric, string name, double scale)
+    {
+        Assert.Equal((name, scale), PrometheusExposition.Convert(metric));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9110", null)]
+    [InlineData("http://localhost:0", null)]
+    [InlineData("http://[::1]:9110", null)]
+    [InlineData("http://0.0.0.0:9110", "secret")]
+    public void Should_accept_loopback_without_a_token_and_any_address_with_one(string url, string? token)
+    {
+        var settings = ApiSettings.Read(Section(url, token));
+        Assert.Equal(url, settings.Url);
+        Assert.Equal(token, settings.Token);
+    }
+
+    [Theory]
+    [InlineData("http://0.0.0.0:9110", "which other hosts can reach, and 'Api:Token' is not set")]
+    [InlineData("http://10.1.2.3:9110", "which other hosts can reach")]
+    [InlineData("ftp://127.0.0.1", "not an http:// or https:// address")]
+    public void Should_refuse_an_open_api_without_a_token_and_a_bad_url(string url, string expected)
+    {
+        var error = Assert.Throws<InvalidConfigMonitorOptionsException>(() => ApiSettings.Read(Section(url, null)));
+        Assert.Contains(expected, error.Message);
+    }
+
+    private static IConfigurationSection Section(string url, string? token) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConfigMonitor:Api:Url"] = url,
+            ["ConfigMonitor:Api:Token"] = token,
+        }).Build().GetSection("ConfigMonitor");
+}
