@@ -77,7 +77,10 @@ public static class ScaleScenario
             process.Refresh();
             var cpu = (process.TotalProcessorTime - cpuStart).TotalSeconds;
             var wall = Stopwatch.GetElapsedTime(measureStart).TotalSeconds;
+            var steadyPeakRss = peakRss; // the highest RSS seen while measuring, start-up excluded
             peakRss = Math.Max(peakRss, process.PeakWorkingSet64);
+            var gc = GC.GetGCMemoryInfo();
+            var heapBytes = GC.GetTotalMemory(forceFullCollection: false);
 
             var system = host.Services.GetRequiredService<ActorSystem>();
             var arrivals = await Task.WhenAll(services.Select(s => s.Ask<long[]>(InstantConfigService.Report, TimeSpan.FromMinutes(1))));
@@ -103,6 +106,9 @@ public static class ScaleScenario
             Figures.Emit(scenario, "reference-scheduled-requests-per-second", targets, targets * 6 / Interval.TotalSeconds, "requests/s");
             Figures.Emit(scenario, "cpu-cores-used", targets, cpu / wall, "cores");
             Figures.Emit(scenario, "peak-rss", targets, peakRss / 1048576.0, "MiB");
+            Figures.Emit(scenario, "peak-rss-while-measuring", targets, steadyPeakRss / 1048576.0, "MiB");
+            Figures.Emit(scenario, "managed-heap-at-end", targets, heapBytes / 1048576.0, "MiB");
+            Figures.Emit(scenario, "gc-committed-at-end", targets, gc.TotalCommittedBytes / 1048576.0, "MiB");
             Figures.Emit(scenario, "shutdown-seconds", targets, stopping.Elapsed.TotalSeconds, "s");
         }
         finally
