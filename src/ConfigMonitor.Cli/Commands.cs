@@ -190,15 +190,10 @@ public sealed class Commands
         {
             var id = Uri.EscapeDataString(parse.GetValue(target)!);
             var windowText = Uri.EscapeDataString(parse.GetValue(window)!);
-            IReadOnlyList<string> metrics;
             var latest = new Dictionary<string, JsonElement>();
-            if (parse.GetValue(metric) is { } one) metrics = [one];
-            else
-            {
-                var answer = await api.GetAsync($"api/targets/{id}/metrics", ct);
-                foreach (var m in answer.Body!.Value.EnumerateArray()) latest[Output.Text(m, "metric")] = m;
-                metrics = latest.Keys.ToList();
-            }
+            var answer = await api.GetAsync($"api/targets/{id}/metrics", ct);
+            foreach (var m in answer.Body!.Value.EnumerateArray()) latest[Output.Text(m, "metric")] = m;
+            IReadOnlyList<string> metrics = parse.GetValue(metric) is { } one ? [one] : latest.Keys.ToList();
             var summaries = new List<JsonElement>();
             foreach (var name in metrics)
                 summaries.Add((await api.GetAsync($"api/targets/{id}/metrics/{Uri.EscapeDataString(name)}/summary?window={windowText}", ct)).Body!.Value);
