@@ -83,6 +83,12 @@ public static class ScaleScenario
             var heapBytes = GC.GetTotalMemory(forceFullCollection: false);
 
             var system = host.Services.GetRequiredService<ActorSystem>();
+            // How far behind the singletons that every loop reports to are: an answer that waits is a backed-up mailbox.
+            var registry = host.Services.GetRequiredService<ActorRegistry>();
+            var lag = Stopwatch.StartNew();
+            await registry.Get<AlertManager>().Ask<ConfigMonitor.Actors.Alerts.AlertQueries.AlertList>(
+                ConfigMonitor.Actors.Alerts.AlertQueries.GetActiveAlerts.Instance, TimeSpan.FromMinutes(2));
+            var alertManagerLagMs = lag.Elapsed.TotalMilliseconds;
             var arrivals = await Task.WhenAll(services.Select(s => s.Ask<long[]>(InstantConfigService.Report, TimeSpan.FromMinutes(1))));
             var lateness = new List<double>();
             long probes = 0;
@@ -109,6 +115,7 @@ public static class ScaleScenario
             Figures.Emit(scenario, "peak-rss-while-measuring", targets, steadyPeakRss / 1048576.0, "MiB");
             Figures.Emit(scenario, "managed-heap-at-end", targets, heapBytes / 1048576.0, "MiB");
             Figures.Emit(scenario, "gc-committed-at-end", targets, gc.TotalCommittedBytes / 1048576.0, "MiB");
+            Figures.Emit(scenario, "alert-manager-answer-at-end", targets, alertManagerLagMs, "ms");
             Figures.Emit(scenario, "shutdown-seconds", targets, stopping.Elapsed.TotalSeconds, "s");
         }
         finally
