@@ -66,9 +66,10 @@ public static class ScaleScenario
             var measureStart = Stopwatch.GetTimestamp();
             var peakRss = 0L;
             var sampler = Stopwatch.StartNew();
-            while (sampler.Elapsed < duration - warmUp)
+            // RSS is sampled once a second while the node runs (the measurement itself, not a wait for a condition).
+            using var everySecond = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            while (sampler.Elapsed < duration - warmUp && await everySecond.WaitForNextTickAsync())
             {
-                await Task.Delay(1000);
                 process.Refresh();
                 peakRss = Math.Max(peakRss, process.WorkingSet64);
                 if ((int)sampler.Elapsed.TotalSeconds % 30 == 0)
