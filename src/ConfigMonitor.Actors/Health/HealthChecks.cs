@@ -77,10 +77,13 @@ public static class HealthChecks
     {
         var stats = await adapter.GetCacheStatsAsync(target.ProbeTimeout).ConfigureAwait(false);
         var problems = new List<string>();
-        if (stats.HitRate < settings.MinCacheHitRate) problems.Add($"hit rate {stats.HitRate:P1} below {settings.MinCacheHitRate:P0}");
+        var judged = stats.TotalRequests >= settings.MinCacheRequests;
+        if (judged && stats.HitRate < settings.MinCacheHitRate) problems.Add($"hit rate {stats.HitRate:P1} below {settings.MinCacheHitRate:P0}");
         if (stats.Usage >= settings.MaxCacheUsage) problems.Add($"usage {stats.Usage:P1} not below {settings.MaxCacheUsage:P0}");
         return Result(HealthCheckNames.CachePerformance, target.Id, problems.Count == 0 ? HealthState.Healthy : HealthState.Degraded,
-            problems.Count == 0 ? $"hit rate {stats.HitRate:P1}, {stats.Size}/{stats.MaxSize} entries" : string.Join("; ", problems),
+            problems.Count > 0 ? string.Join("; ", problems)
+            : judged ? $"hit rate {stats.HitRate:P1}, {stats.Size}/{stats.MaxSize} entries"
+            : $"{stats.TotalRequests} requests so far (the hit rate is judged from {settings.MinCacheRequests}), {stats.Size}/{stats.MaxSize} entries",
             new() { ["hit_rate"] = stats.HitRate, ["usage"] = stats.Usage, ["size"] = stats.Size, ["max_size"] = stats.MaxSize, ["total_requests"] = stats.TotalRequests });
     }
 

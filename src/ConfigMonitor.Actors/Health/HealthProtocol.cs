@@ -8,6 +8,9 @@ public sealed record HealthCheckSettings
     /// <summary>cache_performance: the lowest healthy hit rate (seed: 0.7).</summary>
     public double MinCacheHitRate { get; init; } = 0.7;
 
+    /// <summary>cache_performance: the hit rate is judged only once the cache has served this many requests (a fresh cache is not failing).</summary>
+    public long MinCacheRequests { get; init; } = 20;
+
     /// <summary>cache_performance: usage must stay below this (seed: 0.95).</summary>
     public double MaxCacheUsage { get; init; } = 0.95;
 

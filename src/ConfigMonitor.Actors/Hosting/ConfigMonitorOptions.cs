@@ -214,6 +214,7 @@ public static class ConfigMonitorOptionsReader
             {
                 MinCacheHitRate = Number("Health:MinCacheHitRate", d.Health.MinCacheHitRate),
                 MaxCacheUsage = Number("Health:MaxCacheUsage", d.Health.MaxCacheUsage),
+                MinCacheRequests = Integer("Health:MinCacheRequests", (int)d.Health.MinCacheRequests, 0, int.MaxValue),
                 MaxProcessMemoryMb = Number("Health:MaxProcessMemoryMb", d.Health.MaxProcessMemoryMb),
                 MinDiskFreePercent = Number("Health:MinDiskFreePercent", d.Health.MinDiskFreePercent),
                 MaxConsecutiveFailures = Integer("Health:MaxConsecutiveFailures", d.Health.MaxConsecutiveFailures, 1, 1000),
