@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Akka.Cluster;
 using ConfigMonitor.Host.Tests.Support;
@@ -116,7 +115,7 @@ public sealed class NodeLifecycleSpecs(ITestOutputHelper output) : IDisposable
                     static_configs:
                       - targets: ['127.0.0.1:{api.Port}']
                 """);
-            var port = FreePort();
+            var port = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
             var info = new ProcessStartInfo(PrometheusTools.Find("prometheus")!)
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = work,
@@ -153,13 +152,6 @@ public sealed class NodeLifecycleSpecs(ITestOutputHelper output) : IDisposable
             await app.StopWithinAsync(TestNode.StopTimeout);
             await app.DisposeAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose() => _data.Dispose();

@@ -84,7 +84,10 @@ public sealed class AlertBook(AlertPolicy policy)
 
     // ---------------------------------------------------------------- decisions
 
-    /// <summary>What an observation changes. Counts consecutive breaches and good results (in memory) as a side effect.</summary>
+    /// <summary>
+    /// What an observation changes. As side effects (in memory, not worth a journal write per tick) it counts consecutive
+    /// breaches and good results, and keeps an open alert's last-seen time current.
+    /// </summary>
     public IReadOnlyList<IAlertEvent> Observe(Observation o)
     {
         var fingerprint = o.Fingerprint;
@@ -94,6 +97,7 @@ public sealed class AlertBook(AlertPolicy policy)
         if (o.Breached)
         {
             _progress[fingerprint] = (breaches + 1, 0);
+            if (open is not null && o.ObservedAt > open.LastSeenAt) _byId[open.Id] = open with { LastSeenAt = o.ObservedAt };
             if (open is null)
             {
                 var pending = new Alert(FormatAlertId(NextNumber), o.TargetId, o.Category, o.Rule, o.Severity, o.Message,
@@ -112,13 +116,6 @@ public sealed class AlertBook(AlertPolicy policy)
         if (open is null) return [];
         if (open.State == AlertState.Pending) return [new AlertCancelled(open.Id, o.ObservedAt)];
         return goods + 1 >= rule.SuccessThreshold ? [new AlertResolved(open.Id, o.ObservedAt, o.Message)] : [];
-    }
-
-    /// <summary>Keeps an open alert's last-seen time current without an event (not worth a journal write per tick).</summary>
-    public void Touch(Observation o)
-    {
-        if (o.Breached && OpenFor(o.Fingerprint) is { } open && o.ObservedAt > open.LastSeenAt)
-            _byId[open.Id] = open with { LastSeenAt = o.ObservedAt };
     }
 
     /// <summary>Group alerts: one alert when at least <see cref="AlertPolicy.GroupMinFailing"/> members of a group are firing.</summary>

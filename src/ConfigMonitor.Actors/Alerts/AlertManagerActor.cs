@@ -90,11 +90,7 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
                 _book.All(now).Count, _book.Active(now).Count, _book.Silences(false, now).Count, _book.Windows.Count);
         });
 
-        Command<Observation>(o =>
-        {
-            _book.Touch(o);
-            Persist(_book.Observe(o), null);
-        });
+        Command<Observation>(o => Persist(_book.Observe(o), null));
         Command<AcknowledgeAlert>(ack => Reply(_book.DecideAcknowledge(ack.AlertId, ack.By, ack.Comment, _clock.UtcNow), ack.AlertId,
             alert => new AlertAcknowledged(alert)));
         Command<UnacknowledgeAlert>(unack => Reply(_book.DecideUnacknowledge(unack.AlertId, unack.By, _clock.UtcNow), unack.AlertId,

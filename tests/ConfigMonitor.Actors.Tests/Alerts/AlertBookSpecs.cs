@@ -15,7 +15,6 @@ public class AlertBookSpecs
 
     private static void Feed(AlertBook book, Observation o)
     {
-        book.Touch(o);
         foreach (var e in book.Observe(o)) book.Apply(e);
     }
 

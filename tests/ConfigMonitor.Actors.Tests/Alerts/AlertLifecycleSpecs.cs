@@ -20,7 +20,6 @@ public class AlertLifecycleSpecs
 
     private static IReadOnlyList<IAlertEvent> Feed(AlertBook book, Observation o)
     {
-        book.Touch(o);
         var events = book.Observe(o);
         foreach (var e in events) book.Apply(e);
         return events;

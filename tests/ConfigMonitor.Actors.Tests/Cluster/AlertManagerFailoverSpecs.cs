@@ -20,8 +20,10 @@ public sealed class AlertManagerFailoverSpecs(ITestOutputHelper output) : Akka.T
         var viaSecond = second.Registry.Get<AlertManager>();
 
         viaSecond.Tell(new Observation("orders", AlertCategory.Database, "unreachable", true, AlertSeverity.Critical, "down", DateTimeOffset.UtcNow));
-        var alert = await EventuallyAsync(async () =>
-            (await viaSecond.Ask<AlertQueries.AlertList>(AlertQueries.GetActiveAlerts.Instance, Timeout)).Alerts.SingleOrDefault());
+        Alert alert = null!;
+        await AwaitAssertAsync(async () =>
+            alert = Assert.Single((await viaSecond.Ask<AlertQueries.AlertList>(AlertQueries.GetActiveAlerts.Instance, Timeout)).Alerts),
+            Timeout, TimeSpan.FromMilliseconds(100));
         await viaSecond.Ask<AlertCommands.AlertAcknowledged>(new AlertCommands.AcknowledgeAlert(alert.Id, "alice", "failing over"), Timeout);
         var silence = await viaSecond.Ask<AlertCommands.SilenceCreated>(new AlertCommands.CreateSilence(
             [new Matcher(MatchField.Target, "billing")], null, DateTimeOffset.UtcNow.AddHours(1), "alice", "maintenance"), Timeout);
@@ -29,34 +31,18 @@ public sealed class AlertManagerFailoverSpecs(ITestOutputHelper output) : Akka.T
         await first.StopAsync(); // the oldest node leaves: its singletons hand over to the second node
         await first.DisposeAsync();
 
-        var recovered = await EventuallyAsync(async () =>
+        // While the singleton moves, asks time out; AwaitAssert tries again until the new one answers.
+        Alert recovered = null!;
+        await AwaitAssertAsync(async () =>
         {
             var list = await viaSecond.Ask<AlertQueries.AlertList>(AlertQueries.GetAllAlerts.Instance, TimeSpan.FromSeconds(3));
-            return list.Alerts.SingleOrDefault(a => a.Id == alert.Id);
-        });
+            recovered = Assert.Single(list.Alerts, a => a.Id == alert.Id);
+        }, Timeout, TimeSpan.FromMilliseconds(100));
         Assert.True(recovered.Acknowledged);
         Assert.Equal("failing over", recovered.AcknowledgeComment);
         Assert.Equal(AlertState.Firing, recovered.State);
         var silences = await viaSecond.Ask<AlertQueries.SilenceList>(new AlertQueries.GetSilences(), Timeout);
         Assert.Equal(silence.Silence.Id, Assert.Single(silences.Silences).Id);
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> attempt) where T : class
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            try
-            {
-                if (await attempt() is { } value) return value;
-            }
-            catch (AskTimeoutException) when (DateTime.UtcNow < deadline)
-            {
-                // the singleton is moving
-            }
-            if (DateTime.UtcNow >= deadline) throw new TimeoutException("no answer before the deadline");
-            await Task.Delay(AlertmanagerProcess.PollInterval);
-        }
     }
 
     protected override void Dispose(bool disposing)
