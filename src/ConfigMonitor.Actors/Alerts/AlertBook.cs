@@ -198,7 +198,7 @@ public sealed class AlertBook(AlertPolicy policy)
     // ---------------------------------------------------------------- state
 
     /// <summary>Replaces the group membership (derived from the target registry, not persisted here).</summary>
-    public IReadOnlyList<string> SetGroups(IReadOnlyDictionary<string, IReadOnlyList<string>> groups)
+    public void SetGroups(IReadOnlyDictionary<string, IReadOnlyList<string>> groups)
     {
         _groups = new Dictionary<string, IReadOnlyList<string>>(groups, StringComparer.OrdinalIgnoreCase);
         _groupOfTarget = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -206,7 +206,6 @@ public sealed class AlertBook(AlertPolicy policy)
             foreach (var member in members) _groupOfTarget[member] = group;
         foreach (var (id, alert) in _byId.ToList())
             if (!IsGroupAlert(alert)) _byId[id] = alert with { Group = GroupOf(alert.TargetId) };
-        return _groups.Keys.ToList();
     }
 
     /// <summary>The names of the known groups.</summary>
