@@ -6,7 +6,7 @@ namespace ConfigMonitor.Actors.Metrics;
 /// </summary>
 public sealed class MetricRollups
 {
-    private const byte FormatVersion = 1;
+    private const byte FormatVersion = 2; // 2: buckets in their sealed form; 1 (exact values or a full sketch) is still read
 
     private readonly RollupSettings _settings;
     private readonly Dictionary<string, MetricSeries> _byMetric = new(StringComparer.Ordinal);
@@ -108,7 +108,7 @@ public sealed class MetricRollups
         var rollups = new MetricRollups(settings);
         using var reader = new BinaryReader(new MemoryStream(bytes, writable: false));
         var version = reader.ReadByte();
-        if (version != FormatVersion) throw new InvalidDataException($"metric rollup snapshot version {version} is not known (expected {FormatVersion})");
+        if (version is not (1 or FormatVersion)) throw new InvalidDataException($"metric rollup snapshot version {version} is not known (expected {FormatVersion})");
         var fine = reader.ReadInt64();
         var coarse = reader.ReadInt64();
         if (fine != rollups._settings.FineBucket.Ticks || coarse != rollups._settings.CoarseBucket.Ticks)
@@ -119,7 +119,7 @@ public sealed class MetricRollups
         for (var i = 0; i < metrics; i++)
         {
             var name = reader.ReadString();
-            var series = MetricSeries.ReadFrom(reader, rollups._settings);
+            var series = MetricSeries.ReadFrom(reader, rollups._settings, version);
             rollups._byMetric[name] = series;
             rollups.Count += series.Count;
         }

@@ -12,10 +12,10 @@ public sealed record RollupSettings
     public TimeSpan CoarseBucket { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>How far behind a metric's newest sample fine buckets are kept before they are merged into coarse ones.</summary>
-    public TimeSpan FineHorizon { get; init; } = TimeSpan.FromHours(2);
+    public TimeSpan FineHorizon { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>Raw samples kept per metric (the newest ones, 16 bytes each), for the latest value and recent detail.</summary>
-    public int RawSamplesPerMetric { get; init; } = 32;
+    public int RawSamplesPerMetric { get; init; } = 12;
 
     /// <summary>Throws when the widths do not nest.</summary>
     public RollupSettings Validated()
@@ -85,12 +85,20 @@ public sealed class MetricSeries
         Count++;
         if (ticks < _mergedBefore)
         {
-            Bucket(_coarse, Floor(ticks, _coarseTicks)).Add(value);
+            AddLate(_coarse, Floor(ticks, _coarseTicks), value);
             return;
         }
         var start = Floor(ticks, _fineTicks);
         if (_fine.Count > 0 && _fine[^1].StartTicks == start) _fine[^1].Add(value);
-        else Bucket(_fine, start).Add(value);
+        else if (_fine.Count == 0 || start > _fine[^1].StartTicks)
+        {
+            // The series moves on to a new minute: the one before it is complete, so it takes its compact form.
+            if (_fine.Count > 0) _fine[^1].Seal();
+            var bucket = new RollupBucket(start);
+            bucket.Add(value);
+            _fine.Add(bucket);
+        }
+        else AddLate(_fine, start, value);
         if (Latest is { } newest) MergeFineOlderThan(Floor(newest.Ticks - _horizonTicks, _coarseTicks));
     }
 
@@ -136,7 +144,7 @@ public sealed class MetricSeries
     }
 
     /// <summary>Reads a series written by <see cref="WriteTo"/>.</summary>
-    public static MetricSeries ReadFrom(BinaryReader reader, RollupSettings settings)
+    public static MetricSeries ReadFrom(BinaryReader reader, RollupSettings settings, int formatVersion)
     {
         var series = new MetricSeries(settings);
         if (reader.ReadBoolean()) series.Latest = new RawSample(reader.ReadInt64(), reader.ReadDouble());
@@ -148,7 +156,11 @@ public sealed class MetricSeries
             series.Push(new RawSample(previous, reader.ReadDouble()));
         }
         series._mergedBefore = reader.ReadInt64();
-        series.Count = ReadBuckets(reader, series._coarse, series._coarseTicks) + ReadBuckets(reader, series._fine, series._fineTicks);
+        series.Count = ReadBuckets(reader, series._coarse, series._coarseTicks, formatVersion)
+            + ReadBuckets(reader, series._fine, series._fineTicks, formatVersion);
+        // Every bucket but the newest minute is complete (version 1 wrote them all in their open form).
+        foreach (var bucket in series._coarse) bucket.Seal();
+        for (var i = 0; i < series._fine.Count - 1; i++) series._fine[i].Seal();
         return series;
     }
 
@@ -182,13 +194,29 @@ public sealed class MetricSeries
     {
         if (boundary <= _mergedBefore) return;
         var merged = 0;
+        RollupBucket? coarse = null;
         while (merged < _fine.Count && _fine[merged].StartTicks < boundary)
         {
             var fine = _fine[merged++];
-            Bucket(_coarse, Floor(fine.StartTicks, _coarseTicks)).Merge(fine);
+            var start = Floor(fine.StartTicks, _coarseTicks);
+            if (coarse?.StartTicks != start)
+            {
+                coarse?.Seal();
+                coarse = Bucket(_coarse, start);
+            }
+            coarse.Merge(fine);
         }
+        coarse?.Seal();
         _fine.RemoveRange(0, merged);
         _mergedBefore = boundary;
+    }
+
+    /// <summary>A sample for a bucket the series has already moved past: it opens that bucket and seals it again.</summary>
+    private static void AddLate(List<RollupBucket> buckets, long start, double value)
+    {
+        var bucket = Bucket(buckets, start);
+        bucket.Add(value);
+        bucket.Seal();
     }
 
     private static RollupBucket Bucket(List<RollupBucket> buckets, long start)
@@ -246,7 +274,7 @@ public sealed class MetricSeries
         }
     }
 
-    private static long ReadBuckets(BinaryReader reader, List<RollupBucket> buckets, long width)
+    private static long ReadBuckets(BinaryReader reader, List<RollupBucket> buckets, long width, int formatVersion)
     {
         var n = reader.Read7BitEncodedInt();
         var previous = 0L;
@@ -255,7 +283,7 @@ public sealed class MetricSeries
         for (var i = 0; i < n; i++)
         {
             previous += UnZigZag(reader.Read7BitEncodedInt64());
-            var bucket = RollupBucket.ReadFrom(reader, previous * width);
+            var bucket = formatVersion == 1 ? RollupBucket.ReadVersion1(reader, previous * width) : RollupBucket.ReadFrom(reader, previous * width);
             count += bucket.Count;
             buckets.Add(bucket);
         }

@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace ConfigMonitor.Actors.Metrics;
 
 /// <summary>
@@ -41,6 +45,65 @@ public sealed class QuantileSketch
         if (value > MinIndexable) _positive.Add(IndexOf(value), 1);
         else if (value < -MinIndexable) _negative.Add(IndexOf(-value), 1);
         else _zeroCount++;
+    }
+
+    /// <summary>Adds <paramref name="value"/> <paramref name="count"/> times; non-finite values are ignored.</summary>
+    public void Add(double value, long count)
+    {
+        if (!double.IsFinite(value) || count <= 0) return;
+        var n = (int)Math.Min(count, int.MaxValue);
+        if (value > MinIndexable) _positive.Add(IndexOf(value), n);
+        else if (value < -MinIndexable) _negative.Add(IndexOf(-value), n);
+        else _zeroCount += n;
+    }
+
+    /// <summary>
+    /// The sketch in its packed, read-only form: per sign the used bins as one run of counts of 1, 2 or 4 bytes each
+    /// (whichever holds the largest), so a sealed hour of a few hundred bins takes a few hundred bytes and merges
+    /// into another sketch by a vectorised add.
+    /// </summary>
+    public byte[] Pack()
+    {
+        var size = 8 + _positive.PackedSize() + _negative.PackedSize();
+        var packed = new byte[size];
+        BinaryPrimitives.WriteInt64LittleEndian(packed, _zeroCount);
+        var at = 8;
+        at += _positive.PackInto(packed.AsSpan(at));
+        _negative.PackInto(packed.AsSpan(at));
+        return packed;
+    }
+
+    /// <summary>A writable sketch from its <see cref="Pack">packed</see> form.</summary>
+    public static QuantileSketch Unpack(byte[] packed)
+    {
+        var sketch = new QuantileSketch();
+        sketch.MergePacked(packed);
+        return sketch;
+    }
+
+    /// <summary>Adds every value of a <see cref="Pack">packed</see> sketch to this one.</summary>
+    public void MergePacked(ReadOnlySpan<byte> packed)
+    {
+        _zeroCount += BinaryPrimitives.ReadInt64LittleEndian(packed);
+        var at = 8;
+        at += _positive.MergePacked(packed[at..]);
+        _negative.MergePacked(packed[at..]);
+    }
+
+    /// <summary>The number of values in a <see cref="Pack">packed</see> sketch (checks its layout on the way).</summary>
+    public static long PackedCount(ReadOnlySpan<byte> packed)
+    {
+        if (packed.Length < 8) throw new InvalidDataException($"packed quantile sketch of {packed.Length} bytes");
+        var count = BinaryPrimitives.ReadInt64LittleEndian(packed);
+        var at = 8;
+        for (var sign = 0; sign < 2; sign++)
+        {
+            var (total, length) = BinStore.ReadPackedHeader(packed[at..]);
+            count += total;
+            at += length;
+        }
+        if (at != packed.Length) throw new InvalidDataException($"packed quantile sketch has {packed.Length - at} bytes left over");
+        return count;
     }
 
     /// <summary>Adds every value of <paramref name="other"/> to this sketch.</summary>
@@ -104,6 +167,61 @@ public sealed class QuantileSketch
     // The middle of bin i = (γ^(i−1), γ^i] in relative terms: every value of the bin is within α of it.
     private static double ValueOf(int index) => 2 * Math.Pow(Gamma, index) / (Gamma + 1);
 
+    /// <summary>Vectorised element-wise adds of bin counts.</summary>
+    private static class Bins
+    {
+        public static void Add(Span<int> destination, ReadOnlySpan<int> source)
+        {
+            var i = 0;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                ref var d = ref MemoryMarshal.GetReference(destination);
+                ref var s = ref MemoryMarshal.GetReference(source);
+                for (; i <= source.Length - 4; i += 4)
+                    (Vector128.LoadUnsafe(ref d, (nuint)i) + Vector128.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+            }
+            for (; i < source.Length; i++) destination[i] += source[i];
+        }
+
+        public static void Add(Span<int> destination, ReadOnlySpan<ushort> source)
+        {
+            var i = 0;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                ref var d = ref MemoryMarshal.GetReference(destination);
+                ref var s = ref MemoryMarshal.GetReference(source);
+                for (; i <= source.Length - 8; i += 8)
+                {
+                    var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref s, (nuint)i));
+                    (Vector128.LoadUnsafe(ref d, (nuint)i) + lower.AsInt32()).StoreUnsafe(ref d, (nuint)i);
+                    (Vector128.LoadUnsafe(ref d, (nuint)i + 4) + upper.AsInt32()).StoreUnsafe(ref d, (nuint)i + 4);
+                }
+            }
+            for (; i < source.Length; i++) destination[i] += source[i];
+        }
+
+        public static void Add(Span<int> destination, ReadOnlySpan<byte> source)
+        {
+            var i = 0;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                ref var d = ref MemoryMarshal.GetReference(destination);
+                ref var s = ref MemoryMarshal.GetReference(source);
+                for (; i <= source.Length - 16; i += 16)
+                {
+                    var (low, high) = Vector128.Widen(Vector128.LoadUnsafe(ref s, (nuint)i));
+                    var (a, b) = Vector128.Widen(low);
+                    var (c, e) = Vector128.Widen(high);
+                    (Vector128.LoadUnsafe(ref d, (nuint)i) + a.AsInt32()).StoreUnsafe(ref d, (nuint)i);
+                    (Vector128.LoadUnsafe(ref d, (nuint)i + 4) + b.AsInt32()).StoreUnsafe(ref d, (nuint)i + 4);
+                    (Vector128.LoadUnsafe(ref d, (nuint)i + 8) + c.AsInt32()).StoreUnsafe(ref d, (nuint)i + 8);
+                    (Vector128.LoadUnsafe(ref d, (nuint)i + 12) + e.AsInt32()).StoreUnsafe(ref d, (nuint)i + 12);
+                }
+            }
+            for (; i < source.Length; i++) destination[i] += source[i];
+        }
+    }
+
     /// <summary>Dense counts for a contiguous run of bin indexes; grows both ways, collapses the lowest past MaxBins.</summary>
     private struct BinStore
     {
@@ -136,19 +254,103 @@ public sealed class QuantileSketch
         public void Merge(in BinStore other)
         {
             if (other.Total == 0 || other._counts is null) return;
-            if (Total == 0) Add(other._minIndex, 0);
-            Extend(other._maxIndex);
-            var low = Extend(other._minIndex);
-            var counts = _counts!;
-            var source = other._counts;
-            // Bins of the other store below our collapsed floor land in our lowest bin.
-            for (var i = other._minIndex; i <= other._maxIndex; i++)
-            {
-                var c = source[i - other._offset];
-                if (c == 0) continue;
-                counts[Math.Max(i, low) - _offset] += c;
-            }
+            var low = MakeRoom(other._minIndex, other._maxIndex);
+            var source = other._counts.AsSpan(other._minIndex - other._offset, other._maxIndex - other._minIndex + 1);
+            if (low == other._minIndex) Bins.Add(_counts.AsSpan(low - _offset, source.Length), source);
+            else
+                // Bins of the other store below our collapsed floor land in our lowest bin.
+                for (var i = 0; i < source.Length; i++) _counts![Math.Max(other._minIndex + i, low) - _offset] += source[i];
             Total += other.Total;
+        }
+
+        // Packed store: [8] total; when total > 0: [4] first bin index, [4] bins, [1] bytes per count, then the counts.
+        public readonly int PackedSize() => Total == 0 ? 8 : 17 + (_maxIndex - _minIndex + 1) * CountWidth();
+
+        public readonly int PackInto(Span<byte> destination)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(destination, Total);
+            if (Total == 0) return 8;
+            var length = _maxIndex - _minIndex + 1;
+            var width = CountWidth();
+            BinaryPrimitives.WriteInt32LittleEndian(destination[8..], _minIndex);
+            BinaryPrimitives.WriteInt32LittleEndian(destination[12..], length);
+            destination[16] = (byte)width;
+            var counts = _counts.AsSpan(_minIndex - _offset, length);
+            var body = destination.Slice(17, length * width);
+            for (var i = 0; i < length; i++)
+            {
+                switch (width)
+                {
+                    case 1: body[i] = (byte)counts[i]; break;
+                    case 2: BinaryPrimitives.WriteUInt16LittleEndian(body[(2 * i)..], (ushort)counts[i]); break;
+                    default: BinaryPrimitives.WriteInt32LittleEndian(body[(4 * i)..], counts[i]); break;
+                }
+            }
+            return 17 + body.Length;
+        }
+
+        public static (long Total, int Length) ReadPackedHeader(ReadOnlySpan<byte> packed)
+        {
+            if (packed.Length < 8) throw new InvalidDataException("packed quantile sketch store is cut short");
+            var total = BinaryPrimitives.ReadInt64LittleEndian(packed);
+            if (total == 0) return (0, 8);
+            if (total < 0 || packed.Length < 17) throw new InvalidDataException("packed quantile sketch store is cut short");
+            var length = BinaryPrimitives.ReadInt32LittleEndian(packed[12..]);
+            var width = packed[16];
+            if (length < 1 || length > MaxBins || width is not (1 or 2 or 4) || packed.Length < 17 + length * width)
+                throw new InvalidDataException($"packed quantile sketch store of {length} bins × {width} bytes does not fit its {packed.Length} bytes");
+            return (total, 17 + length * width);
+        }
+
+        public int MergePacked(ReadOnlySpan<byte> packed)
+        {
+            var (total, size) = ReadPackedHeader(packed);
+            if (total == 0) return size;
+            var min = BinaryPrimitives.ReadInt32LittleEndian(packed[8..]);
+            var length = BinaryPrimitives.ReadInt32LittleEndian(packed[12..]);
+            var width = packed[16];
+            var body = packed.Slice(17, length * width);
+            var low = MakeRoom(min, min + length - 1);
+            if (low == min)
+            {
+                var destination = _counts.AsSpan(min - _offset, length);
+                switch (width)
+                {
+                    case 1: Bins.Add(destination, body); break;
+                    case 2: Bins.Add(destination, MemoryMarshal.Cast<byte, ushort>(body)); break;
+                    default: Bins.Add(destination, MemoryMarshal.Cast<byte, int>(body)); break;
+                }
+            }
+            else
+            {
+                for (var i = 0; i < length; i++)
+                {
+                    var c = width switch
+                    {
+                        1 => body[i],
+                        2 => BinaryPrimitives.ReadUInt16LittleEndian(body[(2 * i)..]),
+                        _ => BinaryPrimitives.ReadInt32LittleEndian(body[(4 * i)..]),
+                    };
+                    _counts![Math.Max(min + i, low) - _offset] += c;
+                }
+            }
+            Total += total;
+            return size;
+        }
+
+        private readonly int CountWidth()
+        {
+            var largest = 0;
+            foreach (var c in _counts.AsSpan(_minIndex - _offset, _maxIndex - _minIndex + 1)) largest = Math.Max(largest, c);
+            return largest <= byte.MaxValue ? 1 : largest <= ushort.MaxValue ? 2 : 4;
+        }
+
+        /// <summary>Makes room for bins [min, max]; returns the lowest index they land at (above min when collapsed).</summary>
+        private int MakeRoom(int min, int max)
+        {
+            if (Total == 0) Add(min, 0);
+            Extend(max);
+            return Extend(min);
         }
 
         public readonly int IndexOfRank(long rank)

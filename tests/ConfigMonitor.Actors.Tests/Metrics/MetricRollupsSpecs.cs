@@ -71,9 +71,9 @@ public class MetricRollupsSpecs
         rollups.Add(Every(TimeSpan.FromMilliseconds(100), 24 * 36_000, T0.AddDays(-1), i => i % 13));
 
         Assert.Equal(24 * 36_000, rollups.Count);
-        // Fine buckets are merged a whole hour at a time once the hour lies 2 h behind the newest sample (11:59:59.9):
-        // 21 merged hours (12:00 to 08:00) and the 180 minutes from 09:00.
-        Assert.Equal(21 + 180, rollups.BucketCount);
+        // Fine buckets are merged a whole hour at a time once the hour lies 1 h behind the newest sample (11:59:59.9):
+        // 22 merged hours (12:00 to 09:00) and the 120 minutes from 10:00.
+        Assert.Equal(22 + 120, rollups.BucketCount);
         Assert.Equal(16, rollups.Recent("latency_ms").Count);
     }
 
@@ -159,18 +159,115 @@ public class MetricRollupsSpecs
         merged.Merge(small);
         merged.Merge(large);
 
-        Assert.Null(small.Sketch);
-        Assert.NotNull(large.Sketch);
+        Assert.False(small.HoldsSketch);
+        Assert.True(large.HoldsSketch);
         Assert.Equal(2 * RollupBucket.ExactLimit + 1, merged.Count);
         Assert.Equal(small.Sum + large.Sum, merged.Sum, 9);
-        Assert.Equal(merged.Count, merged.Sketch!.Count);
-        foreach (var bucket in new[] { small, large, merged })
+        var sketch = new QuantileSketch();
+        merged.AddSketchTo(sketch);
+        Assert.Equal(merged.Count, sketch.Count);
+        foreach (var bucket in new[] { small, large, merged }) AssertSameAfterRoundTrip(bucket);
+    }
+
+    [Fact]
+    public void Should_seal_a_bucket_into_its_compact_form_without_changing_its_totals_or_quantiles_beyond_the_bound()
+    {
+        var random = new Random(3);
+        var values = Enumerable.Range(0, 500).Select(_ => Math.Exp(1 + random.NextDouble() * 3)).ToArray();
+        var exact = new RollupBucket(0);
+        var sketched = new RollupBucket(0);
+        var constant = new RollupBucket(0);
+        foreach (var v in values.Take(12)) exact.Add(v);
+        foreach (var v in values) sketched.Add(v);
+        for (var i = 0; i < 40; i++) constant.Add(1);
+        var before = new[] { exact, sketched, constant }.Select(b => (b.Count, b.Sum, b.Min, b.Max, Quantiles(b))).ToArray();
+
+        foreach (var bucket in new[] { exact, sketched, constant }) bucket.Seal();
+
+        var after = new[] { exact, sketched, constant }.Select(b => (b.Count, b.Sum, b.Min, b.Max, Quantiles(b))).ToArray();
+        for (var i = 0; i < before.Length; i++)
         {
-            using var stream = new MemoryStream();
-            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) bucket.WriteTo(writer);
-            stream.Position = 0;
-            var back = RollupBucket.ReadFrom(new BinaryReader(stream), 0);
-            Assert.Equal((bucket.Count, bucket.Sum, bucket.Min, bucket.Max), (back.Count, back.Sum, back.Min, back.Max));
+            Assert.Equal((before[i].Count, before[i].Sum, before[i].Min, before[i].Max), (after[i].Count, after[i].Sum, after[i].Min, after[i].Max));
+            // Exact values sealed as floats move by at most float precision; a sketch packs losslessly.
+            for (var q = 0; q < 3; q++) Assert.Equal(before[i].Item5[q], after[i].Item5[q], 1e-5 * before[i].Item5[q]);
         }
+        Assert.True(exact.IsSealed && sketched.IsSealed && constant.IsSealed);
+        Assert.Equal(1.0, Quantiles(constant)[1]);
+        foreach (var bucket in new[] { exact, sketched, constant }) AssertSameAfterRoundTrip(bucket);
+    }
+
+    [Fact]
+    public void Should_open_a_sealed_bucket_again_for_a_late_sample()
+    {
+        var exact = new RollupBucket(0);
+        var sketched = new RollupBucket(0);
+        var constant = new RollupBucket(0);
+        foreach (var v in new[] { 1.0, 2, 3 }) exact.Add(v);
+        foreach (var v in Enumerable.Range(1, 100)) sketched.Add(v);
+        for (var i = 0; i < 30; i++) constant.Add(5);
+        foreach (var bucket in new[] { exact, sketched, constant }) bucket.Seal();
+
+        exact.Add(1000);
+        sketched.Add(1000);
+        constant.Add(1000);
+
+        Assert.Equal((4, 1006.0, 1.0, 1000.0), (exact.Count, exact.Sum, exact.Min, exact.Max));
+        Assert.Equal((101, 6050.0, 1.0, 1000.0), (sketched.Count, sketched.Sum, sketched.Min, sketched.Max));
+        Assert.Equal((31, 1150.0, 5.0, 1000.0), (constant.Count, constant.Sum, constant.Min, constant.Max));
+        Assert.InRange(Quantiles(constant)[2], 990, 1010); // p99: the one late value is the top 1/31 (rank 31)
+        Assert.InRange(Quantiles(constant)[1], 4.95, 5.05);
+        Assert.InRange(Quantiles(sketched)[0], 50 * 0.99, 51 * 1.01);
+    }
+
+    [Fact]
+    public void Should_read_a_snapshot_written_in_the_first_format()
+    {
+        // Written by the version-1 store (exact values, full sketches): 13 samples a minute for 3 hours of "m", and a
+        // few of "ok", ending at T0; summaries below were computed by that version from the same history.
+        var bytes = Convert.FromBase64String(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Metrics", "rollups-v1.b64")));
+
+        var restored = MetricRollups.FromBytes(bytes);
+        var rebuilt = new MetricRollups();
+        rebuilt.Add(VersionOneHistory());
+
+        Assert.Equal(rebuilt.Count, restored.Count);
+        foreach (var window in new[] { TimeSpan.FromMinutes(5), TimeSpan.FromHours(1), TimeSpan.FromHours(4) })
+            foreach (var metric in new[] { "m", "ok" })
+            {
+                var a = rebuilt.Summarize("t", metric, T0 - window, T0);
+                var b = restored.Summarize("t", metric, T0 - window, T0);
+                Assert.Equal((a.Count, a.Min, a.Max), (b.Count, b.Min, b.Max));
+                if (a.Count == 0) continue;
+                Assert.Equal(a.Average!.Value, b.Average!.Value, 9);
+                Assert.Equal(a.P95!.Value, b.P95!.Value, 1e-5 * a.P95.Value);
+            }
+    }
+
+    /// <summary>The history behind rollups-v1.b64.</summary>
+    internal static MetricSample[] VersionOneHistory()
+    {
+        var random = new Random(21);
+        return Every(TimeSpan.FromSeconds(60.0 / 13), 13 * 180, T0.AddHours(-3), _ => Math.Round(Math.Exp(1 + random.NextDouble() * 2), 3), "m")
+            .Concat(Every(TimeSpan.FromMinutes(7), 20, T0.AddHours(-2.5), i => i % 3 == 0 ? 0 : 1, "ok"))
+            .ToArray();
+    }
+
+    private static double[] Quantiles(RollupBucket bucket)
+    {
+        var sketch = new QuantileSketch();
+        bucket.AddSketchTo(sketch);
+        return [Math.Clamp(sketch.Quantile(0.5)!.Value, bucket.Min, bucket.Max), Math.Clamp(sketch.Quantile(0.95)!.Value, bucket.Min, bucket.Max),
+            Math.Clamp(sketch.Quantile(0.99)!.Value, bucket.Min, bucket.Max)];
+    }
+
+    private static void AssertSameAfterRoundTrip(RollupBucket bucket)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) bucket.WriteTo(writer);
+        stream.Position = 0;
+        var back = RollupBucket.ReadFrom(new BinaryReader(stream), 0);
+        Assert.Equal((bucket.Count, bucket.Sum, bucket.Min, bucket.Max, bucket.HoldsSketch), (back.Count, back.Sum, back.Min, back.Max, back.HoldsSketch));
+        Assert.Equal(Quantiles(bucket), Quantiles(back));
+        Assert.Equal(stream.Length, stream.Position);
     }
 }

@@ -114,4 +114,56 @@ public class QuantileSketchSpecs
         Assert.Equal(0, sketch.Count);
         Assert.Null(sketch.Quantile(0.5));
     }
+
+    [Theory]
+    [InlineData(1)] // every bin count fits a byte
+    [InlineData(300)] // needs two bytes
+    [InlineData(70_000)] // needs four
+    public void Should_pack_and_merge_packed_exactly_as_the_open_sketch(int repeat)
+    {
+        var sketch = new QuantileSketch();
+        foreach (var v in Generate("with-zeros-and-negatives", 1_000, 5)) sketch.Add(v, repeat);
+        var packed = sketch.Pack();
+
+        var unpacked = QuantileSketch.Unpack(packed);
+        var viaPacked = new QuantileSketch();
+        var viaOpen = new QuantileSketch();
+        foreach (var v in new[] { 0.5, 7.0, -3.0 }) { viaPacked.Add(v); viaOpen.Add(v); }
+        viaPacked.MergePacked(packed);
+        viaOpen.Merge(sketch);
+
+        Assert.Equal(sketch.Count, QuantileSketch.PackedCount(packed));
+        Assert.Equal(1_000L * repeat, unpacked.Count);
+        foreach (var q in new[] { 0.0, 0.01, 0.5, 0.95, 0.99, 1.0 })
+        {
+            Assert.Equal(sketch.Quantile(q), unpacked.Quantile(q));
+            Assert.Equal(viaOpen.Quantile(q), viaPacked.Quantile(q));
+        }
+    }
+
+    [Fact]
+    public void Should_merge_a_packed_sketch_below_its_collapsed_floor_into_its_lowest_bin()
+    {
+        var wide = new QuantileSketch();
+        foreach (var e in Enumerable.Range(0, 300)) wide.Add(Math.Pow(10, e)); // 10^0 .. 10^299: collapses already
+        var low = new QuantileSketch();
+        foreach (var v in new[] { 1e-6, 2e-6, 3e-6 }) low.Add(v);
+
+        var viaPacked = QuantileSketch.Unpack(wide.Pack());
+        viaPacked.MergePacked(low.Pack());
+        wide.Merge(low);
+
+        Assert.Equal(303, viaPacked.Count);
+        foreach (var q in new[] { 0.0, 0.5, 0.99, 1.0 }) Assert.Equal(wide.Quantile(q), viaPacked.Quantile(q));
+    }
+
+    [Fact]
+    public void Should_refuse_a_packed_sketch_that_is_cut_short()
+    {
+        var sketch = new QuantileSketch();
+        foreach (var v in Generate("lognormal", 100, 1)) sketch.Add(v);
+        var packed = sketch.Pack();
+
+        Assert.Throws<InvalidDataException>(() => QuantileSketch.PackedCount(packed.AsSpan(0, packed.Length - 3)));
+    }
 }
