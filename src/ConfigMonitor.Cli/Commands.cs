@@ -212,7 +212,23 @@ public sealed class Commands
             ]));
             return ExitCodes.Ok;
         }));
-        return new Command("metrics", "metric history of a target") { summary };
+        var recentTarget = new Argument<string>("target") { Description = "the target id" };
+        var recentMetric = new Argument<string>("metric") { Description = "the metric, e.g. config_access_ms" };
+        var recent = new Command("recent", "the newest raw samples of one metric, oldest first") { recentTarget, recentMetric };
+        recent.SetAction(Run(async (api, output, parse, ct) =>
+        {
+            var answer = await api.GetAsync(
+                $"api/targets/{Uri.EscapeDataString(parse.GetValue(recentTarget)!)}/metrics/{Uri.EscapeDataString(parse.GetValue(recentMetric)!)}/recent", ct);
+            if (output.Json)
+            {
+                output.WriteJson(answer.Body!.Value);
+                return ExitCodes.Ok;
+            }
+            output.Table(["TIME", "VALUE"], answer.Body!.Value.EnumerateArray()
+                .Select(s => (IReadOnlyList<string>)[Output.Time(s, "timestamp"), Output.Text(s, "value")]));
+            return ExitCodes.Ok;
+        }));
+        return new Command("metrics", "metric history of a target") { summary, recent };
     }
 
     private Command Alerts()

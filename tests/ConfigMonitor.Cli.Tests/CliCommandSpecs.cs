@@ -115,6 +115,22 @@ public sealed class CliCommandSpecs(ApiNode node) : IClassFixture<ApiNode>
     }
 
     [Fact]
+    public async Task Metrics_recent_lists_the_newest_raw_samples_of_one_metric()
+    {
+        var table = await CliRun.RunAsync(On("metrics", "recent", "demo", "config_access_ok"));
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Matches(@"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+[01]", table.Out);
+
+        var json = await CliRun.RunAsync(On("metrics", "recent", "demo", "config_access_ok", "--json"));
+        Assert.True(json.ExitCode == 0, json.ToString());
+        Assert.All(json.Json.EnumerateArray(), s => Assert.Contains(s.GetProperty("value").GetDouble(), new[] { 0.0, 1.0 }));
+
+        var unknown = await CliRun.RunAsync(On("metrics", "recent", "demo", "no_such_metric"));
+        Assert.Equal(ExitCodes.Refused, unknown.ExitCode);
+        AssertOneLine(unknown, "has no metric 'no_such_metric'");
+    }
+
+    [Fact]
     public async Task Alerts_list_ack_and_unack_with_a_comment_and_an_unknown_id()
     {
         string id = "";

@@ -115,6 +115,24 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
     }
 
     [Fact]
+    public async Task Should_list_the_newest_raw_samples_of_a_metric_oldest_first()
+    {
+        var recent = await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/targets/demo/metrics/config_access_ok/recent");
+        var samples = recent.EnumerateArray().ToList();
+        Assert.InRange(samples.Count, 1, 12);
+        Assert.All(samples, s => Assert.Equal("config_access_ok", s.GetProperty("metric").GetString()));
+        var times = samples.Select(s => s.GetProperty("timestamp").GetDateTimeOffset()).ToList();
+        Assert.Equal(times.Order(), times);
+        var latest = await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/targets/demo/metrics");
+        var newest = Assert.Single(latest.EnumerateArray(), m => m.GetProperty("metric").GetString() == "config_access_ok");
+        Assert.True(newest.GetProperty("timestamp").GetDateTimeOffset() >= times[^1]);
+
+        var unknown = await Problem(await node.Anonymous.GetAsync("/api/targets/demo/metrics/no_such_metric/recent"), HttpStatusCode.NotFound);
+        Assert.Contains("config_access_ok", unknown.GetProperty("detail").GetString());
+        await Problem(await node.Anonymous.GetAsync("/api/targets/nope/metrics/config_access_ok/recent"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Should_list_show_acknowledge_and_unacknowledge_alerts_and_answer_404_for_unknown_ids()
     {
         // The demo service's cache starts cold, so its hit-rate rule raises an alert within seconds.

@@ -75,6 +75,12 @@ public static class MetricsQueries
     /// <summary>Answer to <see cref="GetLatestMetrics"/>, ordered by metric name.</summary>
     public sealed record LatestMetrics(string TargetId, IReadOnlyList<MetricSample> Latest) : IConfigMonitorMessage;
 
+    /// <summary>The raw samples still held for one metric (the newest few, RawSamplesPerMetric at most); answered with <see cref="RecentSamples"/>.</summary>
+    public sealed record GetRecentSamples(string TargetId, string Metric) : IWithTargetId;
+
+    /// <summary>Answer to <see cref="GetRecentSamples"/>: oldest first; empty when the metric has no samples.</summary>
+    public sealed record RecentSamples(string TargetId, string Metric, IReadOnlyList<MetricSample> Samples) : IConfigMonitorMessage;
+
     /// <summary>A summary of one metric over the window ending now; answered with <see cref="MetricSummary"/>.</summary>
     public sealed record GetMetricSummary(string TargetId, string Metric, TimeSpan Window) : IWithTargetId;
 

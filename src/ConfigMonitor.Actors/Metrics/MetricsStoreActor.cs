@@ -102,6 +102,9 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
             case GetLatestMetrics:
                 Sender.Tell(new LatestMetrics(_targetId, _history.Latest()));
                 break;
+            case GetRecentSamples q:
+                Sender.Tell(new RecentSamples(_targetId, q.Metric, _history.Recent(q.Metric)));
+                break;
             case GetMetricSummary q:
                 var now = _clock.UtcNow;
                 Sender.Tell(_history.Summarize(_targetId, q.Metric, now - q.Window, now));

@@ -51,6 +51,7 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
         [typeof(MetricsCommands.MetricsFlushed)] = "mfd", [typeof(MetricsCommands.StopMetricsStore)] = "mst",
         [typeof(MetricsQueries.GetLatestMetrics)] = "ml", [typeof(MetricsQueries.LatestMetrics)] = "mld",
         [typeof(MetricsQueries.GetMetricSummary)] = "mq", [typeof(MetricsQueries.MetricSummary)] = "msm",
+        [typeof(MetricsQueries.GetRecentSamples)] = "mrq", [typeof(MetricsQueries.RecentSamples)] = "mra",
         [typeof(MetricsEvents.SamplesRecorded)] = "MSR", [typeof(MetricsEvents.MetricsSnapshot)] = "MSS",
         [typeof(MetricsEvents.SampleBatchRecorded)] = "MSB", [typeof(MetricsEvents.RollupSnapshot)] = "MRS",
         // alerts

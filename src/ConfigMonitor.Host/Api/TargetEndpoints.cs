@@ -91,6 +91,15 @@ public static class TargetEndpoints
                 : ActorAsk.Unexpected(answer), ct);
         });
 
+        api.MapGet("/targets/{id}/metrics/{metric}/recent", async (string id, string metric, ActorAsk actors, CancellationToken ct) =>
+        {
+            var (target, problem) = await FindAsync(actors, id, ct);
+            if (target is null) return problem!;
+            var recent = await actors.AskAsync<MetricsStoreRegion, MetricsQueries.RecentSamples>(new MetricsQueries.GetRecentSamples(target.Id, metric), ct);
+            if (recent.Samples.Count == 0) return await UnknownMetricAsync(actors, target.Id, metric, ct);
+            return TypedResults.Ok(recent.Samples.Select(s => new MetricView(s.Metric, s.Value, s.Timestamp)).ToList());
+        });
+
         api.MapGet("/targets/{id}/metrics/{metric}/summary", async (string id, string metric, string? window, ActorAsk actors, CancellationToken ct) =>
         {
             var span = TimeSpan.FromHours(1);
@@ -99,14 +108,19 @@ public static class TargetEndpoints
             var (target, problem) = await FindAsync(actors, id, ct);
             if (target is null) return problem!;
             var latest = await actors.AskAsync<MetricsStoreRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(target.Id), ct);
-            if (!latest.Latest.Any(s => string.Equals(s.Metric, metric, StringComparison.Ordinal)))
-                return ActorAsk.Problem(StatusCodes.Status404NotFound, "Unknown metric",
-                    $"target '{target.Id}' has no metric '{metric}' (it has: {string.Join(", ", latest.Latest.Select(s => s.Metric))})");
+            if (!latest.Latest.Any(s => string.Equals(s.Metric, metric, StringComparison.Ordinal))) return UnknownMetric(latest, metric);
             return await actors.AskAsync<MetricsStoreRegion>(new MetricsQueries.GetMetricSummary(target.Id, metric, span), answer => answer is MetricsQueries.MetricSummary s
                 ? TypedResults.Ok(new SummaryView(s.TargetId, s.Metric, Durations.Format(span), s.From, s.To, s.Count, s.Average, s.Min, s.Max, s.P50, s.P95, s.P99))
                 : ActorAsk.Unexpected(answer), ct);
         });
     }
+
+    private static async Task<IResult> UnknownMetricAsync(ActorAsk actors, string targetId, string metric, CancellationToken ct) =>
+        UnknownMetric(await actors.AskAsync<MetricsStoreRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(targetId), ct), metric);
+
+    private static IResult UnknownMetric(MetricsQueries.LatestMetrics latest, string metric) =>
+        ActorAsk.Problem(StatusCodes.Status404NotFound, "Unknown metric",
+            $"target '{latest.TargetId}' has no metric '{metric}' (it has: {string.Join(", ", latest.Latest.Select(s => s.Metric))})");
 
     /// <summary>The target with this id from the registry, or a 404 problem.</summary>
     private static async Task<(TargetView? Target, IResult? Problem)> FindAsync(ActorAsk actors, string id, CancellationToken ct)

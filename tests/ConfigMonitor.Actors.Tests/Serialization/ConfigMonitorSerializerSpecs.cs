@@ -86,6 +86,9 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return new MetricsQueries.GetLatestMetrics("orders");
         yield return new MetricsQueries.LatestMetrics("orders", SampleSamples);
         yield return new MetricsQueries.GetMetricSummary("orders", "config_access_ms", TimeSpan.FromHours(1));
+        yield return new MetricsQueries.GetRecentSamples("orders", "config_access_ms");
+        yield return new MetricsQueries.RecentSamples("orders", "config_access_ms",
+            [new MetricSample("config_access_ms", 1.5, new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero))]);
         yield return new MetricsQueries.MetricSummary("orders", "m", T0, T0.AddHours(1), 3, 2, 1, 3, 2, 3, 3);
         yield return new MetricsQueries.MetricSummary("orders", "m", T0, T0.AddHours(1), 0, null, null, null, null, null, null);
         yield return new MetricsEvents.SamplesRecorded(SampleSamples);
