@@ -63,6 +63,8 @@ public static class ScaleScenario
             await Task.Delay(warmUp);
             process.Refresh();
             var cpuStart = process.TotalProcessorTime;
+            var pauseStart = GC.GetTotalPauseDuration();
+            var gen2Start = GC.CollectionCount(2);
             var measureStart = Stopwatch.GetTimestamp();
             var peakRss = 0L;
             var sampler = Stopwatch.StartNew();
@@ -81,6 +83,8 @@ public static class ScaleScenario
             var steadyPeakRss = peakRss; // the highest RSS seen while measuring, start-up excluded
             peakRss = Math.Max(peakRss, process.PeakWorkingSet64);
             var gc = GC.GetGCMemoryInfo();
+            var pauses = GC.GetTotalPauseDuration() - pauseStart;
+            var gen2 = GC.CollectionCount(2) - gen2Start;
             var heapBytes = GC.GetTotalMemory(forceFullCollection: false);
 
             var system = host.Services.GetRequiredService<ActorSystem>();
@@ -117,6 +121,10 @@ public static class ScaleScenario
             Figures.Emit(scenario, "managed-heap-at-end", targets, heapBytes / 1048576.0, "MiB");
             Figures.Emit(scenario, "gc-committed-at-end", targets, gc.TotalCommittedBytes / 1048576.0, "MiB");
             Figures.Emit(scenario, "alert-manager-answer-at-end", targets, alertManagerLagMs, "ms");
+            // What the garbage collector took of the measured time (a blocking pause delays every probe due in it).
+            Figures.Emit(scenario, "gc-pause-share", targets, pauses.TotalSeconds / wall, "ratio");
+            Figures.Emit(scenario, "gc-gen2-collections", targets, gen2, "collections");
+            Figures.Emit(scenario, "gc-mode", targets, System.Runtime.GCSettings.IsServerGC ? 1 : 0, "server=1,workstation=0");
             Figures.Emit(scenario, "shutdown-seconds", targets, stopping.Elapsed.TotalSeconds, "s");
         }
         finally

@@ -35,8 +35,9 @@ public readonly record struct RawSample(long Ticks, double Value);
 /// The history of one metric of one target: fine buckets for the recent horizon, coarse buckets beyond it, and a
 /// bounded ring of the newest raw samples. Memory and query cost depend on the number of buckets, not of samples.
 /// <para>
-/// A coarse bucket is either wholly fine (its minutes still separate) or wholly merged: fine buckets are merged a
-/// whole coarse bucket at a time once it lies <see cref="RollupSettings.FineHorizon"/> behind the newest sample.
+/// A fine bucket is merged into its coarse bucket once it lies <see cref="RollupSettings.FineHorizon"/> behind the
+/// newest sample, so the fine buckets cover exactly the horizon; the newest coarse bucket then holds only the minutes
+/// merged so far, and a summary treats it as ending where the fine buckets begin.
 /// </para>
 /// </summary>
 public sealed class MetricSeries
@@ -50,7 +51,7 @@ public sealed class MetricSeries
     private int _ringStart;
     private int _ringCount;
     private readonly int _ringCapacity;
-    private long _mergedBefore = long.MinValue; // coarse buckets starting before this hold the history; fine ones after
+    private long _mergedBefore = long.MinValue; // samples before this are in coarse buckets, later ones in fine buckets
 
     /// <summary>Creates an empty series.</summary>
     public MetricSeries(RollupSettings settings)
@@ -99,7 +100,7 @@ public sealed class MetricSeries
             _fine.Add(bucket);
         }
         else AddLate(_fine, start, value);
-        if (Latest is { } newest) MergeFineOlderThan(Floor(newest.Ticks - _horizonTicks, _coarseTicks));
+        if (Latest is { } newest) MergeFineOlderThan(Floor(newest.Ticks - _horizonTicks, _fineTicks));
     }
 
     /// <summary>
@@ -108,8 +109,8 @@ public sealed class MetricSeries
     /// </summary>
     public void Summarize(long fromTicks, long toTicks, ref WindowTotals totals, QuantileSketch sketch)
     {
-        AddOverlapping(_coarse, _coarseTicks, fromTicks, toTicks, ref totals, sketch);
-        AddOverlapping(_fine, _fineTicks, fromTicks, toTicks, ref totals, sketch);
+        AddOverlapping(_coarse, _coarseTicks, _mergedBefore, fromTicks, toTicks, ref totals, sketch);
+        AddOverlapping(_fine, _fineTicks, long.MaxValue, fromTicks, toTicks, ref totals, sketch);
     }
 
     /// <summary>Drops buckets that end at or before <paramref name="cutoffTicks"/> and older raw samples; returns the samples dropped.</summary>
@@ -190,6 +191,11 @@ public sealed class MetricSeries
         _ringStart = (_ringStart + 1) % _ring.Length;
     }
 
+    /// <summary>
+    /// Merges the fine buckets that start before <paramref name="boundary"/> (minute-aligned, the fine horizon behind
+    /// the newest sample) into their coarse buckets, a minute at a time: the fine buckets always cover the horizon and
+    /// no more. A coarse bucket is sealed once its whole width is merged; the one still filling stays open.
+    /// </summary>
     private void MergeFineOlderThan(long boundary)
     {
         if (boundary <= _mergedBefore) return;
@@ -206,7 +212,7 @@ public sealed class MetricSeries
             }
             coarse.Merge(fine);
         }
-        coarse?.Seal();
+        if (coarse is not null && coarse.StartTicks + _coarseTicks <= boundary) coarse.Seal();
         _fine.RemoveRange(0, merged);
         _mergedBefore = boundary;
     }
@@ -229,13 +235,16 @@ public sealed class MetricSeries
         return bucket;
     }
 
-    private static void AddOverlapping(List<RollupBucket> buckets, long width, long fromTicks, long toTicks,
+    /// <summary>Adds the buckets whose interval [start, min(start + width, end)) overlaps [from, to].</summary>
+    private static void AddOverlapping(List<RollupBucket> buckets, long width, long end, long fromTicks, long toTicks,
         ref WindowTotals totals, QuantileSketch sketch)
     {
         for (var i = FirstStartingAtOrAfter(buckets, fromTicks - width + 1); i < buckets.Count; i++)
         {
             var bucket = buckets[i];
             if (bucket.StartTicks > toTicks) break;
+            // The newest coarse bucket holds only the minutes merged so far: it ends where the fine buckets begin.
+            if (Math.Min(bucket.StartTicks + width, end) <= fromTicks) continue;
             totals.Add(bucket);
             bucket.AddSketchTo(sketch);
         }

@@ -53,7 +53,7 @@ public class MetricRollupsSpecs
             var from = T0 - window;
             var summary = rollups.Summarize("t", "latency_ms", from, T0);
             // The exact reference over the same bucket-widened window: hours are whole beyond the fine horizon.
-            var widenedFrom = from < T0.AddHours(-2) ? new DateTimeOffset(from.Year, from.Month, from.Day, from.Hour, 0, 0, TimeSpan.Zero) : from;
+            var widenedFrom = from < T0.AddHours(-1) ? new DateTimeOffset(from.Year, from.Month, from.Day, from.Hour, 0, 0, TimeSpan.Zero) : from;
             var exact = samples.Where(s => s.Timestamp >= widenedFrom && s.Timestamp <= T0).Select(s => s.Value).Order().ToArray();
             Assert.Equal(exact.Length, summary.Count);
             foreach (var (q, estimate) in new[] { (0.5, summary.P50), (0.95, summary.P95), (0.99, summary.P99) })
@@ -71,10 +71,25 @@ public class MetricRollupsSpecs
         rollups.Add(Every(TimeSpan.FromMilliseconds(100), 24 * 36_000, T0.AddDays(-1), i => i % 13));
 
         Assert.Equal(24 * 36_000, rollups.Count);
-        // Fine buckets are merged a whole hour at a time once the hour lies 1 h behind the newest sample (11:59:59.9):
-        // 22 merged hours (12:00 to 09:00) and the 120 minutes from 10:00.
-        Assert.Equal(22 + 120, rollups.BucketCount);
+        // A minute is merged into its hour once it lies 1 h behind the newest sample (11:59:59.9): the 61 minutes from
+        // 10:59 stay fine; the hours from 12:00 the day before to 10:00 (10:00 holding 10:00-10:58 so far) are merged.
+        Assert.Equal(23 + 61, rollups.BucketCount);
         Assert.Equal(16, rollups.Recent("latency_ms").Count);
+    }
+
+    [Fact]
+    public void Should_count_the_hour_still_filling_only_up_to_the_minutes_merged_into_it()
+    {
+        var rollups = new MetricRollups();
+        // One sample a minute from 09:00 to 11:59, value = minute of the day, so every window's min tells where it starts.
+        rollups.Add(Every(TimeSpan.FromMinutes(1), 180, T0.AddHours(-3), i => 540 + i));
+
+        // Newest 11:59: minutes before 10:59 are merged; hour 10:00 holds 10:00-10:58 so far.
+        var lastHour = rollups.Summarize("t", "latency_ms", T0.AddHours(-1), T0);
+        var ninety = rollups.Summarize("t", "latency_ms", T0.AddMinutes(-90), T0);
+
+        Assert.Equal((60, 660.0, 719.0), (lastHour.Count, lastHour.Min!.Value, lastHour.Max!.Value)); // 11:00-11:59, exact to the minute
+        Assert.Equal((120, 600.0), (ninety.Count, ninety.Min!.Value)); // from 10:30, widened to the start of hour 10:00
     }
 
     [Fact]
