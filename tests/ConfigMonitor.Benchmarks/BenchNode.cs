@@ -47,6 +47,13 @@ public sealed class BenchNode : IAsyncDisposable
             }))
             .Build();
         await host.StartAsync();
+        // Akka starts its scheduler on first use and blocks the caller until the scheduler runs. Started by a thousand
+        // stores' PreStart at once, that blocks a thousand dispatcher threads and starves the thread pool (minutes on two
+        // cores). A node's cluster uses the scheduler at once on start; a bare actor system does it here.
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        var schedulerRuns = new TaskCompletionSource();
+        system.Scheduler.Advanced.ScheduleOnce(TimeSpan.Zero, () => schedulerRuns.SetResult());
+        await schedulerRuns.Task.WaitAsync(TimeSpan.FromSeconds(30));
         return new BenchNode(host);
     }
 

@@ -30,6 +30,12 @@ public static class Figures
     /// <summary>One figure measured once.</summary>
     public static void Emit(string scenario, string figure, long size, double value, string unit) => Emit(scenario, figure, size, [value], unit);
 
+    /// <summary>A figure line written by a child run of the benchmark, passed through as it is.</summary>
+    public static void Relay(string line)
+    {
+        lock (_out) _out.WriteLine(line);
+    }
+
     /// <summary>Progress for the person watching, on stderr.</summary>
     public static void Progress(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
 

@@ -75,6 +75,20 @@ public static class StoreScenarios
             GC.KeepAlive(stores);
         }
 
+        // Dense history: a day of targets whose loops all run every 5 s (17,280 samples a metric), as in the scale
+        // scenario; what a node holding such targets keeps per target once a day has passed.
+        {
+            var targets = quick ? 20 : 100;
+            var before = Measure.LiveHeap();
+            var stores = Load(targets, targets * Workload.SamplesPerRound * 17_280);
+            var heap = Measure.LiveHeap() - before;
+            var size = stores.Sum(s => s.Count);
+            Figures.Emit(scenario, "heap-bytes-per-target-day-at-5s", size, (double)heap / targets, "bytes");
+            Figures.Emit(scenario, "heap-bytes-per-sample-at-5s", size, (double)heap / size, "bytes");
+            Figures.Progress($"{scenario}: a day at 5 s intervals: {heap / 1048576.0 / targets:0.00} MiB per target ({size:N0} samples, {stores.Average(s => s.BucketCount):N0} buckets a target)");
+            GC.KeepAlive(stores);
+        }
+
         // The raw ring on its own: 2,000 series with 1 raw sample, then with 256, all in one bucket.
         var small = RawRingHeap(1);
         var large = RawRingHeap(256);
