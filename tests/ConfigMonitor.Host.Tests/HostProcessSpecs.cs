@@ -26,6 +26,9 @@ public sealed class HostProcessSpecs : IDisposable
         Assert.True(node.ExitCode == 0,
             $"exit code {node.ExitCode}.{Environment.NewLine}stdout:{Environment.NewLine}{node.StandardOutput}{Environment.NewLine}stderr:{Environment.NewLine}{node.StandardError}");
         Assert.Contains("CoordinatedShutdown invoked", node.StandardOutput);
+        // Every singleton is found at once on a one-node cluster: no report that one is missing (akka.net#8568 made one per start).
+        Assert.DoesNotContain("failed to find an associated singleton", node.StandardOutput);
+        Assert.DoesNotContain("not found", node.StandardOutput);
         // A graceful leave, not a crash: the node left the cluster after handing its shards off.
         Assert.Contains("Exiting completed", node.StandardOutput);
         Assert.True(File.Exists(Path.Combine(DataDirectory, "configmonitor.db")), "the node should write its journal to the given data folder");

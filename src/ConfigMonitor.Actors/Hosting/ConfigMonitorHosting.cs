@@ -43,8 +43,30 @@ public static class ConfigMonitorHosting
             .AddTargetMonitors(options, clock, adapters)
             .AddTargetRegistry(options, targets)
             .AddMaintenance(options, clock, adapters)
-            .AddHealthChecker(options, clock, adapters);
+            .AddHealthChecker(options, clock, adapters)
+            .AddSingletonWatch(options, clock);
     }
+
+    /// <summary>Singleton names (Akka.Hosting runs each at /user/{name}/{name}, its proxy at /user/{name}-proxy).</summary>
+    public const string NotifierSingleton = "notifier", AlertManagerSingleton = "alert-manager", TargetRegistrySingleton = "target-registry",
+        MaintenanceSingletonName = "maintenance";
+
+    /// <summary>The node's cluster singletons, by name, in alphabetical order.</summary>
+    public static readonly IReadOnlyList<string> SingletonNames = [AlertManagerSingleton, MaintenanceSingletonName, NotifierSingleton, TargetRegistrySingleton];
+
+    /// <summary>How long a singleton may stay unfound before the node says so.</summary>
+    public static readonly TimeSpan SingletonWarnAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The watch that reports a singleton no proxy can find (in place of the proxies' own report, which fires at once on
+    /// every start: akka.net#8568).
+    /// </summary>
+    public static AkkaConfigurationBuilder AddSingletonWatch(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock) =>
+        builder.WithActors((system, _) => system.ActorOf(SingletonWatchActor.Props(SingletonNames, options.Role, SingletonWarnAfter, clock), "singleton-watch"));
+
+    // The proxies' own "failed to find" report is off: SingletonWatchActor reports instead.
+    private static ClusterSingletonOptions Singleton(ConfigMonitorOptions options) =>
+        new() { Role = options.Role, LogSingletonIdentificationFailure = false };
 
     /// <summary>Remoting and clustering; with no seed nodes the node forms a cluster of its own.</summary>
     public static AkkaConfigurationBuilder AddConfigMonitorCluster(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options)
@@ -87,17 +109,17 @@ public static class ConfigMonitorHosting
 
     /// <summary>The notification outbox singleton (channels from the settings) and its proxy.</summary>
     public static AkkaConfigurationBuilder AddNotifier(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock) =>
-        builder.WithSingleton<Notifier>("notifier",
+        builder.WithSingleton<Notifier>(NotifierSingleton,
             (system, _, _) => NotificationOutboxActor.Props(
                 options.Channels.Select(c => NotificationChannels.Create(c, options.Delivery, system)).ToList(), options.Delivery, clock),
-            new ClusterSingletonOptions { Role = options.Role });
+            Singleton(options));
 
     /// <summary>The AlertManager singleton and its proxy; it notifies through the outbox and reads target groups from the registry.</summary>
     public static AkkaConfigurationBuilder AddAlertManager(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock) =>
-        builder.WithSingleton<AlertManager>("alert-manager",
+        builder.WithSingleton<AlertManager>(AlertManagerSingleton,
             (_, registry, _) => AlertManagerActor.Props(clock, options.Alerts.Policy, registry.Get<Notifier>(), options.Alerts,
                 () => registry.TryGet<TargetRegistry>(out var targets) ? targets : null),
-            new ClusterSingletonOptions { Role = options.Role });
+            Singleton(options));
 
     /// <summary>The TargetMonitor region: one entity per target, never passivated (its loops are its life).</summary>
     public static AkkaConfigurationBuilder AddTargetMonitors(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock,
@@ -114,17 +136,17 @@ public static class ConfigMonitorHosting
     /// </summary>
     public static AkkaConfigurationBuilder AddTargetRegistry(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options,
         IReadOnlyList<TargetDefinition> targets) =>
-        builder.WithSingleton<TargetRegistry>("target-registry",
+        builder.WithSingleton<TargetRegistry>(TargetRegistrySingleton,
             (_, registry, _) => TargetRegistryActor.Props(targets, registry.Get<TargetMonitorRegion>(), options.KeepMonitoringInterval),
-            new ClusterSingletonOptions { Role = options.Role });
+            Singleton(options));
 
     /// <summary>The maintenance singleton (retention and event probes) and its proxy.</summary>
     public static AkkaConfigurationBuilder AddMaintenance(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock,
         AdapterFactory adapters) =>
-        builder.WithSingleton<MaintenanceSingleton>("maintenance",
+        builder.WithSingleton<MaintenanceSingleton>(MaintenanceSingletonName,
             (_, registry, _) => MaintenanceActor.Props(options.Maintenance, registry.Get<TargetRegistry>(),
                 registry.Get<MetricsStoreRegion>(), registry.Get<AlertManager>(), clock, adapters),
-            new ClusterSingletonOptions { Role = options.Role });
+            Singleton(options));
 
     /// <summary>The health checker.</summary>
     public static AkkaConfigurationBuilder AddHealthChecker(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock,

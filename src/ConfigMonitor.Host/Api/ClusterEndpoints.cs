@@ -24,7 +24,7 @@ public sealed record ClusterView(
 public static class ClusterEndpoints
 {
     /// <summary>The singletons of a node and their names.</summary>
-    public static readonly IReadOnlyList<string> SingletonNames = ["alert-manager", "maintenance", "notifier", "target-registry"];
+    public static readonly IReadOnlyList<string> SingletonNames = ConfigMonitorHosting.SingletonNames;
 
     /// <summary>Maps <c>/cluster</c>.</summary>
     public static void MapClusterEndpoints(this IEndpointRouteBuilder api, string role) =>
