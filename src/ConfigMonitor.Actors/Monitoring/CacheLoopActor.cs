@@ -9,6 +9,7 @@ namespace ConfigMonitor.Actors.Monitoring;
 /// Reads cache statistics every interval. The hit rate is taken over the interval (from the change of the
 /// counters since the previous probe), so a cache that stops hitting shows at once instead of being averaged
 /// away by its whole history; the first probe, or one after the counters were reset, uses the counters as they are.
+/// The rate is judged only over an interval that served <see cref="Targets.CacheSettings.MinRequests"/> requests.
 /// </summary>
 public sealed class CacheLoopActor(LoopContext loop) : MonitorLoopActor(loop, LoopNames.Cache, loop.Target.Cache.Interval)
 {
@@ -30,11 +31,17 @@ public sealed class CacheLoopActor(LoopContext loop) : MonitorLoopActor(loop, Lo
     /// <summary>Hit rate between two readings; null when there was no request in between.</summary>
     public static double? IntervalHitRate(CacheStats? previous, CacheStats current)
     {
-        var sinceReset = previous is null || current.Hits < previous.Hits || current.Misses < previous.Misses;
-        var hits = sinceReset ? current.Hits : current.Hits - previous!.Hits;
-        var requests = sinceReset ? current.TotalRequests : current.TotalRequests - previous!.TotalRequests;
+        var requests = IntervalRequests(previous, current);
+        var hits = SinceReset(previous, current) ? current.Hits : current.Hits - previous!.Hits;
         return requests == 0 ? null : (double)hits / requests;
     }
+
+    /// <summary>Requests served between two readings (since the reset, when the counters went back).</summary>
+    public static long IntervalRequests(CacheStats? previous, CacheStats current) =>
+        SinceReset(previous, current) ? current.TotalRequests : current.TotalRequests - previous!.TotalRequests;
+
+    private static bool SinceReset(CacheStats? previous, CacheStats current) =>
+        previous is null || current.Hits < previous.Hits || current.Misses < previous.Misses;
 
     /// <inheritdoc />
     protected override ProbeEvaluation Evaluate(ProbeAnswered answered)
@@ -42,6 +49,7 @@ public sealed class CacheLoopActor(LoopContext loop) : MonitorLoopActor(loop, Lo
         var at = answered.StartedAt;
         var stats = (CacheStats)answered.Answer;
         var hitRate = IntervalHitRate(_previous, stats);
+        var requests = IntervalRequests(_previous, stats);
         _previous = stats;
         var settings = Loop.Target.Cache;
         var samples = new List<MetricSample>
@@ -62,9 +70,11 @@ public sealed class CacheLoopActor(LoopContext loop) : MonitorLoopActor(loop, Lo
         if (hitRate is { } rate)
         {
             samples.Add(new MetricSample(MetricNames.CacheHitRate, rate, at));
-            var low = rate < settings.MinHitRate;
-            observations.Add(Observe(AlertCategory.Cache, HitRateRule, low, AlertSeverity.Warning,
-                $"cache hit rate {rate:P1} over the last interval (minimum {settings.MinHitRate:P0})", at, rate, settings.MinHitRate));
+            // Too few requests say nothing about the cache: no observation, so an open alert stays as it is.
+            if (requests >= settings.MinRequests)
+                observations.Add(Observe(AlertCategory.Cache, HitRateRule, rate < settings.MinHitRate, AlertSeverity.Warning,
+                    $"cache hit rate {rate:P1} over the last interval of {requests} requests (minimum {settings.MinHitRate:P0})",
+                    at, rate, settings.MinHitRate));
         }
         return new ProbeEvaluation(samples, observations, null);
     }

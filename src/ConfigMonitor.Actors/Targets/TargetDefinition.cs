@@ -64,6 +64,13 @@ public sealed record CacheSettings
 
     /// <summary>The highest acceptable size / max size (seed: 0.9).</summary>
     public double MaxUsage { get; init; } = 0.9;
+
+    /// <summary>
+    /// The hit rate of an interval is judged only when the interval served at least this many requests (20): a cache
+    /// that served two reads since the last probe, one of them its first, is not "50 %, too low". Quieter intervals
+    /// still record the rate as a sample, and leave an open hit-rate alert as it is.
+    /// </summary>
+    public long MinRequests { get; init; } = 20;
 }
 
 /// <summary>DatabaseLoop: a SELECT 1 round trip every interval.</summary>

@@ -28,7 +28,7 @@ public static partial class TargetDefinitionReader
         "Id", "Adapter", "Endpoint", "ProbeKey", "ProbeTimeout", "Group",
         "Performance:Interval", "Performance:AccessTimeThresholdMs",
         "Health:Interval", "Health:MaxProcessMemoryMb",
-        "Cache:Interval", "Cache:MinHitRate", "Cache:MaxUsage",
+        "Cache:Interval", "Cache:MinHitRate", "Cache:MaxUsage", "Cache:MinRequests",
         "Database:Interval", "Database:ResponseTimeThresholdMs",
         "EventProbe:Key", "EventProbe:Timeout",
     };
@@ -104,6 +104,7 @@ public static partial class TargetDefinitionReader
         var values = new ConfigurationValues(entry, Problem);
         TimeSpan Duration(string field, TimeSpan fallback) => values.Duration(field, fallback, allowZero: true);
         double Number(string field, double fallback) => values.Number(field, fallback);
+        long Count(string field, long fallback) => values.Integer(field, (int)Math.Min(fallback, int.MaxValue), 0, int.MaxValue);
 
         var target = defaults with
         {
@@ -126,6 +127,7 @@ public static partial class TargetDefinitionReader
                 Interval = Duration("Cache:Interval", defaults.Cache.Interval),
                 MinHitRate = Number("Cache:MinHitRate", defaults.Cache.MinHitRate),
                 MaxUsage = Number("Cache:MaxUsage", defaults.Cache.MaxUsage),
+                MinRequests = Count("Cache:MinRequests", defaults.Cache.MinRequests),
             },
             Database = new DatabaseSettings
             {

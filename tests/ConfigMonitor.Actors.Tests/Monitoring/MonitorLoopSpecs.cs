@@ -115,6 +115,7 @@ public sealed class MonitorLoopSpecs(ITestOutputHelper output) : Akka.TestKit.Xu
         var service = ReferenceServices.Start(Sys, _data, "svc");
         var adapter = ActorConfigServiceAdapter.For(Sys, service.Path.ToStringWithoutAddress());
         var target = ReferenceServices.Target("orders", service, interval: TimeSpan.FromMilliseconds(300));
+        target = target with { Cache = target.Cache with { MinRequests = 1 } }; // every interval with a request is judged
         var (metrics, alerts, _) = StartLoop(CacheLoopActor.Props, target);
         await ExpectSample(metrics, MetricNames.CacheUsage);
 
@@ -129,6 +130,34 @@ public sealed class MonitorLoopSpecs(ITestOutputHelper output) : Akka.TestKit.Xu
         for (var i = 0; i < 20; i++) await adapter.GetConfigAsync("app.name", null, Timeout);
         var recovered = await ExpectObservation(alerts, CacheLoopActor.HitRateRule, breached: false);
         Assert.True(recovered.Value >= 0.8);
+    }
+
+    [Fact]
+    public async Task Cache_loop_should_judge_the_hit_rate_only_over_an_interval_that_served_enough_requests()
+    {
+        var service = ReferenceServices.Start(Sys, _data, "svc");
+        var adapter = ActorConfigServiceAdapter.For(Sys, service.Path.ToStringWithoutAddress());
+        var target = ReferenceServices.Target("orders", service, interval: TimeSpan.FromSeconds(1));
+        Assert.Equal(20, target.Cache.MinRequests);
+        var (metrics, alerts, _) = StartLoop(CacheLoopActor.Props, target);
+        await ExpectSample(metrics, MetricNames.CacheUsage);
+
+        // Four misses in all: recorded as a 0 % hit rate, never judged.
+        await ReferenceServices.Fault(service, FlushCache.Instance);
+        foreach (var key in new[] { "app.name", "app.environment", "db.pool_size", "cache.ttl_seconds" })
+            await adapter.GetConfigAsync(key, null, Timeout);
+        var quiet = await ExpectSample(metrics, MetricNames.CacheHitRate);
+        Assert.True(quiet.Value < 0.8, $"hit rate {quiet.Value}");
+        var judged = new List<Observation>();
+        await foreach (var o in alerts.ReceiveWhileAsync(TimeSpan.FromSeconds(2.5), m => m as Observation))
+            if (o!.Rule == CacheLoopActor.HitRateRule) judged.Add(o);
+        Assert.Empty(judged);
+
+        // Sixty misses (keys the service does not hold are never cached): whichever intervals they fall in, one of them
+        // holds at least twenty and is judged.
+        for (var i = 0; i < 60; i++) await adapter.GetConfigAsync($"no.such.key.{i}", null, Timeout);
+        var low = await ExpectObservation(alerts, CacheLoopActor.HitRateRule, breached: true);
+        Assert.Contains("requests", low.Message);
     }
 
     [Fact]
