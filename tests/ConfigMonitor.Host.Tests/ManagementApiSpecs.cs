@@ -135,7 +135,7 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
     [Fact]
     public async Task Should_list_show_acknowledge_and_unacknowledge_alerts_and_answer_404_for_unknown_ids()
     {
-        // The demo service's cache starts cold, so its hit-rate rule raises an alert within seconds.
+        // The demo service's cache starts cold and the test node judges every interval, so its hit-rate rule raises an alert within seconds.
         JsonElement alert = default;
         await Eventually.AssertAsync(async () =>
         {
