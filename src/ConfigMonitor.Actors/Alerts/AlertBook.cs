@@ -204,8 +204,10 @@ public sealed class AlertBook(AlertPolicy policy)
         _groupOfTarget = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (group, members) in groups)
             foreach (var member in members) _groupOfTarget[member] = group;
+        // Only alerts whose target moved to another group change (the registry is read every 30 s, mostly unchanged).
         foreach (var (id, alert) in _byId.ToList())
-            if (!IsGroupAlert(alert)) _byId[id] = alert with { Group = GroupOf(alert.TargetId) };
+            if (!IsGroupAlert(alert) && !string.Equals(alert.Group, GroupOf(alert.TargetId), StringComparison.Ordinal))
+                _byId[id] = alert with { Group = GroupOf(alert.TargetId) };
     }
 
     /// <summary>The names of the known groups.</summary>
