@@ -190,12 +190,7 @@ public sealed class QuantileSketch
             {
                 ref var d = ref MemoryMarshal.GetReference(destination);
                 ref var s = ref MemoryMarshal.GetReference(source);
-                for (; i <= source.Length - 8; i += 8)
-                {
-                    var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref s, (nuint)i));
-                    (Vector128.LoadUnsafe(ref d, (nuint)i) + lower.AsInt32()).StoreUnsafe(ref d, (nuint)i);
-                    (Vector128.LoadUnsafe(ref d, (nuint)i + 4) + upper.AsInt32()).StoreUnsafe(ref d, (nuint)i + 4);
-                }
+                for (; i <= source.Length - 8; i += 8) AddWidened(ref d, (nuint)i, Vector128.LoadUnsafe(ref s, (nuint)i));
             }
             for (; i < source.Length; i++) destination[i] += source[i];
         }
@@ -210,15 +205,19 @@ public sealed class QuantileSketch
                 for (; i <= source.Length - 16; i += 16)
                 {
                     var (low, high) = Vector128.Widen(Vector128.LoadUnsafe(ref s, (nuint)i));
-                    var (a, b) = Vector128.Widen(low);
-                    var (c, e) = Vector128.Widen(high);
-                    (Vector128.LoadUnsafe(ref d, (nuint)i) + a.AsInt32()).StoreUnsafe(ref d, (nuint)i);
-                    (Vector128.LoadUnsafe(ref d, (nuint)i + 4) + b.AsInt32()).StoreUnsafe(ref d, (nuint)i + 4);
-                    (Vector128.LoadUnsafe(ref d, (nuint)i + 8) + c.AsInt32()).StoreUnsafe(ref d, (nuint)i + 8);
-                    (Vector128.LoadUnsafe(ref d, (nuint)i + 12) + e.AsInt32()).StoreUnsafe(ref d, (nuint)i + 12);
+                    AddWidened(ref d, (nuint)i, low);
+                    AddWidened(ref d, (nuint)i + 8, high);
                 }
             }
             for (; i < source.Length; i++) destination[i] += source[i];
+        }
+
+        /// <summary>Adds eight 16-bit counts to the eight ints at <paramref name="at"/>.</summary>
+        private static void AddWidened(ref int destination, nuint at, Vector128<ushort> counts)
+        {
+            var (lower, upper) = Vector128.Widen(counts);
+            (Vector128.LoadUnsafe(ref destination, at) + lower.AsInt32()).StoreUnsafe(ref destination, at);
+            (Vector128.LoadUnsafe(ref destination, at + 4) + upper.AsInt32()).StoreUnsafe(ref destination, at + 4);
         }
     }
 
