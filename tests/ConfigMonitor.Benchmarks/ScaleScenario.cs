@@ -4,6 +4,7 @@ using Akka.Hosting;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Targets;
+using ConfigMonitor.Host.Api;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
@@ -94,6 +95,17 @@ public static class ScaleScenario
             await registry.Get<AlertManager>().Ask<ConfigMonitor.Actors.Alerts.AlertQueries.AlertList>(
                 ConfigMonitor.Actors.Alerts.AlertQueries.GetActiveAlerts.Instance, TimeSpan.FromMinutes(2));
             var alertManagerLagMs = lag.Elapsed.TotalMilliseconds;
+            // A Prometheus scrape of the node (GET /metrics without the HTTP): every store's latest values and 5-minute
+            // summaries; timed after the measured window, so it does not count in the lateness above.
+            var ask = new ActorAsk(registry, new ApiSettings(ApiSettings.DefaultUrl, null, TimeSpan.FromSeconds(30)));
+            var scrapes = new List<double>();
+            var scrapeBytes = 0;
+            for (var i = 0; i < 3; i++)
+            {
+                var scrape = Stopwatch.StartNew();
+                scrapeBytes = (await MetricsEndpoint.ScrapeAsync(system, ask, CancellationToken.None)).Length;
+                scrapes.Add(scrape.Elapsed.TotalSeconds);
+            }
             var arrivals = await Task.WhenAll(services.Select(s => s.Ask<long[]>(InstantConfigService.Report, TimeSpan.FromMinutes(1))));
             var lateness = new List<double>();
             long probes = 0;
@@ -121,6 +133,8 @@ public static class ScaleScenario
             Figures.Emit(scenario, "managed-heap-at-end", targets, heapBytes / 1048576.0, "MiB");
             Figures.Emit(scenario, "gc-committed-at-end", targets, gc.TotalCommittedBytes / 1048576.0, "MiB");
             Figures.Emit(scenario, "alert-manager-answer-at-end", targets, alertManagerLagMs, "ms");
+            Figures.Emit(scenario, "metrics-scrape-seconds", targets, scrapes, "s");
+            Figures.Emit(scenario, "metrics-scrape-bytes", targets, scrapeBytes, "bytes");
             // What the garbage collector took of the measured time (a blocking pause delays every probe due in it).
             Figures.Emit(scenario, "gc-pause-share", targets, pauses.TotalSeconds / wall, "ratio");
             Figures.Emit(scenario, "gc-gen2-collections", targets, gen2, "collections");
