@@ -38,6 +38,9 @@ public static class MetricNames
     public const string EventRoundTripMs = "event_round_trip_ms";
     /// <summary>1 when the probe's change event arrived in time, else 0.</summary>
     public const string EventDelivered = "event_delivered";
+
+    /// <summary>True for a timing metric (its name ends in <c>_ms</c>): the ones summarised with percentiles.</summary>
+    public static bool IsTiming(string metric) => metric.EndsWith("_ms", StringComparison.Ordinal);
 }
 
 /// <summary>Commands to a target's MetricsStore.</summary>
@@ -80,6 +83,15 @@ public static class MetricsQueries
 
     /// <summary>Answer to <see cref="GetRecentSamples"/>: oldest first; empty when the metric has no samples.</summary>
     public sealed record RecentSamples(string TargetId, string Metric, IReadOnlyList<MetricSample> Samples) : IConfigMonitorMessage;
+
+    /// <summary>
+    /// The latest sample of every metric and the summaries of the timing metrics over the window ending now, in one
+    /// answer (what a /metrics scrape needs of a target); answered with <see cref="MetricsOverview"/>.
+    /// </summary>
+    public sealed record GetMetricsOverview(string TargetId, TimeSpan Window) : IWithTargetId;
+
+    /// <summary>Answer to <see cref="GetMetricsOverview"/>: latest samples by metric name, summaries of the timing metrics by name.</summary>
+    public sealed record MetricsOverview(string TargetId, IReadOnlyList<MetricSample> Latest, IReadOnlyList<MetricSummary> Summaries) : IConfigMonitorMessage;
 
     /// <summary>A summary of one metric over the window ending now; answered with <see cref="MetricSummary"/>.</summary>
     public sealed record GetMetricSummary(string TargetId, string Metric, TimeSpan Window) : IWithTargetId;

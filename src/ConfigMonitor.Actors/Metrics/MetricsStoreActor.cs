@@ -105,6 +105,12 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
             case GetRecentSamples q:
                 Sender.Tell(new RecentSamples(_targetId, q.Metric, _history.Recent(q.Metric)));
                 break;
+            case GetMetricsOverview q:
+                var latest = _history.Latest();
+                var at = _clock.UtcNow;
+                Sender.Tell(new MetricsOverview(_targetId, latest, latest.Where(l => MetricNames.IsTiming(l.Metric))
+                    .Select(l => _history.Summarize(_targetId, l.Metric, at - q.Window, at)).ToList()));
+                break;
             case GetMetricSummary q:
                 var now = _clock.UtcNow;
                 Sender.Tell(_history.Summarize(_targetId, q.Metric, now - q.Window, now));

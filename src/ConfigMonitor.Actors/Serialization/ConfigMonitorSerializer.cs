@@ -52,6 +52,7 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
         [typeof(MetricsQueries.GetLatestMetrics)] = "ml", [typeof(MetricsQueries.LatestMetrics)] = "mld",
         [typeof(MetricsQueries.GetMetricSummary)] = "mq", [typeof(MetricsQueries.MetricSummary)] = "msm",
         [typeof(MetricsQueries.GetRecentSamples)] = "mrq", [typeof(MetricsQueries.RecentSamples)] = "mra",
+        [typeof(MetricsQueries.GetMetricsOverview)] = "moq", [typeof(MetricsQueries.MetricsOverview)] = "mov",
         [typeof(MetricsEvents.SamplesRecorded)] = "MSR", [typeof(MetricsEvents.MetricsSnapshot)] = "MSS",
         [typeof(MetricsEvents.SampleBatchRecorded)] = "MSB", [typeof(MetricsEvents.RollupSnapshot)] = "MRS",
         // alerts

@@ -44,8 +44,9 @@ public static class MetricsEndpoint
         }
         text.Family("configmonitor_targets", "gauge", "Targets known to the target registry.").Sample("configmonitor_targets", targets.Count);
 
+        // One ask a target: its latest values and the summaries of its timing metrics.
         var latest = await Task.WhenAll(targets.Select(t => Try(() =>
-            actors.AskAsync<MetricsStoreRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(t.Id), ct))));
+            actors.AskAsync<MetricsStoreRegion, MetricsQueries.MetricsOverview>(new MetricsQueries.GetMetricsOverview(t.Id, SummaryWindow), ct))));
         errors += latest.Count(l => l is null);
         var samples = latest.Where(l => l is not null)
             .SelectMany(l => l!.Latest.Select(s => (Target: l.TargetId, Sample: s)))
@@ -60,12 +61,7 @@ public static class MetricsEndpoint
         }
 
         // Summaries of the timing metrics: quantiles, sum and count as a Prometheus summary, min and max as gauges.
-        var timed = latest.Where(l => l is not null)
-            .SelectMany(l => l!.Latest.Where(s => s.Metric.EndsWith("_ms", StringComparison.Ordinal)).Select(s => (l.TargetId, s.Metric)))
-            .ToList();
-        var summaries = await Task.WhenAll(timed.Select(x => Try(() =>
-            actors.AskAsync<MetricsStoreRegion, MetricsQueries.MetricSummary>(new MetricsQueries.GetMetricSummary(x.TargetId, x.Metric, SummaryWindow), ct))));
-        errors += summaries.Count(s => s is null);
+        var summaries = latest.Where(l => l is not null).SelectMany(l => l!.Summaries).ToList();
         foreach (var metric in summaries.Where(s => s is { Count: > 0 }).GroupBy(s => s!.Metric, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var (baseName, scale) = PrometheusExposition.Convert(metric.Key);

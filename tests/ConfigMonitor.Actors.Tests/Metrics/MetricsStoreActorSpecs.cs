@@ -71,6 +71,12 @@ public sealed class MetricsStoreActorSpecs(ITestOutputHelper output) : Akka.Test
         Assert.Equal(1, summary.Min);
         Assert.Equal(60, summary.Max);
         Assert.Equal(30.5, summary.Average);
+
+        // The same in one answer: every latest value, and a summary of each timing metric only.
+        var overview = await store.Ask<MetricsOverview>(new GetMetricsOverview("orders", TimeSpan.FromMinutes(2)), Timeout);
+        Assert.Equal(latest.Latest, overview.Latest);
+        var timing = Assert.Single(overview.Summaries);
+        Assert.Equal(summary with { From = timing.From, To = timing.To }, timing);
     }
 
     [Fact]

@@ -87,6 +87,11 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return new MetricsQueries.LatestMetrics("orders", SampleSamples);
         yield return new MetricsQueries.GetMetricSummary("orders", "config_access_ms", TimeSpan.FromHours(1));
         yield return new MetricsQueries.GetRecentSamples("orders", "config_access_ms");
+        yield return new MetricsQueries.GetMetricsOverview("orders", TimeSpan.FromMinutes(5));
+        yield return new MetricsQueries.MetricsOverview("orders",
+            [new MetricSample("config_access_ms", 1.5, new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero))],
+            [new MetricsQueries.MetricSummary("orders", "config_access_ms", new DateTimeOffset(2026, 11, 29, 11, 55, 0, TimeSpan.Zero),
+                new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero), 1, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5)]);
         yield return new MetricsQueries.RecentSamples("orders", "config_access_ms",
             [new MetricSample("config_access_ms", 1.5, new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero))]);
         yield return new MetricsQueries.MetricSummary("orders", "m", T0, T0.AddHours(1), 3, 2, 1, 3, 2, 3, 3);
