@@ -84,6 +84,7 @@ public static class RecoveryScenario
     {
         var stopwatch = Stopwatch.StartNew();
         await using var node = await BenchNode.SqliteAsync(folder);
+        Figures.Progress($"recovery: node {(expectHistory ? "with history" : "empty")} up after {stopwatch.Elapsed.TotalSeconds:0.00} s");
         var answers = await Task.WhenAll(Enumerable.Range(0, targets).Select(t =>
             node.System.ActorOf(MetricsStoreActor.Props($"t{t:D5}", new MetricsStoreSettings(), SystemClock.Instance))
                 .Ask<LatestMetrics>(new GetLatestMetrics($"t{t:D5}"), AskTimeout)));
