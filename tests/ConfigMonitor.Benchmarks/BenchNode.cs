@@ -32,7 +32,9 @@ public sealed class BenchNode : IAsyncDisposable
         await SqliteStore.PrepareAsync(options);
         return await StartAsync(builder =>
         {
-            builder.AddConfigMonitorPersistence(options).AddConfigMonitorSerializer();
+            builder.AddConfigMonitorPersistence(options).AddConfigMonitorSerializer()
+                // As the node's akka.hocon sets it: a restart recovers at most 20 stores at a time.
+                .AddHocon("akka.persistence.max-concurrent-recoveries = 20", HoconAddMode.Prepend);
             if (parallelism is { } p) builder.AddHocon($"akka.persistence.journal.sql.parallelism = {p}", HoconAddMode.Prepend);
         });
     }
