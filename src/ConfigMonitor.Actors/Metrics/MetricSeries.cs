@@ -90,13 +90,15 @@ public sealed class MetricSeries
             return;
         }
         var start = Floor(ticks, _fineTicks);
-        if (_fine.Count > 0 && _fine[^1].StartTicks == start) _fine[^1].Add(value);
-        else if (_fine.Count == 0 || start > _fine[^1].StartTicks)
+        var fine = CollectionsMarshal.AsSpan(_fine);
+        if (fine.Length > 0 && fine[^1].StartTicks == start) fine[^1].Add(value);
+        else if (fine.Length == 0 || start > fine[^1].StartTicks)
         {
             // The series moves on to a new minute: the one before it is complete, so it takes its compact form.
-            if (_fine.Count > 0) _fine[^1].Seal();
+            if (fine.Length > 0) fine[^1].Seal();
             var bucket = new RollupBucket(start);
             bucket.Add(value);
+            MakeRoom(_fine);
             _fine.Add(bucket);
         }
         else AddLate(_fine, start, value);
@@ -160,8 +162,8 @@ public sealed class MetricSeries
         series.Count = ReadBuckets(reader, series._coarse, series._coarseTicks, formatVersion)
             + ReadBuckets(reader, series._fine, series._fineTicks, formatVersion);
         // Every bucket but the newest minute is complete (version 1 wrote them all in their open form).
-        foreach (var bucket in series._coarse) bucket.Seal();
-        for (var i = 0; i < series._fine.Count - 1; i++) series._fine[i].Seal();
+        foreach (ref var bucket in CollectionsMarshal.AsSpan(series._coarse)) bucket.Seal();
+        foreach (ref var bucket in CollectionsMarshal.AsSpan(series._fine)[..Math.Max(0, series._fine.Count - 1)]) bucket.Seal();
         return series;
     }
 
@@ -200,19 +202,18 @@ public sealed class MetricSeries
     {
         if (boundary <= _mergedBefore) return;
         var merged = 0;
-        RollupBucket? coarse = null;
+        var coarse = -1; // index in _coarse of the hour being filled
         while (merged < _fine.Count && _fine[merged].StartTicks < boundary)
         {
-            var fine = _fine[merged++];
-            var start = Floor(fine.StartTicks, _coarseTicks);
-            if (coarse?.StartTicks != start)
+            var start = Floor(_fine[merged].StartTicks, _coarseTicks);
+            if (coarse < 0 || _coarse[coarse].StartTicks != start)
             {
-                coarse?.Seal();
+                if (coarse >= 0) CollectionsMarshal.AsSpan(_coarse)[coarse].Seal();
                 coarse = Bucket(_coarse, start);
             }
-            coarse.Merge(fine);
+            CollectionsMarshal.AsSpan(_coarse)[coarse].Merge(in CollectionsMarshal.AsSpan(_fine)[merged++]);
         }
-        if (coarse is not null && coarse.StartTicks + _coarseTicks <= boundary) coarse.Seal();
+        if (coarse >= 0 && _coarse[coarse].StartTicks + _coarseTicks <= boundary) CollectionsMarshal.AsSpan(_coarse)[coarse].Seal();
         _fine.RemoveRange(0, merged);
         _mergedBefore = boundary;
     }
@@ -220,28 +221,39 @@ public sealed class MetricSeries
     /// <summary>A sample for a bucket the series has already moved past: it opens that bucket and seals it again.</summary>
     private static void AddLate(List<RollupBucket> buckets, long start, double value)
     {
-        var bucket = Bucket(buckets, start);
+        ref var bucket = ref CollectionsMarshal.AsSpan(buckets)[Bucket(buckets, start)];
         bucket.Add(value);
         bucket.Seal();
     }
 
-    private static RollupBucket Bucket(List<RollupBucket> buckets, long start)
+    /// <summary>The index of the bucket starting at <paramref name="start"/>, inserted in order when there is none.</summary>
+    private static int Bucket(List<RollupBucket> buckets, long start)
     {
-        if (buckets.Count > 0 && buckets[^1].StartTicks == start) return buckets[^1];
+        if (buckets.Count > 0 && buckets[^1].StartTicks == start) return buckets.Count - 1;
         var at = FirstStartingAtOrAfter(buckets, start);
-        if (at < buckets.Count && buckets[at].StartTicks == start) return buckets[at];
-        var bucket = new RollupBucket(start);
-        buckets.Insert(at, bucket);
-        return bucket;
+        if (at < buckets.Count && buckets[at].StartTicks == start) return at;
+        MakeRoom(buckets);
+        buckets.Insert(at, new RollupBucket(start));
+        return at;
+    }
+
+    /// <summary>
+    /// Grows a full list by a few slots, not by doubling: a series holds tens of buckets, each slot 48 bytes, so a doubled
+    /// list would carry up to half its size empty.
+    /// </summary>
+    private static void MakeRoom(List<RollupBucket> buckets)
+    {
+        if (buckets.Count == buckets.Capacity) buckets.Capacity = buckets.Count + (buckets.Count < 8 ? 2 : 8);
     }
 
     /// <summary>Adds the buckets whose interval [start, min(start + width, end)) overlaps [from, to].</summary>
     private static void AddOverlapping(List<RollupBucket> buckets, long width, long end, long fromTicks, long toTicks,
         ref WindowTotals totals, QuantileSketch sketch)
     {
-        for (var i = FirstStartingAtOrAfter(buckets, fromTicks - width + 1); i < buckets.Count; i++)
+        var span = CollectionsMarshal.AsSpan(buckets);
+        for (var i = FirstStartingAtOrAfter(buckets, fromTicks - width + 1); i < span.Length; i++)
         {
-            var bucket = buckets[i];
+            ref readonly var bucket = ref span[i];
             if (bucket.StartTicks > toTicks) break;
             // The newest coarse bucket holds only the minutes merged so far: it ends where the fine buckets begin.
             if (Math.Min(bucket.StartTicks + width, end) <= fromTicks) continue;
@@ -317,7 +329,7 @@ public struct WindowTotals
     public double Max;
 
     /// <summary>Adds a bucket's totals.</summary>
-    public void Add(RollupBucket bucket)
+    public void Add(in RollupBucket bucket)
     {
         if (bucket.Count == 0) return;
         Min = Count == 0 ? bucket.Min : Math.Min(Min, bucket.Min);

@@ -9,8 +9,12 @@ namespace ConfigMonitor.Actors.Metrics;
 /// <see cref="Seal">sealed</see>: exact values shrink to single precision (7 significant digits, far inside the sketch's
 /// 1 % bound) and a sketch to its packed bins. A sealed bucket that receives a late sample is opened again.
 /// </para>
+/// <para>
+/// A struct of 48 bytes, held inline in its series' lists (no object header or reference per bucket): change it through
+/// a reference (<c>ref</c> into the list's span), never through a copy.
+/// </para>
 /// </summary>
-public sealed class RollupBucket(long startTicks)
+public struct RollupBucket(long startTicks)
 {
     /// <summary>The most samples a bucket keeps as exact values before it switches to a sketch.</summary>
     public const int ExactLimit = 16;
@@ -35,12 +39,12 @@ public sealed class RollupBucket(long startTicks)
     public double Max { get; private set; }
 
     /// <summary>True when the distribution is a sketch (more than <see cref="ExactLimit"/> samples, not all equal).</summary>
-    public bool HoldsSketch => _distribution is QuantileSketch or byte[];
+    public readonly bool HoldsSketch => _distribution is QuantileSketch or byte[];
 
     /// <summary>True when the bucket is in its compact read-mostly form.</summary>
-    public bool IsSealed => _distribution is null or float[] or byte[];
+    public readonly bool IsSealed => _distribution is null or float[] or byte[];
 
-    private bool Implied => Count <= 2 || Min == Max;
+    private readonly bool Implied => Count <= 2 || Min == Max;
 
     /// <summary>Adds one finite value.</summary>
     public void Add(double value)
@@ -65,7 +69,7 @@ public sealed class RollupBucket(long startTicks)
     }
 
     /// <summary>Adds everything in <paramref name="other"/> (a finer bucket inside this one); totals stay exact.</summary>
-    public void Merge(RollupBucket other)
+    public void Merge(in RollupBucket other)
     {
         if (other.Count == 0) return;
         if (Count == 0)
@@ -109,7 +113,7 @@ public sealed class RollupBucket(long startTicks)
     }
 
     /// <summary>Merges this bucket's distribution into <paramref name="target"/>.</summary>
-    public void AddSketchTo(QuantileSketch target)
+    public readonly void AddSketchTo(QuantileSketch target)
     {
         switch (_distribution)
         {
@@ -125,7 +129,7 @@ public sealed class RollupBucket(long startTicks)
     }
 
     /// <summary>Writes the bucket (its start is written by the caller): count, totals and the distribution in its current form.</summary>
-    public void WriteTo(BinaryWriter writer)
+    public readonly void WriteTo(BinaryWriter writer)
     {
         writer.Write7BitEncodedInt64(Count);
         if (Count == 1)
@@ -274,7 +278,7 @@ public sealed class RollupBucket(long startTicks)
     }
 
     /// <summary>Copies the exact values (only when the bucket holds no sketch) and returns how many.</summary>
-    private int CopyExactTo(Span<double> destination)
+    private readonly int CopyExactTo(Span<double> destination)
     {
         switch (_distribution)
         {

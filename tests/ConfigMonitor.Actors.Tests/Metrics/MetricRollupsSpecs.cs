@@ -197,7 +197,9 @@ public class MetricRollupsSpecs
         for (var i = 0; i < 40; i++) constant.Add(1);
         var before = new[] { exact, sketched, constant }.Select(b => (b.Count, b.Sum, b.Min, b.Max, Quantiles(b))).ToArray();
 
-        foreach (var bucket in new[] { exact, sketched, constant }) bucket.Seal();
+        exact.Seal(); // buckets are structs: seal each variable, not a copy of it
+        sketched.Seal();
+        constant.Seal();
 
         var after = new[] { exact, sketched, constant }.Select(b => (b.Count, b.Sum, b.Min, b.Max, Quantiles(b))).ToArray();
         for (var i = 0; i < before.Length; i++)
@@ -220,7 +222,9 @@ public class MetricRollupsSpecs
         foreach (var v in new[] { 1.0, 2, 3 }) exact.Add(v);
         foreach (var v in Enumerable.Range(1, 100)) sketched.Add(v);
         for (var i = 0; i < 30; i++) constant.Add(5);
-        foreach (var bucket in new[] { exact, sketched, constant }) bucket.Seal();
+        exact.Seal(); // buckets are structs: seal each variable, not a copy of it
+        sketched.Seal();
+        constant.Seal();
 
         exact.Add(1000);
         sketched.Add(1000);
