@@ -23,9 +23,7 @@ public sealed class DatabaseLoopActor(LoopContext loop) : MonitorLoopActor(loop,
     {
         var at = answered.StartedAt;
         var result = (DatabaseProbeResult)answered.Answer;
-        var threshold = Loop.Target.Database.ResponseTimeThresholdMs;
         var ms = answered.ElapsedMs;
-        var slow = ms > threshold;
         return new ProbeEvaluation(
             [
                 new MetricSample(MetricNames.DatabaseResponseMs, ms, at),
@@ -33,9 +31,7 @@ public sealed class DatabaseLoopActor(LoopContext loop) : MonitorLoopActor(loop,
                 new MetricSample(MetricNames.DatabaseRowCount, result.ConfigurationRowCount, at),
             ],
             [
-                Observe(AlertCategory.Database, ResponseTimeRule, slow, AlertSeverity.Warning,
-                    slow ? $"database round trip took {ms:0.#} ms, above the {threshold:0.#} ms threshold"
-                         : $"database round trip took {ms:0.#} ms", at, ms, threshold),
+                ObserveTime(AlertCategory.Database, ResponseTimeRule, "database round trip", ms, Loop.Target.Database.ResponseTimeThresholdMs, at),
                 Observe(AlertCategory.Database, UnreachableRule, false, AlertSeverity.Critical, "the database answers", at),
             ],
             null);

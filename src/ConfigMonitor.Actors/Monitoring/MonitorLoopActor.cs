@@ -129,6 +129,14 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
         DateTimeOffset at, double? value = null, double? threshold = null) =>
         new(Loop.Target.Id, category, rule, breached, severity, message, at, value, threshold);
 
+    /// <summary>A warning observation of a timing against its threshold: "{what} took 12 ms[, above the 10 ms threshold]".</summary>
+    protected Observation ObserveTime(AlertCategory category, string rule, string what, double ms, double threshold, DateTimeOffset at)
+    {
+        var slow = ms > threshold;
+        return Observe(category, rule, slow, AlertSeverity.Warning,
+            slow ? $"{what} took {ms:0.#} ms, above the {threshold:0.#} ms threshold" : $"{what} took {ms:0.#} ms", at, ms, threshold);
+    }
+
     /// <summary>A one-line description of a probe failure for an operator.</summary>
     protected static string Describe(Exception cause) => cause switch
     {

@@ -21,15 +21,12 @@ public sealed class PerformanceLoopActor(LoopContext loop) : MonitorLoopActor(lo
     protected override ProbeEvaluation Evaluate(ProbeAnswered answered)
     {
         var at = answered.StartedAt;
-        var threshold = Loop.Target.Performance.AccessTimeThresholdMs;
         var ms = answered.ElapsedMs;
-        var slow = ms > threshold;
         return new ProbeEvaluation(
             [new MetricSample(MetricNames.ConfigAccessMs, ms, at), new MetricSample(MetricNames.ConfigAccessOk, 1, at)],
             [
-                Observe(AlertCategory.Performance, AccessTimeRule, slow, AlertSeverity.Warning,
-                    slow ? $"reading '{Loop.Target.ProbeKey}' took {ms:0.#} ms, above the {threshold:0.#} ms threshold"
-                         : $"reading '{Loop.Target.ProbeKey}' took {ms:0.#} ms", at, ms, threshold),
+                ObserveTime(AlertCategory.Performance, AccessTimeRule, $"reading '{Loop.Target.ProbeKey}'", ms,
+                    Loop.Target.Performance.AccessTimeThresholdMs, at),
                 Observe(AlertCategory.Performance, ReadFailedRule, false, AlertSeverity.Critical, "config reads answer", at),
             ],
             null);
