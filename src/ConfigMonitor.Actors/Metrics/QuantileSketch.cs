@@ -64,12 +64,12 @@ public sealed class QuantileSketch
     /// </summary>
     public byte[] Pack()
     {
-        var size = 8 + _positive.PackedSize() + _negative.PackedSize();
-        var packed = new byte[size];
+        var (positiveWidth, negativeWidth) = (_positive.CountWidth(), _negative.CountWidth());
+        var packed = new byte[8 + _positive.PackedSize(positiveWidth) + _negative.PackedSize(negativeWidth)];
         BinaryPrimitives.WriteInt64LittleEndian(packed, _zeroCount);
         var at = 8;
-        at += _positive.PackInto(packed.AsSpan(at));
-        _negative.PackInto(packed.AsSpan(at));
+        at += _positive.PackInto(packed.AsSpan(at), positiveWidth);
+        _negative.PackInto(packed.AsSpan(at), negativeWidth);
         return packed;
     }
 
@@ -263,14 +263,13 @@ public sealed class QuantileSketch
         }
 
         // Packed store: [8] total; when total > 0: [4] first bin index, [4] bins, [1] bytes per count, then the counts.
-        public readonly int PackedSize() => Total == 0 ? 8 : 17 + (_maxIndex - _minIndex + 1) * CountWidth();
+        public readonly int PackedSize(int width) => Total == 0 ? 8 : 17 + (_maxIndex - _minIndex + 1) * width;
 
-        public readonly int PackInto(Span<byte> destination)
+        public readonly int PackInto(Span<byte> destination, int width)
         {
             BinaryPrimitives.WriteInt64LittleEndian(destination, Total);
             if (Total == 0) return 8;
             var length = _maxIndex - _minIndex + 1;
-            var width = CountWidth();
             BinaryPrimitives.WriteInt32LittleEndian(destination[8..], _minIndex);
             BinaryPrimitives.WriteInt32LittleEndian(destination[12..], length);
             destination[16] = (byte)width;
@@ -310,7 +309,8 @@ public sealed class QuantileSketch
             var width = packed[16];
             var body = packed.Slice(17, length * width);
             var low = MakeRoom(min, min + length - 1);
-            if (low == min)
+            // The counts are little-endian: read them in place only where the machine is too.
+            if (low == min && BitConverter.IsLittleEndian)
             {
                 var destination = _counts.AsSpan(min - _offset, length);
                 switch (width)
@@ -322,6 +322,7 @@ public sealed class QuantileSketch
             }
             else
             {
+                // Bins below our collapsed floor land in our lowest bin.
                 for (var i = 0; i < length; i++)
                 {
                     var c = width switch
@@ -337,8 +338,10 @@ public sealed class QuantileSketch
             return size;
         }
 
-        private readonly int CountWidth()
+        /// <summary>Bytes per count in the packed form: 1, 2 or 4, whichever holds the largest count.</summary>
+        public readonly int CountWidth()
         {
+            if (Total == 0) return 1;
             var largest = 0;
             foreach (var c in _counts.AsSpan(_minIndex - _offset, _maxIndex - _minIndex + 1)) largest = Math.Max(largest, c);
             return largest <= byte.MaxValue ? 1 : largest <= ushort.MaxValue ? 2 : 4;
