@@ -239,23 +239,9 @@ public struct RollupBucket(long startTicks)
     /// <summary>The distribution as a writable sketch (the values so far, from whatever form they were in).</summary>
     private QuantileSketch OpenSketch()
     {
-        switch (_distribution)
-        {
-            case QuantileSketch open:
-                return open;
-            case byte[] packed:
-                var unpacked = QuantileSketch.Unpack(packed);
-                _distribution = unpacked;
-                return unpacked;
-        }
+        if (_distribution is QuantileSketch open) return open;
         var sketch = new QuantileSketch();
-        if (_distribution is null && Count > 2) sketch.Add(Min, Count);
-        else
-        {
-            Span<double> values = stackalloc double[ExactLimit];
-            var n = CopyExactTo(values);
-            for (var i = 0; i < n; i++) sketch.Add(values[i]);
-        }
+        AddSketchTo(sketch);
         _distribution = sketch;
         return sketch;
     }
