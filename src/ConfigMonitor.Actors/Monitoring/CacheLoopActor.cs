@@ -28,28 +28,19 @@ public sealed class CacheLoopActor(LoopContext loop) : MonitorLoopActor(loop, Lo
     protected override async Task<object> ProbeAsync() =>
         await Loop.Adapter.GetCacheStatsAsync(Loop.Target.ProbeTimeout).ConfigureAwait(false);
 
-    /// <summary>Hit rate between two readings; null when there was no request in between.</summary>
-    public static double? IntervalHitRate(CacheStats? previous, CacheStats current)
-    {
-        var requests = IntervalRequests(previous, current);
-        var hits = SinceReset(previous, current) ? current.Hits : current.Hits - previous!.Hits;
-        return requests == 0 ? null : (double)hits / requests;
-    }
-
-    /// <summary>Requests served between two readings (since the reset, when the counters went back).</summary>
-    public static long IntervalRequests(CacheStats? previous, CacheStats current) =>
-        SinceReset(previous, current) ? current.TotalRequests : current.TotalRequests - previous!.TotalRequests;
-
-    private static bool SinceReset(CacheStats? previous, CacheStats current) =>
-        previous is null || current.Hits < previous.Hits || current.Misses < previous.Misses;
+    /// <summary>Hits and requests between two readings (since the reset, when the counters went back).</summary>
+    public static (long Hits, long Requests) IntervalCounts(CacheStats? previous, CacheStats current) =>
+        previous is null || current.Hits < previous.Hits || current.Misses < previous.Misses
+            ? (current.Hits, current.TotalRequests)
+            : (current.Hits - previous.Hits, current.TotalRequests - previous.TotalRequests);
 
     /// <inheritdoc />
     protected override ProbeEvaluation Evaluate(ProbeAnswered answered)
     {
         var at = answered.StartedAt;
         var stats = (CacheStats)answered.Answer;
-        var hitRate = IntervalHitRate(_previous, stats);
-        var requests = IntervalRequests(_previous, stats);
+        var (hits, requests) = IntervalCounts(_previous, stats);
+        double? hitRate = requests == 0 ? null : (double)hits / requests;
         _previous = stats;
         var settings = Loop.Target.Cache;
         var samples = new List<MetricSample>

@@ -23,9 +23,6 @@ public sealed record ClusterView(
 /// <summary><c>GET /api/cluster</c>: members, leader, where the singletons run, which node monitors which target.</summary>
 public static class ClusterEndpoints
 {
-    /// <summary>The singletons of a node and their names.</summary>
-    public static readonly IReadOnlyList<string> SingletonNames = ConfigMonitorHosting.SingletonNames;
-
     /// <summary>Maps <c>/cluster</c>.</summary>
     public static void MapClusterEndpoints(this IEndpointRouteBuilder api, string role) =>
         api.MapGet("/cluster", async (ActorSystem system, ActorAsk actors, CancellationToken ct) =>
@@ -40,7 +37,7 @@ public static class ClusterEndpoints
             // A singleton runs on the oldest Up member with its role (what ClusterSingletonManager does).
             var oldest = state.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole(role))
                 .Aggregate((Member?)null, (best, m) => best is null || m.IsOlderThan(best) ? m : best);
-            var singletons = SingletonNames.ToDictionary(n => n, _ => oldest?.Address.ToString());
+            var singletons = ConfigMonitorHosting.SingletonNames.ToDictionary(n => n, _ => oldest?.Address.ToString());
 
             var placements = new List<TargetPlacement>();
             if (actors.Find<TargetRegistry>() is not null && actors.Find<TargetMonitorRegion>() is not null)
