@@ -31,7 +31,7 @@ if (scenarios.Length > 1)
 {
     // Several scenarios: each runs in a fresh process of its own, so the memory one scenario leaves behind (and the
     // garbage collector's sizing after it) never shows in the next one's RSS or timings.
-    var options = args.Where((a, i) => !all.Contains(a)).ToArray();
+    var options = args.Where(a => !all.Contains(a)).ToArray();
     foreach (var scenario in scenarios)
     {
         var code = await ChildProcess.RunAsync([scenario, .. options]);

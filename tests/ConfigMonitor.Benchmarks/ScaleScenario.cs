@@ -80,7 +80,8 @@ public static class ScaleScenario
             }
             process.Refresh();
             var cpu = (process.TotalProcessorTime - cpuStart).TotalSeconds;
-            var wall = Stopwatch.GetElapsedTime(measureStart).TotalSeconds;
+            var measureEnd = Stopwatch.GetTimestamp();
+            var wall = Stopwatch.GetElapsedTime(measureStart, measureEnd).TotalSeconds;
             var steadyPeakRss = peakRss; // the highest RSS seen while measuring, start-up excluded
             peakRss = Math.Max(peakRss, process.PeakWorkingSet64);
             var gc = GC.GetGCMemoryInfo();
@@ -111,7 +112,7 @@ public static class ScaleScenario
             long probes = 0;
             foreach (var times in arrivals)
             {
-                var late = Lateness(times, measureStart);
+                var late = Lateness(times, measureStart, measureEnd);
                 lateness.AddRange(late);
                 probes += late.Count;
             }
@@ -162,11 +163,11 @@ public static class ScaleScenario
     }
 
     /// <summary>
-    /// How late each probe arrived after <paramref name="from"/>, in ms. All four loops of a target start together and tick
+    /// How late each probe that arrived in [<paramref name="from"/>, <paramref name="to"/>) was, in ms. All four loops of a target start together and tick
     /// at a fixed rate, so every probe is due at the same phase modulo 5 s; the due phase is taken as the earliest phase
     /// observed for the target (so the figure is conservative: it includes the ask's own delivery time).
     /// </summary>
-    private static List<double> Lateness(long[] arrivals, long from)
+    private static List<double> Lateness(long[] arrivals, long from, long to)
     {
         var result = new List<double>();
         if (arrivals.Length == 0) return result;
@@ -178,7 +179,7 @@ public static class ScaleScenario
         }).ToArray();
         var due = phases.Min();
         for (var i = 0; i < arrivals.Length; i++)
-            if (arrivals[i] >= from) result.Add((phases[i] - due) * 1000.0 / Stopwatch.Frequency);
+            if (arrivals[i] >= from && arrivals[i] < to) result.Add((phases[i] - due) * 1000.0 / Stopwatch.Frequency);
         return result;
     }
 
