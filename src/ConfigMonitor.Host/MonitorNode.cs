@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using AkkaLogLevel = Akka.Event.LogLevel;
 
@@ -30,11 +31,21 @@ public static class MonitorNode
     /// </summary>
     public static async Task<WebApplication> BuildAsync(string[] args, Action<IConfigurationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        AppSettingsFiles.EnsureReadable(AppContext.BaseDirectory);
+        WebApplicationBuilder builder;
+        try
         {
-            Args = args,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
+            builder = WebApplication.CreateBuilder(new WebApplicationOptions
+            {
+                Args = args,
+                ContentRootPath = AppContext.BaseDirectory,
+            });
+        }
+        catch (InvalidDataException e)
+        {
+            // A configuration file the JSON provider could not load; the pre-check above names the line when it can.
+            throw new NodeConfigurationException($"{e.Message} {e.InnerException?.Message}".Trim());
+        }
         configure?.Invoke(builder.Configuration);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
@@ -45,13 +56,21 @@ public static class MonitorNode
 
         var section = builder.Configuration.GetSection(ConfigMonitorOptionsReader.SectionName);
         var options = ConfigMonitorOptionsReader.Read(section);
+        // One resolution of a relative data folder (against the directory the node was started from), used by every store.
+        options = options with { DataDirectory = Path.GetFullPath(options.DataDirectory) };
         var targets = TargetDefinitionReader.Read(section.GetSection("Targets"));
         var api = ApiSettings.Read(section);
+        var apiAddresses = ListenAddresses.Gather(builder.Configuration, api.Url);
+        ListenAddresses.EnsureAllowed(apiAddresses, api);
         var demoEnabled = !string.Equals(section["Demo:Enabled"], "false", StringComparison.OrdinalIgnoreCase);
+        // Strict read and type check before anything starts; Akka gets the parsed result, not the file.
+        var akkaHocon = HoconValidation.Load(Path.Combine(AppContext.BaseDirectory, "akka.hocon"));
         await SqliteStore.PrepareAsync(options);
 
         builder.WebHost.UseUrls(api.Url);
         builder.Services.AddSingleton(api);
+        builder.Services.AddHostedService<BoundAddressCheck>();
+        builder.Services.AddSingleton(new NodeAddresses(options.Hostname, options.Port, apiAddresses));
         builder.Services.AddSingleton(options.Health);
         builder.Services.AddSingleton<ActorAsk>();
         builder.Services.AddProblemDetails();
@@ -76,15 +95,36 @@ public static class MonitorNode
                 .WithAkkaClusterReadinessCheck();
             if (demoEnabled)
                 akka.AddReferenceConfigService(
-                    new ConfigServiceSettings(Path.Combine(Path.GetFullPath(options.DataDirectory), "demo-config-service.db"), "demo"),
+                    new ConfigServiceSettings(Path.Combine(options.DataDirectory, "demo-config-service.db"), "demo"),
                     DemoServiceName);
             // Last and prepended: the node's akka.hocon overrides what code set (akka-notes §1.3).
-            akka.AddHoconFile(Path.Combine(AppContext.BaseDirectory, "akka.hocon"), HoconAddMode.Prepend);
+            akka.AddHocon(akkaHocon, HoconAddMode.Prepend);
         });
 
         var app = builder.Build();
+        app.Logger.LogInformation("Data folder {DataDirectory}; database {Persistence} {Database}", options.DataDirectory, options.Persistence,
+            SqliteStore.Redacted(options.EffectiveConnectionString));
+        // First in the pipeline: nothing is answered beyond loopback without a token, not even while the node starts.
+        app.UseLoopbackOnlyWithoutToken(api);
         app.MapManagementApi(options.Role);
         return app;
+    }
+
+    /// <summary>
+    /// Starts the node. A port already in use (the API's or Akka remoting's) becomes <see cref="TransientStartupException"/>
+    /// and an address that cannot be bound at all <see cref="NodeConfigurationException"/>, each one line naming the address and
+    /// the setting that chose it.
+    /// </summary>
+    public static async Task StartNodeAsync(this WebApplication app, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (BindFailure.Describe(e, app.Services.GetRequiredService<NodeAddresses>()) is { } failure)
+        {
+            throw failure;
+        }
     }
 
     /// <summary>The address the management API listens on (after start; the real port when the setting asked for port 0).</summary>

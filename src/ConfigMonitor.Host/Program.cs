@@ -1,15 +1,34 @@
+using Akka.Actor;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Host;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
+// The one place that maps what ended the node to its exit code (ExitCodes): nothing escapes Main unhandled.
 try
 {
-    var app = await MonitorNode.BuildAsync(args);
-    await app.RunAsync();
-    return 0;
+    await using var app = await MonitorNode.BuildAsync(args);
+    await app.StartNodeAsync();
+    var system = app.Services.GetRequiredService<ActorSystem>();
+    await app.WaitForShutdownAsync();
+    var code = ExitCodes.AfterShutdown(CoordinatedShutdown.Get(system).ShutdownReason);
+    if (code != ExitCodes.Stopped)
+        await Console.Error.WriteLineAsync($"the cluster downed this node ({CoordinatedShutdown.Get(system).ShutdownReason}); exiting with {code} so a supervisor restarts it");
+    return code;
 }
-catch (Exception e) when (e is InvalidTargetDefinitionException or InvalidConfigMonitorOptionsException)
+catch (Exception e) when (e is InvalidTargetDefinitionException or InvalidConfigMonitorOptionsException or NodeConfigurationException)
 {
     await Console.Error.WriteLineAsync(e.Message);
-    return 2;
+    return ExitCodes.ConfigurationWrong;
+}
+catch (Exception e) when (e is TransientStartupException or JournalUnavailableException)
+{
+    await Console.Error.WriteLineAsync(e.Message);
+    return ExitCodes.Transient;
+}
+catch (Exception e)
+{
+    await Console.Error.WriteLineAsync($"the node crashed: {e}");
+    return ExitCodes.Crashed;
 }
