@@ -42,7 +42,36 @@ public sealed class NodeProcess : IDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts <c>dotnet ConfigMonitor.Host.dll args…</c> in <paramref name="workingDirectory"/>.</summary>
-    public static NodeProcess Start(string workingDirectory, params string[] args)
+    public static NodeProcess Start(string workingDirectory, params string[] args) =>
+        Start(workingDirectory, HostAssembly, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the node with extra environment variables (ASPNETCORE_URLS, HTTP_PORTS …).</summary>
+    public static NodeProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start(workingDirectory, HostAssembly, environment, args);
+
+    /// <summary>
+    /// Starts a copy of the node whose files next to the binary (akka.hocon, appsettings.json) <paramref name="prepare"/> may
+    /// change or delete: the folder <c>node</c> under <paramref name="workingDirectory"/> holds copies of those files and of
+    /// ConfigMonitor.Host.dll, and links to the rest of the build output.
+    /// </summary>
+    public static NodeProcess StartCopy(string workingDirectory, Action<string> prepare, params string[] args)
+    {
+        var source = Path.GetDirectoryName(HostAssembly)!;
+        var folder = Path.Combine(workingDirectory, "node");
+        Directory.CreateDirectory(folder);
+        foreach (var entry in Directory.EnumerateFileSystemEntries(source))
+        {
+            var name = Path.GetFileName(entry);
+            var target = Path.Combine(folder, name);
+            if (Directory.Exists(entry)) Directory.CreateSymbolicLink(target, entry);
+            else if (name is "ConfigMonitor.Host.dll" or "akka.hocon" || name.EndsWith(".json", StringComparison.Ordinal)) File.Copy(entry, target);
+            else File.CreateSymbolicLink(target, entry);
+        }
+        prepare(folder);
+        return Start(workingDirectory, Path.Combine(folder, "ConfigMonitor.Host.dll"), new Dictionary<string, string>(), args);
+    }
+
+    private static NodeProcess Start(string workingDirectory, string assembly, IReadOnlyDictionary<string, string> environment, string[] args)
     {
         Directory.CreateDirectory(workingDirectory);
         // The SDK that runs the tests names its own dotnet; fall back to the one on PATH.
@@ -57,12 +86,17 @@ public sealed class NodeProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(HostAssembly);
+        info.ArgumentList.Add(assembly);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         // Settings from the test environment must not leak into the node under test.
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("ConfigMonitor__", StringComparison.OrdinalIgnoreCase)).ToList())
             info.Environment.Remove(key);
+        // Nor may the listen addresses of the environment running the tests (a CI image may set ASPNETCORE_HTTP_PORTS).
+        foreach (var key in new[] { "ASPNETCORE_URLS", "DOTNET_URLS", "HTTP_PORTS", "HTTPS_PORTS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS",
+                     "DOTNET_HTTP_PORTS", "DOTNET_HTTPS_PORTS", "urls", "http_ports", "https_ports" })
+            info.Environment.Remove(key);
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in environment) info.Environment[key] = value;
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var node = new NodeProcess(process);
@@ -81,6 +115,10 @@ public sealed class NodeProcess : IDisposable
                 Assert.Fail($"the node exited with {_process.ExitCode} before printing '{text}'.{Environment.NewLine}stdout:{Environment.NewLine}{StandardOutput}{Environment.NewLine}stderr:{Environment.NewLine}{StandardError}");
             return Task.FromResult(false);
         }, timeout, $"the node should print '{text}'");
+
+    /// <summary>The lines written to stderr, without blank ones.</summary>
+    public IReadOnlyList<string> StandardErrorLines =>
+        StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>Sends a POSIX signal (INT, TERM) with the system's kill command.</summary>
     public async Task SignalAsync(string signal)

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Sockets;
+using ConfigMonitor.Host.Tests.Support;
+
+namespace ConfigMonitor.Host.Tests;
+
+/// <summary>
+/// The node as an operator starts it, with something wrong: each case must end with its documented exit code
+/// (ExitCodes: 2 configuration, 3 transient) and one line on stderr naming the file, key or address — never a stack trace.
+/// </summary>
+public sealed class StartupProcessSpecs : IDisposable
+{
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
+    private readonly TempDirectory _work = new();
+
+    private string DataDirectory => Path.Combine(_work.Path, "data");
+
+    private string[] Args(params string[] more) =>
+        ["--ConfigMonitor:Port=0", "--ConfigMonitor:Api:Url=http://127.0.0.1:0", $"--ConfigMonitor:DataDirectory={DataDirectory}", .. more];
+
+    private static async Task<string> ExitsWith(NodeProcess node, int code)
+    {
+        var exited = await node.WaitForExitAsync(ExitTimeout);
+        Assert.True(exited, $"the node should exit on its own.{Environment.NewLine}stdout:{Environment.NewLine}{node.StandardOutput}");
+        Assert.True(node.ExitCode == code,
+            $"exit code {node.ExitCode}, expected {code}.{Environment.NewLine}stderr:{Environment.NewLine}{node.StandardError}{Environment.NewLine}stdout:{Environment.NewLine}{node.StandardOutput}");
+        Assert.DoesNotContain("Unhandled exception", node.StandardError);
+        Assert.DoesNotContain("   at ", node.StandardError);
+        return node.StandardError;
+    }
+
+    [Fact]
+    public async Task Should_exit_3_naming_the_address_and_setting_when_the_api_port_is_taken()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", $"--ConfigMonitor:Api:Url=http://127.0.0.1:{port}",
+            $"--ConfigMonitor:DataDirectory={DataDirectory}");
+
+        var stderr = await ExitsWith(node, ExitCodes.Transient);
+        Assert.Single(node.StandardErrorLines);
+        Assert.Contains($"the management API cannot listen on http://127.0.0.1:{port} (ConfigMonitor:Api:Url): the port is already in use", stderr);
+    }
+
+    [Fact]
+    public async Task Should_exit_3_naming_the_address_and_settings_when_the_akka_port_is_taken()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        using var node = NodeProcess.Start(_work.Path, $"--ConfigMonitor:Port={port}", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
+            $"--ConfigMonitor:DataDirectory={DataDirectory}");
+
+        var stderr = await ExitsWith(node, ExitCodes.Transient);
+        Assert.Single(node.StandardErrorLines);
+        Assert.Contains($"Akka remoting cannot listen on 127.0.0.1:{port} (ConfigMonitor:Hostname, ConfigMonitor:Port): the port is already in use", stderr);
+    }
+
+    [Fact]
+    public async Task Should_exit_2_naming_the_file_and_line_of_a_hocon_syntax_error()
+    {
+        using var node = NodeProcess.StartCopy(_work.Path, folder =>
+        {
+            var path = Path.Combine(folder, "akka.hocon");
+            var lines = File.ReadAllLines(path).ToList();
+            lines.Insert(5, "  this line is garbage");
+            File.WriteAllLines(path, lines);
+        }, Args());
+
+        var stderr = await ExitsWith(node, ExitCodes.ConfigurationWrong);
+        Assert.Single(node.StandardErrorLines);
+        Assert.Contains("akka.hocon:6: expected '=', ':' or '{' after the key 'this'", stderr);
+        Assert.False(Directory.Exists(DataDirectory), "a refused node must not create its data folder");
+    }
+
+    [Fact]
+    public async Task Should_exit_2_naming_the_key_and_line_of_a_bad_hocon_value()
+    {
+        using var node = NodeProcess.StartCopy(_work.Path, folder =>
+        {
+            var path = Path.Combine(folder, "akka.hocon");
+            var text = File.ReadAllText(path);
+            Assert.Contains("stable-after = 20s", text);
+            File.WriteAllText(path, text.Replace("stable-after = 20s", "stable-after = 20 parsecs", StringComparison.Ordinal));
+        }, Args());
+
+        var stderr = await ExitsWith(node, ExitCodes.ConfigurationWrong);
+        Assert.Single(node.StandardErrorLines);
+        Assert.Matches(@"akka\.hocon:\d+: 'akka\.cluster\.split-brain-resolver\.stable-after' is '20 parsecs', which is not a duration", stderr);
+    }
+
+    [Fact]
+    public async Task Should_exit_2_naming_the_missing_akka_hocon()
+    {
+        using var node = NodeProcess.StartCopy(_work.Path, folder => File.Delete(Path.Combine(folder, "akka.hocon")), Args());
+
+        var stderr = await ExitsWith(node, ExitCodes.ConfigurationWrong);
+        Assert.Single(node.StandardErrorLines);
+        Assert.Contains("akka.hocon: the file is missing", stderr);
+    }
+
+    [Fact]
+    public async Task Should_exit_2_naming_the_file_and_line_of_an_appsettings_syntax_error()
+    {
+        using var node = NodeProcess.StartCopy(_work.Path, folder =>
+        {
+            var path = Path.Combine(folder, "appsettings.json");
+            var lines = File.ReadAllLines(path).ToList();
+            lines.Insert(2, "    oops,");
+            File.WriteAllLines(path, lines);
+        }, Args());
+
+        var stderr = await ExitsWith(node, ExitCodes.ConfigurationWrong);
+        Assert.Single(node.StandardErrorLines);
+        Assert.Contains("appsettings.json:3: not valid JSON", stderr);
+    }
+
+    public static TheoryData<string, string, string> OpenAddresses => new()
+    {
+        // how it is set, the setting named in the refusal, the address named
+        { "arg:--Kestrel:Endpoints:open:Url=http://0.0.0.0:0", "Kestrel:Endpoints:open:Url", "http://0.0.0.0:0" },
+        { "arg:--urls=http://[::]:0", "urls (ASPNETCORE_URLS, DOTNET_URLS or --urls)", "http://[::]:0" },
+        { "arg:--urls=http://127.0.0.1:0;http://*:0", "urls (ASPNETCORE_URLS, DOTNET_URLS or --urls)", "http://*:0" },
+        { "env:ASPNETCORE_URLS=http://+:0", "urls (ASPNETCORE_URLS, DOTNET_URLS or --urls)", "http://+:0" },
+        { "env:DOTNET_URLS=http://0.0.0.0:0", "urls (ASPNETCORE_URLS, DOTNET_URLS or --urls)", "http://0.0.0.0:0" },
+        { "env:HTTP_PORTS=8080", "http_ports (HTTP_PORTS, ASPNETCORE_HTTP_PORTS or DOTNET_HTTP_PORTS)", "http://*:8080" },
+        { "env:ASPNETCORE_HTTP_PORTS=8080", "http_ports (HTTP_PORTS, ASPNETCORE_HTTP_PORTS or DOTNET_HTTP_PORTS)", "http://*:8080" },
+        { "env:HTTPS_PORTS=8443", "https_ports (HTTPS_PORTS, ASPNETCORE_HTTPS_PORTS or DOTNET_HTTPS_PORTS)", "https://*:8443" },
+        { "arg:--ConfigMonitor:Api:Url=http://0.0.0.0:0", "Api:Url", "http://0.0.0.0:0" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OpenAddresses))]
+    public async Task Should_exit_2_naming_the_setting_when_any_address_source_reaches_beyond_loopback_without_a_token(
+        string source, string setting, string address)
+    {
+        var environment = new Dictionary<string, string>();
+        var args = Args().ToList();
+        var value = source[4..];
+        if (source.StartsWith("env:", StringComparison.Ordinal))
+            environment[value[..value.IndexOf('=')]] = value[(value.IndexOf('=') + 1)..];
+        else
+            args.Add(value);
+        using var node = NodeProcess.Start(_work.Path, environment, [.. args]);
+
+        var stderr = await ExitsWith(node, ExitCodes.ConfigurationWrong);
+        Assert.Contains($"'{setting}' is '{address}', which other hosts can reach, and '", stderr);
+        Assert.False(Directory.Exists(DataDirectory), "a refused node must not create its data folder");
+    }
+
+    public void Dispose() => _work.Dispose();
+}
