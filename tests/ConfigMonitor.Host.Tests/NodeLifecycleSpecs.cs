@@ -90,9 +90,10 @@ public sealed class NodeLifecycleSpecs(ITestOutputHelper output) : IDisposable
         }
     }
 
-    [RequiresPrometheusFact]
+    [SkippableFact]
     public async Task Should_be_scraped_by_a_real_prometheus_that_answers_a_promql_query_for_the_demo_target()
     {
+        PrometheusTools.Require();
         var app = await TestNode.BuildAsync(TestNode.FastSettings(_data.Path));
         Process? prometheus = null;
         try

@@ -5,6 +5,11 @@ namespace ConfigMonitor.Host.Tests.Support;
 /// <summary>Debian's <c>prometheus</c> package: <c>promtool</c> and <c>prometheus</c> on PATH (.ci/run installs them).</summary>
 public static class PrometheusTools
 {
+    /// <summary>Skips (developer) or fails (CI=true) the running test when promtool or prometheus is missing.</summary>
+    public static void Require() =>
+        ConfigMonitor.Tests.Shared.RequiredServer.Require(Find("promtool") is not null && Find("prometheus") is not null,
+            "promtool/prometheus are not installed (apt-get install prometheus; .ci/run installs them)");
+
     /// <summary>The full path of an executable on PATH, or null.</summary>
     public static string? Find(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
@@ -25,15 +30,5 @@ public static class PrometheusTools
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         return (process.ExitCode, await stdout + await stderr);
-    }
-}
-
-/// <summary>A fact that needs promtool and prometheus: skipped, saying why, only when they are not installed.</summary>
-public sealed class RequiresPrometheusFactAttribute : FactAttribute
-{
-    public RequiresPrometheusFactAttribute()
-    {
-        if (PrometheusTools.Find("promtool") is null || PrometheusTools.Find("prometheus") is null)
-            Skip = "promtool/prometheus are not installed (apt-get install prometheus; .ci/run installs them)";
     }
 }
