@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Cluster;
 using ConfigMonitor.Host.Tests.Support;
 
 namespace ConfigMonitor.Host.Tests;
@@ -114,6 +116,37 @@ public sealed class StartupProcessSpecs : IDisposable
         var stderr = await ExitsWith(node, ExitCodes.ConfigurationWrong);
         Assert.Single(node.StandardErrorLines);
         Assert.Contains("appsettings.json:3: not valid JSON", stderr);
+    }
+
+    [Fact]
+    public async Task Should_exit_3_when_the_cluster_downs_the_node()
+    {
+        var port = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
+        using var node = NodeProcess.Start(_work.Path, $"--ConfigMonitor:Port={port}", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
+            $"--ConfigMonitor:DataDirectory={DataDirectory}");
+        await node.WaitForOutputAsync("Target demo: started monitoring", ExitTimeout);
+
+        // A second, in-process member joins the process node and then downs it, as a split-brain resolver would.
+        var settings = TestNode.FastSettings(Path.Combine(_work.Path, "peer"));
+        settings["ConfigMonitor:SeedNodes:0"] = $"akka.tcp://configmonitor@127.0.0.1:{port}";
+        settings["ConfigMonitor:Demo:Enabled"] = "false";
+        var peer = await TestNode.BuildAsync(settings);
+        try
+        {
+            await peer.StartNodeAsync();
+            var cluster = Cluster.Get(peer.System());
+            await Eventually.AssertAsync(() => Task.FromResult(cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == 2),
+                ExitTimeout, "the peer should join the process node");
+            cluster.Down(Address.Parse($"akka.tcp://configmonitor@127.0.0.1:{port}"));
+
+            var stderr = await ExitsWith(node, ExitCodes.Transient);
+            Assert.Contains("the cluster downed this node", stderr);
+        }
+        finally
+        {
+            await peer.StopWithinAsync(TestNode.StopTimeout);
+            await peer.DisposeAsync();
+        }
     }
 
     public static TheoryData<string, string, string> OpenAddresses => new()
