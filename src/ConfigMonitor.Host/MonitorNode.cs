@@ -53,6 +53,7 @@ public static class MonitorNode
         builder.WebHost.UseUrls(api.Url);
         builder.Services.AddSingleton(api);
         builder.Services.AddSingleton(options.Health);
+        builder.Services.AddManagementApi(options);
         builder.Services.AddSingleton<ActorAsk>();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o =>
