@@ -181,7 +181,7 @@ public static class AlertEndpoints
         var duration = TimeSpan.Zero;
         if (Durations.Check(r.Duration, DurationLimits.RecurringWindow, out var span) is { } wrong) problems.Add($"field 'recurrence.duration' {wrong}");
         else duration = span;
-        return new Recurrence(days, startTime, duration, r.TimeZone ?? "UTC");
+        return new Recurrence(days, startTime, duration, string.IsNullOrWhiteSpace(r.TimeZone) ? "UTC" : r.TimeZone.Trim());
     }
 }
 

@@ -14,17 +14,22 @@ public static class JsonBody
     /// </summary>
     public static async Task<(JsonElement? Body, IResult? Problem)> ReadObjectAsync(HttpRequest request, bool optional, CancellationToken ct)
     {
-        if (request.ContentLength > TextLimits.RequestBodyBytes) return (null, TooLarge());
+        if (request.ContentLength > DrainBytes) return (null, TooLarge(request));
         byte[] bytes;
         try
         {
             bytes = await ReadBoundedAsync(request.Body, ct);
+            if (bytes.Length > TextLimits.RequestBodyBytes)
+            {
+                // Read the rest (within DrainBytes) so the client gets the 413 instead of a reset connection.
+                await request.Body.CopyToAsync(Stream.Null, ct);
+                return (null, TooLarge());
+            }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, TooLarge());
+            return (null, TooLarge(request));
         }
-        if (bytes.Length > TextLimits.RequestBodyBytes) return (null, TooLarge());
         var text = Encoding.UTF8.GetString(bytes);
         if (string.IsNullOrWhiteSpace(text))
             return optional ? (null, null) : (null, Bad("the request needs a JSON object body"));
@@ -53,6 +58,19 @@ public static class JsonBody
             read += n;
         }
         return buffer[..read];
+    }
+
+    /// <summary>
+    /// How much of a too-large body the API still reads (and discards) before it answers 413: a client that is still sending
+    /// when the server closes would see a reset connection instead of the answer. Larger bodies get the 413 with
+    /// <c>Connection: close</c> and are not read.
+    /// </summary>
+    public const int DrainBytes = 1024 * 1024;
+
+    private static IResult TooLarge(HttpRequest request)
+    {
+        request.HttpContext.Response.Headers.Connection = "close";
+        return TooLarge();
     }
 
     /// <summary>413 naming the limit.</summary>

@@ -110,8 +110,10 @@ public static class ManagementApi
         // An actor that does not answer is the node's problem, not the client's: 504, never a 500 with a stack trace.
         app.Use(async (context, next) =>
         {
-            // Whatever server runs the API, no body above the limit is read.
-            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = TextLimits.RequestBodyBytes;
+            // The API's routes read at most RequestBodyBytes (JsonBody) and discard up to DrainBytes of a larger body to answer 413
+            // cleanly; the server refuses anything beyond that. Other routes keep Kestrel's limit of RequestBodyBytes.
+            if (context.Request.Path.StartsWithSegments("/api") && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+                size.MaxRequestBodySize = JsonBody.DrainBytes;
             try
             {
                 await next(context);
