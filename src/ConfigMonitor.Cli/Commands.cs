@@ -238,12 +238,12 @@ public sealed class Commands
         {
             var alerts = await api.GetAllPagesAsync($"api/alerts?state={(parse.GetValue(all) ? "all" : "active")}", ct);
             if (output.Json) { output.WriteJson(alerts); return ExitCodes.Ok; }
-            // The identifying columns never wrap or shrink; the message takes what width is left and wraps.
+            // ID, TARGET, SEVERITY, STATE and ACK never wrap or shrink; the message wraps into what width is left.
             output.Table(["ID", "TARGET", "SEVERITY", "STATE", "ACK", "RULE", "RAISED", "SUPPRESSED BY", "MESSAGE"], alerts.Select(a => (IReadOnlyList<string>)
             [
                 Output.Text(a, "id"), Output.Text(a, "targetId"), Output.Text(a, "severity"), Output.Text(a, "state"), Output.Text(a, "acknowledged"),
                 $"{Output.Text(a, "category")}/{Output.Text(a, "rule")}", Output.Time(a, "raisedAt"), Output.Text(a, "suppressedBy"), Output.Text(a, "message"),
-            ]), wrapLast: true);
+            ]), identifying: 5);
             output.Line($"Count: {alerts.Count} alerts");
             return ExitCodes.Ok;
         }));

@@ -68,31 +68,54 @@ public sealed class Output
     /// <summary>A list of items as one indented JSON array.</summary>
     public void WriteJson(IReadOnlyList<JsonElement> items) => Writer.WriteLine(JsonSerializer.Serialize(items, Indented));
 
-    /// <summary>
-    /// An aligned table with a header row. Every column but the last keeps its full width and never wraps (ids, names and
-    /// states are what people copy); with <paramref name="wrapLast"/> the last column (free text) wraps into the width left.
-    /// </summary>
-    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, bool wrapLast = false)
+    /// <summary>An aligned table with a header row; no column wraps.</summary>
+    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
     {
         var table = new Table().Border(TableBorder.Simple);
+        foreach (var header in headers) table.AddColumn(new TableColumn(new Text(header)).NoWrap());
+        foreach (var row in rows) table.AddRow(row.Select(cell => (IRenderable)new Text(cell)).ToArray());
+        _console.Write(table);
+    }
+
+    /// <summary>
+    /// A table whose first <paramref name="identifying"/> columns (ids, names, states: what people copy) always keep their
+    /// full width and never wrap; the last column (free text) wraps into what is left, at least <see cref="MinWrapWidth"/>;
+    /// the columns between are cut with an ellipsis when space runs out. When even that does not fit, the table is written
+    /// wider than the console rather than drop an identifying column.
+    /// </summary>
+    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, int identifying)
+    {
         var rowList = rows.ToList();
-        var widths = headers.Select((h, i) => rowList.Select(r => r[i].Length).Append(h.Length).Max()).ToList();
+        var natural = headers.Select((h, i) => rowList.Select(r => r[i].Length).Append(h.Length).Max()).ToList();
+        var last = headers.Count - 1;
         // Each column takes its padding (2) and a separator (1); the table its two edges.
-        var wrapWidth = Math.Max(MinWrapWidth, _console.Profile.Width - widths.Take(widths.Count - 1).Sum() - 3 * headers.Count - 2);
+        var room = _console.Profile.Width - 3 * headers.Count - 2 - natural.Take(identifying).Sum();
+        var message = Math.Min(natural[last], MinWrapWidth);
+        var middle = Enumerable.Range(identifying, last - identifying).ToList();
+        var widths = natural.ToList();
+        if (middle.Sum(i => natural[i]) + message > room)
+        {
+            var share = Math.Max(3, (room - message) / Math.Max(1, middle.Count));
+            foreach (var i in middle) widths[i] = Math.Min(natural[i], share);
+        }
+        widths[last] = Math.Min(natural[last], Math.Max(MinWrapWidth, room - middle.Sum(i => widths[i])));
+        var needed = widths.Sum() + 3 * headers.Count + 2;
+
+        var table = new Table().Border(TableBorder.Simple);
         for (var i = 0; i < headers.Count; i++)
         {
-            var column = new TableColumn(new Text(headers[i]));
-            if (wrapLast && i == headers.Count - 1) column.Width = Math.Min(widths[i], wrapWidth);
-            else
-            {
-                column.NoWrap();
-                // Spectre shrinks even NoWrap columns when a long text does not fit: pin each to its widest cell.
-                if (wrapLast) column.Width = widths[i];
-            }
+            var column = new TableColumn(new Text(headers[i])) { Width = widths[i] };
+            if (i != last) column.NoWrap();
             table.AddColumn(column);
         }
-        foreach (var row in rowList) table.AddRow(row.Select(cell => (IRenderable)new Text(cell)).ToArray());
+        foreach (var row in rowList)
+            table.AddRow(row.Select((cell, i) => (IRenderable)(i == last || cell.Length <= widths[i]
+                ? new Text(cell)
+                : new Text(cell[..Math.Max(0, widths[i] - 1)] + "…"))).ToArray());
+        var width = _console.Profile.Width;
+        if (needed > width) _console.Profile.Width = needed;
         _console.Write(table);
+        _console.Profile.Width = width;
     }
 
     /// <summary>Two columns: field and value.</summary>
