@@ -133,9 +133,8 @@ public sealed class ApiInputLimitSpecs(ApiNode node) : IClassFixture<ApiNode>
         foreach (var field in StringFields())
             foreach (var wrong in new JsonNode?[] { JsonValue.Create(5), JsonValue.Create(true), new JsonObject { ["a"] = 1 } })
             {
-                var path = field.Path.EndsWith("[0]", StringComparison.Ordinal) ? field.Path : field.Path;
                 var body = field.Build("placeholder");
-                var parts = path.Replace("[0]", "").Split('.');
+                var parts = field.Path.Replace("[0]", "").Split('.');
                 JsonObject parent = body;
                 foreach (var part in parts[..^1]) parent = (JsonObject)parent[part]!;
                 if (field.Path.EndsWith("[0]", StringComparison.Ordinal)) parent[parts[^1]] = new JsonArray(wrong?.DeepClone());

@@ -199,7 +199,6 @@ public static class RequestReader
     {
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite || p.GetMethod?.IsPublic == true)
-            .Where(p => type != typeof(MatcherInput))
             .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
         foreach (var field in body.EnumerateObject())
         {
