@@ -93,9 +93,8 @@ public sealed class Commands
         var list = new Command("list", "every target: id, source, endpoint");
         list.SetAction(Run(async (api, output, _, ct) =>
         {
-            var answer = await api.GetAsync("api/targets", ct);
-            if (output.Json) { output.WriteJson(answer.Body); return ExitCodes.Ok; }
-            var targets = answer.Body!.Value.EnumerateArray().ToList();
+            var targets = await api.GetAllPagesAsync("api/targets", ct);
+            if (output.Json) { output.WriteJson(targets); return ExitCodes.Ok; }
             output.Table(["ID", "SOURCE", "ADAPTER", "ENDPOINT", "PROBE KEY"], targets.Select(t => (IReadOnlyList<string>)
             [
                 Output.Text(t, "id"), Output.Text(t, "source"), Output.Text(t, "definition", "adapter"), Output.Text(t, "definition", "endpoint"),
@@ -237,14 +236,14 @@ public sealed class Commands
         var list = new Command("list", "active alerts (firing, or resolved and not acknowledged)") { all };
         list.SetAction(Run(async (api, output, parse, ct) =>
         {
-            var answer = await api.GetAsync($"api/alerts?state={(parse.GetValue(all) ? "all" : "active")}", ct);
-            if (output.Json) { output.WriteJson(answer.Body); return ExitCodes.Ok; }
-            var alerts = answer.Body!.Value.EnumerateArray().ToList();
+            var alerts = await api.GetAllPagesAsync($"api/alerts?state={(parse.GetValue(all) ? "all" : "active")}", ct);
+            if (output.Json) { output.WriteJson(alerts); return ExitCodes.Ok; }
+            // ID, TARGET, SEVERITY, STATE and ACK never wrap or shrink; the message wraps into what width is left.
             output.Table(["ID", "TARGET", "SEVERITY", "STATE", "ACK", "RULE", "RAISED", "SUPPRESSED BY", "MESSAGE"], alerts.Select(a => (IReadOnlyList<string>)
             [
                 Output.Text(a, "id"), Output.Text(a, "targetId"), Output.Text(a, "severity"), Output.Text(a, "state"), Output.Text(a, "acknowledged"),
                 $"{Output.Text(a, "category")}/{Output.Text(a, "rule")}", Output.Time(a, "raisedAt"), Output.Text(a, "suppressedBy"), Output.Text(a, "message"),
-            ]));
+            ]), identifying: 5);
             output.Line($"Count: {alerts.Count} alerts");
             return ExitCodes.Ok;
         }));
@@ -298,9 +297,8 @@ public sealed class Commands
         var list = new Command("list", "silences in force (or all)") { all };
         list.SetAction(Run(async (api, output, parse, ct) =>
         {
-            var answer = await api.GetAsync($"api/silences?all={(parse.GetValue(all) ? "true" : "false")}", ct);
-            if (output.Json) { output.WriteJson(answer.Body); return ExitCodes.Ok; }
-            var silences = answer.Body!.Value.EnumerateArray().ToList();
+            var silences = await api.GetAllPagesAsync($"api/silences?all={(parse.GetValue(all) ? "true" : "false")}", ct);
+            if (output.Json) { output.WriteJson(silences); return ExitCodes.Ok; }
             output.Table(["ID", "MATCHERS", "STARTS", "ENDS", "EXPIRED", "BY", "COMMENT"], silences.Select(s => (IReadOnlyList<string>)
             [
                 Output.Text(s, "id"), string.Join(" ", s.GetProperty("matchers").EnumerateArray().Select(MatcherText)),
@@ -348,7 +346,7 @@ public sealed class Commands
     private Func<ParseResult, CancellationToken, Task<int>> Run(Func<ManagementClient, Output, ParseResult, CancellationToken, Task<int>> body) =>
         async (parse, ct) =>
         {
-            var output = new Output(_env.Out, parse.GetValue(JsonOption));
+            var output = new Output(_env.Out, parse.GetValue(JsonOption), Output.WidthFrom(_env));
             try
             {
                 var node = parse.GetValue(NodeOption)!;

@@ -37,6 +37,30 @@ public sealed class ManagementClient(HttpClient http, string node, string? token
     /// <summary>GET <paramref name="path"/>; <paramref name="accept"/> lists statuses that are answers, not errors (e.g. 503 of /health).</summary>
     public Task<ApiAnswer> GetAsync(string path, CancellationToken ct, params HttpStatusCode[] accept) => SendAsync(HttpMethod.Get, path, null, ct, accept);
 
+    /// <summary>
+    /// Every item of a paged list (<c>{"items": [...], "total": n, "next": cursor}</c>), following <c>next</c> until the last
+    /// page; a node that answers a plain array is read as one page.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonElement>> GetAllPagesAsync(string path, CancellationToken ct)
+    {
+        var items = new List<JsonElement>();
+        string? cursor = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        do
+        {
+            var page = cursor is null ? path : $"{path}{(path.Contains('?') ? '&' : '?')}cursor={Uri.EscapeDataString(cursor)}";
+            var body = (await GetAsync(page, ct)).Body;
+            if (body is { ValueKind: JsonValueKind.Array } array) return array.EnumerateArray().ToList();
+            if (body is not { ValueKind: JsonValueKind.Object } pageBody || !pageBody.TryGetProperty("items", out var list) || list.ValueKind != JsonValueKind.Array)
+                throw new CliException(ExitCodes.Refused, $"the node answered {path} with something that is not a page of items");
+            items.AddRange(list.EnumerateArray());
+            cursor = pageBody.TryGetProperty("next", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+            // A node that hands out the same cursor twice would loop for ever.
+            if (cursor is not null && !seen.Add(cursor)) throw new CliException(ExitCodes.Refused, $"the node repeated the page cursor '{cursor}' of {path}");
+        } while (cursor is not null);
+        return items;
+    }
+
     /// <summary>POST a JSON body.</summary>
     public Task<ApiAnswer> PostAsync(string path, object? body, CancellationToken ct) => SendAsync(HttpMethod.Post, path, body, ct);
 

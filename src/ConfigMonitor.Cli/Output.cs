@@ -11,8 +11,14 @@ public sealed class Output
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly IAnsiConsole _console;
 
-    /// <summary>Writes to <paramref name="writer"/>.</summary>
-    public Output(TextWriter writer, bool json)
+    /// <summary>The narrowest a wrapping column gets, however wide the others are.</summary>
+    public const int MinWrapWidth = 20;
+
+    /// <summary>The width tables get when nothing says otherwise (output to a file or a pipe).</summary>
+    public const int DefaultWidth = 220;
+
+    /// <summary>Writes to <paramref name="writer"/>, tables at most <paramref name="width"/> columns wide.</summary>
+    public Output(TextWriter writer, bool json, int width = DefaultWidth)
     {
         Writer = writer;
         Json = json;
@@ -23,7 +29,7 @@ public sealed class Output
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(writer),
         });
-        _console.Profile.Width = 220;
+        _console.Profile.Width = width;
     }
 
     /// <summary>The raw writer.</summary>
@@ -35,16 +41,81 @@ public sealed class Output
     /// <summary>One line.</summary>
     public void Line(string text) => Writer.WriteLine(text);
 
+    /// <summary>
+    /// The table width: <c>COLUMNS</c> when set (20 to 1000), else the terminal's width, else <see cref="DefaultWidth"/>.
+    /// </summary>
+    public static int WidthFrom(CliEnvironment env)
+    {
+        if (int.TryParse(env.Variable("COLUMNS"), NumberStyles.None, CultureInfo.InvariantCulture, out var columns) && columns is >= 20 and <= 1000)
+            return columns;
+        if (env.IsTerminal)
+        {
+            try
+            {
+                if (Console.WindowWidth >= 20) return Console.WindowWidth;
+            }
+            catch (IOException)
+            {
+                // No console after all: the default below.
+            }
+        }
+        return DefaultWidth;
+    }
+
     /// <summary>The JSON as the node sent it, indented.</summary>
     public void WriteJson(JsonElement? json) => Writer.WriteLine(json is null ? "null" : JsonSerializer.Serialize(json.Value, Indented));
 
-    /// <summary>An aligned table with a header row.</summary>
+    /// <summary>A list of items as one indented JSON array.</summary>
+    public void WriteJson(IReadOnlyList<JsonElement> items) => Writer.WriteLine(JsonSerializer.Serialize(items, Indented));
+
+    /// <summary>An aligned table with a header row; no column wraps.</summary>
     public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
     {
         var table = new Table().Border(TableBorder.Simple);
         foreach (var header in headers) table.AddColumn(new TableColumn(new Text(header)).NoWrap());
         foreach (var row in rows) table.AddRow(row.Select(cell => (IRenderable)new Text(cell)).ToArray());
         _console.Write(table);
+    }
+
+    /// <summary>
+    /// A table whose first <paramref name="identifying"/> columns (ids, names, states: what people copy) always keep their
+    /// full width and never wrap; the last column (free text) wraps into what is left, at least <see cref="MinWrapWidth"/>;
+    /// the columns between are cut with an ellipsis when space runs out. When even that does not fit, the table is written
+    /// wider than the console rather than drop an identifying column.
+    /// </summary>
+    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, int identifying)
+    {
+        var rowList = rows.ToList();
+        var natural = headers.Select((h, i) => rowList.Select(r => r[i].Length).Append(h.Length).Max()).ToList();
+        var last = headers.Count - 1;
+        // Each column takes its padding (2) and a separator (1); the table its two edges.
+        var room = _console.Profile.Width - 3 * headers.Count - 2 - natural.Take(identifying).Sum();
+        var message = Math.Min(natural[last], MinWrapWidth);
+        var middle = Enumerable.Range(identifying, last - identifying).ToList();
+        var widths = natural.ToList();
+        if (middle.Sum(i => natural[i]) + message > room)
+        {
+            var share = Math.Max(3, (room - message) / Math.Max(1, middle.Count));
+            foreach (var i in middle) widths[i] = Math.Min(natural[i], share);
+        }
+        widths[last] = Math.Min(natural[last], Math.Max(MinWrapWidth, room - middle.Sum(i => widths[i])));
+        var needed = widths.Sum() + 3 * headers.Count + 2;
+
+        var table = new Table().Border(TableBorder.Simple);
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var column = new TableColumn(new Text(headers[i])) { Width = widths[i] };
+            if (i != last) column.NoWrap();
+            table.AddColumn(column);
+        }
+        foreach (var row in rowList)
+            table.AddRow(row.Select((cell, i) => (IRenderable)(i == last || cell.Length <= widths[i]
+                ? new Text(cell)
+                : new Text(cell[..Math.Max(0, widths[i] - 1)] + "…"))).ToArray());
+        var width = _console.Profile.Width;
+        if (needed > width) _console.Profile.Width = needed;
+        _console.Write(table);
+        _console.Profile.Width = width;
     }
 
     /// <summary>Two columns: field and value.</summary>
@@ -71,19 +142,8 @@ public sealed class Output
         };
     }
 
-    /// <summary>A TimeSpan property ("00:01:30") written as operators write durations ("90s").</summary>
-    public static string Duration(JsonElement element, params string[] path)
-    {
-        var text = Text(element, path);
-        if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span)) return text;
-        return span switch
-        {
-            { TotalSeconds: < 1 } => $"{span.TotalMilliseconds:0.###}ms",
-            { TotalMinutes: < 1 } => $"{span.TotalSeconds:0.###}s",
-            { TotalHours: < 1 } => $"{span.TotalMinutes:0.###}m",
-            _ => $"{span.TotalHours:0.###}h",
-        };
-    }
+    /// <summary>A duration property as the node wrote it: already in the grammar ("90s").</summary>
+    public static string Duration(JsonElement element, params string[] path) => Text(element, path);
 
     /// <summary>A timestamp property shortened to UTC seconds.</summary>
     public static string Time(JsonElement element, string name) =>

@@ -72,6 +72,7 @@ public static class MonitorNode
         builder.Services.AddHostedService<BoundAddressCheck>();
         builder.Services.AddSingleton(new NodeAddresses(options.Hostname, options.Port, apiAddresses));
         builder.Services.AddSingleton(options.Health);
+        builder.Services.AddManagementApi(options);
         builder.Services.AddSingleton<ActorAsk>();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o =>

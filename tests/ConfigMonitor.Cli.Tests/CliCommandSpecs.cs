@@ -73,7 +73,7 @@ public sealed class CliCommandSpecs(ApiNode node) : IClassFixture<ApiNode>
         Assert.Contains("Target cli-added added", added.Out);
         var shown = await CliRun.RunAsync(On("targets", "show", "cli-added", "--json"));
         Assert.Equal("runtime", shown.Json.GetProperty("source").GetString());
-        Assert.Equal("00:00:01", shown.Json.GetProperty("definition").GetProperty("performance").GetProperty("interval").GetString());
+        Assert.Equal("1s", shown.Json.GetProperty("definition").GetProperty("performance").GetProperty("interval").GetString());
 
         Assert.Matches(@"performance interval\s+1s\s", (await CliRun.RunAsync(On("targets", "show", "cli-added"))).Out);
 

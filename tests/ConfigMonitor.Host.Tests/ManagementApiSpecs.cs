@@ -39,7 +39,7 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
     public async Task Should_list_and_show_targets_and_answer_404_for_an_unknown_one()
     {
         var targets = await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/targets");
-        var demo = Assert.Single(targets.EnumerateArray(), t => t.GetProperty("id").GetString() == "demo");
+        var demo = Assert.Single(targets.GetProperty("items").EnumerateArray(), t => t.GetProperty("id").GetString() == "demo");
         Assert.Equal("configuration", demo.GetProperty("source").GetString());
         Assert.Equal("/user/config-service-demo", demo.GetProperty("definition").GetProperty("endpoint").GetString());
 
@@ -140,7 +140,7 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
         await Eventually.AssertAsync(async () =>
         {
             var all = await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/alerts?state=all");
-            var first = all.EnumerateArray().FirstOrDefault();
+            var first = all.GetProperty("items").EnumerateArray().FirstOrDefault();
             alert = first;
             return first.ValueKind == JsonValueKind.Object;
         }, WaitTimeout, "the demo target should raise an alert");
@@ -195,13 +195,13 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
         Assert.Equal(2, silence.GetProperty("matchers").GetArrayLength());
 
         var listed = await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/silences");
-        Assert.Contains(listed.EnumerateArray(), s => s.GetProperty("id").GetString() == id);
+        Assert.Contains(listed.GetProperty("items").EnumerateArray(), s => s.GetProperty("id").GetString() == id);
 
         await Problem(await node.Anonymous.DeleteAsync($"/api/silences/{id}"), HttpStatusCode.Unauthorized);
         Assert.Equal(HttpStatusCode.OK, (await node.Operator.DeleteAsync($"/api/silences/{id}")).StatusCode);
-        Assert.DoesNotContain((await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/silences")).EnumerateArray(),
+        Assert.DoesNotContain((await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/silences")).GetProperty("items").EnumerateArray(),
             s => s.GetProperty("id").GetString() == id);
-        Assert.Contains((await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/silences?all=true")).EnumerateArray(),
+        Assert.Contains((await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/silences?all=true")).GetProperty("items").EnumerateArray(),
             s => s.GetProperty("id").GetString() == id);
         await Problem(await node.Operator.DeleteAsync("/api/silences/silence-99999"), HttpStatusCode.NotFound);
     }
@@ -276,7 +276,7 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
         await node.Operator.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
 
     private async Task<IReadOnlyList<string>> TargetIds() =>
-        (await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/targets")).EnumerateArray().Select(t => t.GetProperty("id").GetString()!).ToList();
+        (await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/targets")).GetProperty("items").EnumerateArray().Select(t => t.GetProperty("id").GetString()!).ToList();
 
     /// <summary>Asserts an RFC 7807 problem with <paramref name="status"/> and returns its body.</summary>
     private static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode status)

@@ -57,6 +57,12 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
         public static readonly GroupsTick Instance = new();
     }
 
+    private static AlertList AlertPage(IReadOnlyList<Alert> all, int limit, int offset)
+    {
+        var (alerts, total, next) = Page(all, limit, offset, MaxAlertsPerPage);
+        return new AlertList(alerts, total, next);
+    }
+
     private readonly IClock _clock;
     private readonly IActorRef _notifier;
     private readonly AlertManagerSettings _settings;
@@ -161,7 +167,7 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
         Command<GroupsTick>(_ =>
         {
             if (_targetRegistry() is not { } registry) return;
-            registry.Ask<Targets.TargetRegistryCommands.TargetList>(Targets.TargetRegistryCommands.GetTargets.Instance, _settings.NotifyCheckInterval)
+            Targets.TargetPages.AllAsync(registry, _settings.NotifyCheckInterval)
                 .PipeTo(Self, success: list => new UpdateTargetGroups(list.Targets.Where(t => t.Group is not null)
                     .GroupBy(t => t.Group!, StringComparer.OrdinalIgnoreCase)
                     .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(t => t.Id).ToList(), StringComparer.OrdinalIgnoreCase)),
@@ -169,12 +175,16 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
         });
         Command<Status.Failure>(f => _log.Warning("Alert manager could not read target groups: {0}", f.Cause.Message));
         Command<AfterChange>(_ => FollowUp());
-        Command<GetActiveAlerts>(_ => Sender.Tell(new AlertList(_book.Active(_clock.UtcNow))));
-        Command<GetAllAlerts>(_ => Sender.Tell(new AlertList(_book.All(_clock.UtcNow))));
+        Command<GetActiveAlerts>(q => Sender.Tell(AlertPage(_book.Active(_clock.UtcNow), q.Limit, q.Offset)));
+        Command<GetAllAlerts>(q => Sender.Tell(AlertPage(_book.All(_clock.UtcNow), q.Limit, q.Offset)));
         Command<GetAlert>(q => Sender.Tell(_book.Find(q.AlertId, _clock.UtcNow) is { } alert
             ? new AlertFound(alert)
             : new AlertNotFound(q.AlertId, $"no alert has id '{q.AlertId}'")));
-        Command<GetSilences>(q => Sender.Tell(new SilenceList(_book.Silences(q.IncludeExpired, _clock.UtcNow))));
+        Command<GetSilences>(q =>
+        {
+            var (silences, total, next) = Page(_book.Silences(q.IncludeExpired, _clock.UtcNow), q.Limit, q.Offset, MaxSilencesPerPage);
+            Sender.Tell(new SilenceList(silences, total, next));
+        });
         Command<GetMaintenanceWindows>(_ =>
         {
             var now = _clock.UtcNow;

@@ -191,31 +191,71 @@ public static class AlertCommands
 /// <summary>Queries to the AlertManager.</summary>
 public static class AlertQueries
 {
-    /// <summary>Alerts still firing or not yet acknowledged; answered with <see cref="AlertList"/>.</summary>
-    public sealed record GetActiveAlerts : IConfigMonitorMessage
+    /// <summary>
+    /// The most alerts in one <see cref="AlertList"/> (the reply crosses nodes: well under the 4 MiB frame and the serializer's
+    /// 3 MiB MaxPayloadBytes). A maximal alert: target id 100, acknowledgement comment 2,000, acknowledged-by 100, group 100,
+    /// suppressed-by 200, id and rule ≈ 300, message ≈ 2,000 (loop text with the endpoint and key in it) ≈ 4,800 characters,
+    /// at most 6 bytes each in JSON (\uXXXX escapes) ≈ 28.8 KB, plus ≈ 0.5 KB of names, times and enums: under 30 KiB.
+    /// 50 of them: under 1.5 MiB.
+    /// </summary>
+    public const int MaxAlertsPerPage = 50;
+
+    /// <summary>
+    /// The most silences in one <see cref="SilenceList"/>. A maximal silence: 32 matchers of 512 characters (16,384), comment
+    /// 2,000, created-by and ended-by 200, id 100 ≈ 18,700 characters, at most 6 bytes each ≈ 112 KB, plus ≈ 2 KB of matcher
+    /// names and times: under 115 KiB. 20 of them: under 2.3 MiB.
+    /// </summary>
+    public const int MaxSilencesPerPage = 20;
+
+    /// <summary>A page of the alerts still firing or not yet acknowledged (newest raised first); answered with <see cref="AlertList"/>.</summary>
+    public sealed record GetActiveAlerts(int Limit = MaxAlertsPerPage, int Offset = 0) : IConfigMonitorMessage
     {
-        /// <summary>The single instance.</summary>
+        /// <summary>The first page.</summary>
         public static readonly GetActiveAlerts Instance = new();
     }
 
-    /// <summary>Every retained alert; answered with <see cref="AlertList"/>.</summary>
-    public sealed record GetAllAlerts : IConfigMonitorMessage
+    /// <summary>A page of every retained alert (newest raised first); answered with <see cref="AlertList"/>.</summary>
+    public sealed record GetAllAlerts(int Limit = MaxAlertsPerPage, int Offset = 0) : IConfigMonitorMessage
     {
-        /// <summary>The single instance.</summary>
+        /// <summary>The first page.</summary>
         public static readonly GetAllAlerts Instance = new();
     }
 
     /// <summary>One alert; answered with <see cref="AlertFound"/> or <see cref="AlertCommands.AlertNotFound"/>.</summary>
     public sealed record GetAlert(string AlertId) : IConfigMonitorMessage;
 
-    /// <summary>Alerts, newest raised first.</summary>
-    public sealed record AlertList(IReadOnlyList<Alert> Alerts) : IConfigMonitorMessage;
+    /// <summary>A page of alerts, newest raised first: how many there are in all, and the offset of the next page (null on the last).</summary>
+    public sealed record AlertList(IReadOnlyList<Alert> Alerts, int Total = 0, int? NextOffset = null) : IConfigMonitorMessage;
 
-    /// <summary>Silences (expired ones too when <paramref name="IncludeExpired"/>); answered with <see cref="SilenceList"/>.</summary>
-    public sealed record GetSilences(bool IncludeExpired = false) : IConfigMonitorMessage;
+    /// <summary>A page of the silences (expired ones too when <paramref name="IncludeExpired"/>); answered with <see cref="SilenceList"/>.</summary>
+    public sealed record GetSilences(bool IncludeExpired = false, int Limit = MaxSilencesPerPage, int Offset = 0) : IConfigMonitorMessage;
 
-    /// <summary>Silences, newest first.</summary>
-    public sealed record SilenceList(IReadOnlyList<Silence> Silences) : IConfigMonitorMessage;
+    /// <summary>A page of silences, newest first: how many there are in all, and the offset of the next page (null on the last).</summary>
+    public sealed record SilenceList(IReadOnlyList<Silence> Silences, int Total = 0, int? NextOffset = null) : IConfigMonitorMessage;
+
+    /// <summary>Cuts the page at <paramref name="offset"/> of at most <paramref name="limit"/> (capped at <paramref name="max"/>) items.</summary>
+    public static (IReadOnlyList<T> Items, int Total, int? NextOffset) Page<T>(IReadOnlyList<T> all, int limit, int offset, int max)
+    {
+        limit = Math.Clamp(limit, 1, max);
+        offset = Math.Max(0, offset);
+        var items = all.Skip(offset).Take(limit).ToList();
+        return (items, all.Count, offset + items.Count < all.Count ? offset + items.Count : null);
+    }
+
+    /// <summary>Every alert (or every active one), read page by page from the AlertManager; the whole list stays local.</summary>
+    public static async Task<AlertList> AllAlertsAsync(IActorRef alertManager, bool activeOnly, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var alerts = new List<Alert>();
+        int? offset = 0;
+        while (offset is { } next)
+        {
+            object query = activeOnly ? new GetActiveAlerts(Offset: next) : new GetAllAlerts(Offset: next);
+            var page = await alertManager.Ask<AlertList>(query, timeout, ct).ConfigureAwait(false);
+            alerts.AddRange(page.Alerts);
+            offset = page.NextOffset;
+        }
+        return new AlertList(alerts, alerts.Count);
+    }
 
     /// <summary>Every maintenance window; answered with <see cref="MaintenanceWindowList"/>.</summary>
     public sealed record GetMaintenanceWindows : IConfigMonitorMessage

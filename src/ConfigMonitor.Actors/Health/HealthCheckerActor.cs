@@ -49,7 +49,7 @@ public sealed class HealthCheckerActor : ReceiveActor
         var stopwatch = Stopwatch.StartNew();
         var checkedAt = clock.UtcNow;
         var timeout = settings.CheckTimeout;
-        var targets = (await targetRegistry.Ask<TargetRegistryCommands.TargetList>(TargetRegistryCommands.GetTargets.Instance, timeout)
+        var targets = (await TargetPages.AllAsync(targetRegistry, timeout)
             .ConfigureAwait(false)).Targets;
         var checks = new List<Task<HealthCheckResult>>();
         if (onlyTarget is not null)

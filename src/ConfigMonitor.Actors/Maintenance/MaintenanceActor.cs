@@ -102,7 +102,7 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
 
     private void RequestTargets(IActorRef? replyTo)
     {
-        _targetRegistry.Ask<TargetRegistryCommands.TargetList>(TargetRegistryCommands.GetTargets.Instance, _settings.RequestTimeout)
+        TargetPages.AllAsync(_targetRegistry, _settings.RequestTimeout)
             .PipeTo(Self, success: list => new ProbeTargets(list.Targets, replyTo), failure: cause => new Failed("event probe", cause));
     }
 
@@ -147,7 +147,7 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
         DateTimeOffset metricsCutoff, DateTimeOffset alertsCutoff, TimeSpan timeout)
     {
         var errors = new List<string>();
-        var targets = await registry.Ask<TargetRegistryCommands.TargetList>(TargetRegistryCommands.GetTargets.Instance, timeout)
+        var targets = await TargetPages.AllAsync(registry, timeout)
             .ConfigureAwait(false);
         var prunes = targets.Targets.Select(async t =>
         {

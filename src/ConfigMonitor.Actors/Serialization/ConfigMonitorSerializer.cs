@@ -112,13 +112,28 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
             ? manifest
             : throw new SerializationException($"{o.GetType().FullName} has no manifest in ConfigMonitorSerializer.Manifests; add one");
 
+    /// <summary>
+    /// The largest payload written: 3 MiB, below the cluster's 4 MiB frame (akka.hocon's maximum-frame-size) with room for the
+    /// envelope. A larger one throws, so an oversize event is refused by the journal (the persist fails, the actor keeps its
+    /// state) and an oversize message is dropped by remoting, instead of a frame no node can read.
+    /// </summary>
+    public const int MaxPayloadBytes = 3 * 1024 * 1024;
+
     /// <inheritdoc />
-    public override byte[] ToBinary(object obj) => obj switch
+    public override byte[] ToBinary(object obj)
     {
-        MetricsEvents.SampleBatchRecorded batch => MetricSampleBatchFormat.Write(batch.Samples),
-        MetricsEvents.RollupSnapshot snapshot => snapshot.Rollups,
-        _ => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options),
-    };
+        var bytes = obj switch
+        {
+            MetricsEvents.SampleBatchRecorded batch => MetricSampleBatchFormat.Write(batch.Samples),
+            MetricsEvents.RollupSnapshot snapshot => snapshot.Rollups,
+            _ => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options),
+        };
+        if (bytes.Length > MaxPayloadBytes)
+            throw new SerializationException(
+                $"{obj.GetType().Name} ({Manifest(obj)}) is {bytes.Length} bytes, more than the {MaxPayloadBytes} bytes a ConfigMonitor message may have " +
+                "(the cluster's frame is 4 MiB); it is neither stored nor sent");
+        return bytes;
+    }
 
     /// <inheritdoc />
     public override object FromBinary(byte[] bytes, string manifest)

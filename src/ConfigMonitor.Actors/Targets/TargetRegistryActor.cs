@@ -31,15 +31,32 @@ public static class TargetRegistryCommands
     /// <summary>Answer to <see cref="UnregisterTarget"/>; <c>Existed = false</c> for an unknown id.</summary>
     public sealed record TargetUnregistered(string TargetId, bool Existed) : IConfigMonitorMessage;
 
-    /// <summary>Every known target; answered with <see cref="TargetList"/>.</summary>
-    public sealed record GetTargets : IConfigMonitorMessage
+    /// <summary>
+    /// The most targets in one <see cref="TargetList"/>. A reply crosses nodes, so it must stay well under the cluster's
+    /// 4 MiB frame (and the serializer's <c>MaxPayloadBytes</c> of 3 MiB): a maximal definition has 1,768 characters of text
+    /// (id 100, adapter 32, endpoint 1,024, probe key 256, group 100, event probe key 256), at most 6 bytes each in JSON
+    /// (\uXXXX escapes), so ≈ 10.6 KB, plus ≈ 0.7 KB of names, numbers and durations, plus its id again in ConfiguredIds
+    /// (≈ 0.6 KB): under 12 KiB. 200 of them: under 2.4 MiB.
+    /// </summary>
+    public const int MaxTargetsPerPage = 200;
+
+    /// <summary>
+    /// One page of the known targets, ordered by id (case-insensitive): at most <paramref name="Limit"/> (capped at
+    /// <see cref="MaxTargetsPerPage"/>) whose id sorts after <paramref name="After"/>; answered with <see cref="TargetList"/>.
+    /// Use <see cref="TargetPages.AllAsync"/> to read every target.
+    /// </summary>
+    public sealed record GetTargets(int Limit = MaxTargetsPerPage, string? After = null) : IConfigMonitorMessage
     {
-        /// <summary>The single instance.</summary>
+        /// <summary>The first page.</summary>
         public static readonly GetTargets Instance = new();
     }
 
-    /// <summary>Known targets, ordered by id, and which of them come from configuration (the others were added at runtime).</summary>
-    public sealed record TargetList(IReadOnlyList<TargetDefinition> Targets, IReadOnlyList<string>? ConfiguredIds = null) : IConfigMonitorMessage;
+    /// <summary>
+    /// A page of targets, ordered by id, which of them come from configuration (the others were added at runtime),
+    /// how many targets there are in all, and the id to ask for the next page after (null on the last page).
+    /// </summary>
+    public sealed record TargetList(IReadOnlyList<TargetDefinition> Targets, IReadOnlyList<string>? ConfiguredIds = null, int Total = 0, string? Next = null)
+        : IConfigMonitorMessage;
 }
 
 /// <summary>Events and snapshots of the target registry (the storage format): only runtime targets are persisted.</summary>
@@ -145,7 +162,7 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
                 MaybeSnapshot();
             });
         });
-        Command<TargetRegistryCommands.GetTargets>(_ => Sender.Tell(new TargetRegistryCommands.TargetList(_book.All, _book.ConfiguredIds)));
+        Command<TargetRegistryCommands.GetTargets>(q => Sender.Tell(TargetPages.Page(_book.All, _book.ConfiguredIds, q)));
         Command<SaveSnapshotSuccess>(ok =>
             DeleteMessages(ok.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(failed =>
@@ -178,4 +195,42 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
     /// <summary>Props for the registry.</summary>
     public static Props Props(IEnumerable<TargetDefinition> configured, IActorRef targetMonitors, TimeSpan keepMonitoringInterval) =>
         Akka.Actor.Props.Create(() => new TargetRegistryActor(configured, targetMonitors, keepMonitoringInterval));
+}
+
+/// <summary>Pages of the target registry's list: cut here, read through by the node's own users of every target.</summary>
+public static class TargetPages
+{
+    /// <summary>The page <paramref name="query"/> asks for out of <paramref name="all"/> (ordered by id).</summary>
+    public static TargetRegistryCommands.TargetList Page(IReadOnlyList<TargetDefinition> all, IReadOnlyList<string> configuredIds,
+        TargetRegistryCommands.GetTargets query)
+    {
+        var limit = Math.Clamp(query.Limit, 1, TargetRegistryCommands.MaxTargetsPerPage);
+        var rest = query.After is null
+            ? all
+            : all.Where(t => StringComparer.OrdinalIgnoreCase.Compare(t.Id, query.After) > 0).ToList();
+        var page = rest.Take(limit).ToList();
+        var configured = new HashSet<string>(configuredIds, StringComparer.OrdinalIgnoreCase);
+        return new TargetRegistryCommands.TargetList(page, page.Where(t => configured.Contains(t.Id)).Select(t => t.Id).ToList(), all.Count,
+            rest.Count > page.Count ? page[^1].Id : null);
+    }
+
+    /// <summary>
+    /// Every target, read page by page from <paramref name="registry"/> (each ask bounded by <paramref name="timeout"/>): for
+    /// the node's own users (health checks, maintenance, /metrics, group alerts) that need them all. The whole list stays local.
+    /// </summary>
+    public static async Task<TargetRegistryCommands.TargetList> AllAsync(IActorRef registry, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var targets = new List<TargetDefinition>();
+        var configured = new List<string>();
+        string? after = null;
+        do
+        {
+            var page = await registry.Ask<TargetRegistryCommands.TargetList>(new TargetRegistryCommands.GetTargets(After: after), timeout, ct)
+                .ConfigureAwait(false);
+            targets.AddRange(page.Targets);
+            configured.AddRange(page.ConfiguredIds ?? []);
+            after = page.Next;
+        } while (after is not null);
+        return new TargetRegistryCommands.TargetList(targets, configured, targets.Count);
+    }
 }

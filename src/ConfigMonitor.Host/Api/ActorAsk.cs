@@ -35,6 +35,16 @@ public sealed class ActorAsk(ActorRegistry registry, ApiSettings settings)
         return await actor.Ask<T>(message, timeout ?? Timeout, ct);
     }
 
+    /// <summary>Every target, read page by page from the registry (throws like <see cref="AskAsync{TKey,T}"/>).</summary>
+    public Task<Actors.Targets.TargetRegistryCommands.TargetList> AllTargetsAsync(CancellationToken ct) =>
+        Actors.Targets.TargetPages.AllAsync(
+            Find<ConfigMonitor.Actors.Hosting.TargetRegistry>() ?? throw new InvalidOperationException("TargetRegistry is not running yet"), Timeout, ct);
+
+    /// <summary>Every retained alert, read page by page from the AlertManager (throws like <see cref="AskAsync{TKey,T}"/>).</summary>
+    public Task<Actors.Alerts.AlertQueries.AlertList> AllAlertsAsync(CancellationToken ct) =>
+        Actors.Alerts.AlertQueries.AllAlertsAsync(
+            Find<ConfigMonitor.Actors.Hosting.AlertManager>() ?? throw new InvalidOperationException("AlertManager is not running yet"), false, Timeout, ct);
+
     /// <summary>503: the actor is not registered yet.</summary>
     public static IResult NotReady(string what) => TypedResults.Problem(
         $"{what} is not running yet; the node is still starting", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Node not ready");

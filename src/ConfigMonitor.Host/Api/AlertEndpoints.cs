@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Globalization;
 using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Targets;
@@ -19,17 +19,21 @@ public static class AlertEndpoints
     /// <summary>Maps the alert routes; mutations go through <paramref name="mutations"/> (token filter).</summary>
     public static void MapAlertEndpoints(this IEndpointRouteBuilder api, RouteGroupBuilder mutations)
     {
-        api.MapGet("/alerts", async (string? state, ActorAsk actors, CancellationToken ct) =>
+        api.MapGet("/alerts", async (string? state, string? limit, string? cursor, ActorAsk actors, CancellationToken ct) =>
         {
+            var (size, badLimit) = Paging.Limit(limit, AlertQueries.MaxAlertsPerPage);
+            if (badLimit is not null) return badLimit;
+            var (offset, badCursor) = Paging.Offset(cursor);
+            if (badCursor is not null) return badCursor;
             object? query = (state ?? "active").ToLowerInvariant() switch
             {
-                "active" => AlertQueries.GetActiveAlerts.Instance,
-                "all" => AlertQueries.GetAllAlerts.Instance,
+                "active" => new AlertQueries.GetActiveAlerts(size, offset),
+                "all" => new AlertQueries.GetAllAlerts(size, offset),
                 _ => null,
             };
-            if (query is null) return JsonBody.Bad($"state '{state}' is not 'active' or 'all'");
+            if (query is null) return JsonBody.Bad($"parameter 'state' is '{state}', which is not 'active' or 'all'");
             return await actors.AskAsync<AlertManager>(query, answer => answer is AlertQueries.AlertList list
-                ? TypedResults.Ok(list.Alerts)
+                ? TypedResults.Ok(new Page<Alert>(list.Alerts, list.Total, list.NextOffset?.ToString(CultureInfo.InvariantCulture)))
                 : ActorAsk.Unexpected(answer), ct);
         });
 
@@ -38,56 +42,52 @@ public static class AlertEndpoints
 
         mutations.MapPost("/alerts/{id}/ack", async (string id, HttpRequest request, ActorAsk actors, CancellationToken ct) =>
         {
-            var (body, bad) = await JsonBody.ReadObjectAsync(request, optional: true, ct);
-            if (bad is not null) return bad;
-            var problems = new List<string>();
-            var by = body is null ? null : JsonBody.String(body.Value, "by", problems);
-            var comment = body is null ? null : JsonBody.String(body.Value, "comment", problems);
-            if (problems.Count > 0) return JsonBody.Bad(string.Join("; ", problems), problems);
-            return await actors.AskAsync<AlertManager>(new AlertCommands.AcknowledgeAlert(id, by ?? DefaultActor, comment), AlertAnswer, ct);
+            var (body, bad) = await RequestReader.ReadAsync<AcknowledgeRequest>(request, optional: true, ct);
+            if (body is null) return bad!;
+            return await actors.AskAsync<AlertManager>(new AlertCommands.AcknowledgeAlert(id, body.By ?? DefaultActor, body.Comment), AlertAnswer, ct);
         });
 
         mutations.MapPost("/alerts/{id}/unack", async (string id, HttpRequest request, ActorAsk actors, CancellationToken ct) =>
         {
-            var (body, bad) = await JsonBody.ReadObjectAsync(request, optional: true, ct);
-            if (bad is not null) return bad;
-            var problems = new List<string>();
-            var by = body is null ? null : JsonBody.String(body.Value, "by", problems);
-            if (problems.Count > 0) return JsonBody.Bad(string.Join("; ", problems), problems);
-            return await actors.AskAsync<AlertManager>(new AlertCommands.UnacknowledgeAlert(id, by ?? DefaultActor), AlertAnswer, ct);
+            var (body, bad) = await RequestReader.ReadAsync<UnacknowledgeRequest>(request, optional: true, ct);
+            if (body is null) return bad!;
+            return await actors.AskAsync<AlertManager>(new AlertCommands.UnacknowledgeAlert(id, body.By ?? DefaultActor), AlertAnswer, ct);
         });
 
-        api.MapGet("/silences", async (bool? all, ActorAsk actors, CancellationToken ct) =>
-            await actors.AskAsync<AlertManager>(new AlertQueries.GetSilences(all ?? false), answer => answer is AlertQueries.SilenceList list
-                ? TypedResults.Ok(list.Silences)
-                : ActorAsk.Unexpected(answer), ct));
+        api.MapGet("/silences", async (bool? all, string? limit, string? cursor, ActorAsk actors, CancellationToken ct) =>
+        {
+            var (size, badLimit) = Paging.Limit(limit, AlertQueries.MaxSilencesPerPage);
+            if (badLimit is not null) return badLimit;
+            var (offset, badCursor) = Paging.Offset(cursor);
+            if (badCursor is not null) return badCursor;
+            return await actors.AskAsync<AlertManager>(new AlertQueries.GetSilences(all ?? false, size, offset), answer => answer is AlertQueries.SilenceList list
+                ? TypedResults.Ok(new Page<Silence>(list.Silences, list.Total, list.NextOffset?.ToString(CultureInfo.InvariantCulture)))
+                : ActorAsk.Unexpected(answer), ct);
+        });
 
         mutations.MapPost("/silences", async (HttpRequest request, ActorAsk actors, CancellationToken ct) =>
         {
-            var (body, bad) = await JsonBody.ReadObjectAsync(request, optional: false, ct);
+            var (body, bad) = await RequestReader.ReadAsync<SilenceRequest>(request, optional: false, ct);
             if (body is null) return bad!;
             var problems = new List<string>();
-            var matchers = ReadMatchers(body.Value, problems);
-            var startsAt = Time(body.Value, "startsAt", problems);
-            var endsAt = Time(body.Value, "endsAt", problems);
-            var duration = JsonBody.String(body.Value, "duration", problems);
-            if (duration is not null)
+            var matchers = ReadMatchers(body.Matchers, problems);
+            var endsAt = body.EndsAt;
+            if (body.Duration is not null)
             {
-                if (!Durations.TryParse(duration, out var span) || span <= TimeSpan.Zero)
-                    problems.Add($"field 'duration' is '{duration}', which is not a positive duration (write 30m, 2h, 1d)");
+                if (Durations.Check(body.Duration, DurationLimits.Silence, out var span) is { } wrong) problems.Add($"field 'duration' {wrong}");
                 else if (endsAt is not null) problems.Add("give either 'endsAt' or 'duration', not both");
-                else endsAt = (startsAt ?? DateTimeOffset.UtcNow) + span;
+                else endsAt = (body.StartsAt ?? DateTimeOffset.UtcNow) + span;
             }
-            if (endsAt is null && duration is null) problems.Add("field 'endsAt' or 'duration' is required");
-            var createdBy = JsonBody.String(body.Value, "createdBy", problems) ?? DefaultActor;
-            var comment = JsonBody.String(body.Value, "comment", problems) ?? "";
+            else if (endsAt is null) problems.Add("field 'endsAt' or 'duration' is required");
+            if (endsAt is not null && body.Duration is null) CheckSpan(body.StartsAt ?? DateTimeOffset.UtcNow, endsAt.Value, body.StartsAt is null ? "now" : "'startsAt'", problems);
             if (problems.Count > 0) return JsonBody.Bad(string.Join("; ", problems), problems);
-            return await actors.AskAsync<AlertManager>(new AlertCommands.CreateSilence(matchers, startsAt, endsAt!.Value, createdBy, comment), answer => answer switch
-            {
-                AlertCommands.SilenceCreated created => TypedResults.Created($"/api/silences/{Uri.EscapeDataString(created.Silence.Id)}", created.Silence),
-                AlertCommands.SilenceRejected rejected => JsonBody.Bad(string.Join("; ", rejected.Problems), rejected.Problems),
-                _ => ActorAsk.Unexpected(answer),
-            }, ct);
+            return await actors.AskAsync<AlertManager>(
+                new AlertCommands.CreateSilence(matchers, body.StartsAt, endsAt!.Value, body.CreatedBy ?? DefaultActor, body.Comment ?? ""), answer => answer switch
+                {
+                    AlertCommands.SilenceCreated created => TypedResults.Created($"/api/silences/{Uri.EscapeDataString(created.Silence.Id)}", created.Silence),
+                    AlertCommands.SilenceRejected rejected => JsonBody.Bad(string.Join("; ", rejected.Problems), rejected.Problems),
+                    _ => ActorAsk.Unexpected(answer),
+                }, ct);
         });
 
         mutations.MapDelete("/silences/{id}", async (string id, ActorAsk actors, CancellationToken ct) =>
@@ -105,24 +105,22 @@ public static class AlertEndpoints
 
         mutations.MapPost("/maintenance-windows", async (HttpRequest request, ActorAsk actors, CancellationToken ct) =>
         {
-            var (body, bad) = await JsonBody.ReadObjectAsync(request, optional: false, ct);
+            var (body, bad) = await RequestReader.ReadAsync<MaintenanceWindowRequest>(request, optional: false, ct);
             if (body is null) return bad!;
             var problems = new List<string>();
-            var name = JsonBody.String(body.Value, "name", problems);
-            if (string.IsNullOrWhiteSpace(name)) problems.Add("field 'name' is required");
-            var matchers = ReadMatchers(body.Value, problems);
-            var startsAt = Time(body.Value, "startsAt", problems);
-            var endsAt = Time(body.Value, "endsAt", problems);
-            var recurrence = ReadRecurrence(body.Value, problems);
-            var createdBy = JsonBody.String(body.Value, "createdBy", problems) ?? DefaultActor;
+            if (string.IsNullOrWhiteSpace(body.Name)) problems.Add("field 'name' is required");
+            var matchers = ReadMatchers(body.Matchers, problems);
+            var recurrence = ReadRecurrence(body.Recurrence, problems);
+            if (recurrence is null && body.StartsAt is { } startsAt && body.EndsAt is { } endsAt) CheckSpan(startsAt, endsAt, "'startsAt'", problems);
             if (problems.Count > 0) return JsonBody.Bad(string.Join("; ", problems), problems);
-            return await actors.AskAsync<AlertManager>(new AlertCommands.CreateMaintenanceWindow(name!, matchers, startsAt, endsAt, recurrence, createdBy), answer => answer switch
-            {
-                AlertCommands.MaintenanceWindowCreated created => TypedResults.Created(
-                    $"/api/maintenance-windows/{Uri.EscapeDataString(created.Window.Id)}", created.Window),
-                AlertCommands.MaintenanceWindowRejected rejected => JsonBody.Bad(string.Join("; ", rejected.Problems), rejected.Problems),
-                _ => ActorAsk.Unexpected(answer),
-            }, ct);
+            return await actors.AskAsync<AlertManager>(
+                new AlertCommands.CreateMaintenanceWindow(body.Name!, matchers, body.StartsAt, body.EndsAt, recurrence, body.CreatedBy ?? DefaultActor), answer => answer switch
+                {
+                    AlertCommands.MaintenanceWindowCreated created => TypedResults.Created(
+                        $"/api/maintenance-windows/{Uri.EscapeDataString(created.Window.Id)}", created.Window),
+                    AlertCommands.MaintenanceWindowRejected rejected => JsonBody.Bad(string.Join("; ", rejected.Problems), rejected.Problems),
+                    _ => ActorAsk.Unexpected(answer),
+                }, ct);
         });
 
         mutations.MapDelete("/maintenance-windows/{id}", async (string id, ActorAsk actors, CancellationToken ct) =>
@@ -143,76 +141,47 @@ public static class AlertEndpoints
         _ => ActorAsk.Unexpected(answer),
     };
 
-    /// <summary>
-    /// Matchers as strings (<c>"target=orders"</c>, <c>"severity=~warn.*"</c>, the CLI's form) or objects
-    /// (<c>{"field":"target","value":"orders","isRegex":false}</c>).
-    /// </summary>
-    public static IReadOnlyList<Matcher> ReadMatchers(JsonElement body, List<string> problems)
+    /// <summary>The matchers of a silence or window (given as strings or objects); a missing list or a bad matcher is a problem.</summary>
+    public static IReadOnlyList<Matcher> ReadMatchers(IReadOnlyList<MatcherInput>? given, List<string> problems)
     {
         var matchers = new List<Matcher>();
-        var list = JsonBody.Property(body, "matchers");
-        if (list is null || list.Value.ValueKind != JsonValueKind.Array)
+        if (given is null)
         {
             problems.Add("field 'matchers' must be a list such as [\"target=orders\", \"severity=~warn.*\"]");
             return matchers;
         }
-        foreach (var item in list.Value.EnumerateArray())
+        foreach (var input in given)
         {
-            if (item.ValueKind == JsonValueKind.String)
-            {
-                if (MatcherText.TryParse(item.GetString()!, out var matcher, out var problem)) matchers.Add(matcher);
-                else problems.Add(problem);
-            }
-            else if (item.ValueKind == JsonValueKind.Object)
-            {
-                var field = JsonBody.String(item, "field", problems);
-                var value = JsonBody.String(item, "value", problems);
-                var isRegex = JsonBody.Property(item, "isRegex") is { ValueKind: JsonValueKind.True };
-                if (field is null || !Enum.TryParse<MatchField>(field, ignoreCase: true, out var parsed) || int.TryParse(field, out _))
-                    problems.Add($"matcher field '{field}' is not one of target, category, severity, rule, group");
-                else matchers.Add(new Matcher(parsed, value ?? "", isRegex));
-            }
-            else problems.Add("each matcher is a string such as \"target=orders\" or an object {field, value, isRegex}");
+            var (matcher, problem) = input.Parse();
+            if (matcher is not null) matchers.Add(matcher);
+            else problems.Add(problem!);
         }
         return matchers;
     }
 
-    private static DateTimeOffset? Time(JsonElement body, string name, List<string> problems)
+    /// <summary>A silence or one-off window ends after it starts, and lasts at most <see cref="DurationLimits.Silence"/>'s maximum (365 d).</summary>
+    private static void CheckSpan(DateTimeOffset startsAt, DateTimeOffset endsAt, string from, List<string> problems)
     {
-        var text = JsonBody.String(body, name, problems);
-        if (text is null) return null;
-        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var value))
-            return value;
-        problems.Add($"field '{name}' is '{text}', which is not a date and time (write 2026-12-01T02:00:00Z)");
-        return null;
+        if (endsAt <= startsAt) problems.Add($"field 'endsAt' is {endsAt:u}, which is not after {from} ({startsAt:u})");
+        else if (endsAt - startsAt > DurationLimits.Silence.Max)
+            problems.Add($"field 'endsAt' is {endsAt:u}, {Durations.Format(endsAt - startsAt)} after {from}; the longest allowed is {Durations.Format(DurationLimits.Silence.Max)}");
     }
 
-    private static Recurrence? ReadRecurrence(JsonElement body, List<string> problems)
+    private static Recurrence? ReadRecurrence(RecurrenceRequest? r, List<string> problems)
     {
-        var element = JsonBody.Property(body, "recurrence");
-        if (element is null || element.Value.ValueKind == JsonValueKind.Null) return null;
-        if (element.Value.ValueKind != JsonValueKind.Object)
-        {
-            problems.Add("field 'recurrence' must be an object {days, startTime, duration, timeZone}");
-            return null;
-        }
-        var r = element.Value;
+        if (r is null) return null;
         var days = new List<DayOfWeek>();
-        if (JsonBody.Property(r, "days") is { ValueKind: JsonValueKind.Array } dayList)
-            foreach (var day in dayList.EnumerateArray())
-                if (day.ValueKind == JsonValueKind.String && Enum.TryParse<DayOfWeek>(day.GetString(), ignoreCase: true, out var d) && !int.TryParse(day.GetString(), out _))
-                    days.Add(d);
-                else problems.Add($"recurrence day '{day}' is not a day of the week (monday … sunday)");
-        var start = JsonBody.String(r, "startTime", problems);
+        foreach (var day in r.Days ?? [])
+            if (Enum.TryParse<DayOfWeek>(day, ignoreCase: true, out var d) && !int.TryParse(day, out _)) days.Add(d);
+            else problems.Add($"field 'recurrence.days' has '{day}', which is not a day of the week (monday … sunday)");
         var startTime = TimeSpan.Zero;
-        if (start is null || !TimeSpan.TryParse(start, System.Globalization.CultureInfo.InvariantCulture, out startTime))
-            problems.Add($"field 'recurrence.startTime' is '{start}', which is not a time of day such as 02:00");
-        var durationText = JsonBody.String(r, "duration", problems);
+        if (r.StartTime is null || !TimeOnly.TryParseExact(r.StartTime, ["HH:mm", "HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var start))
+            problems.Add($"field 'recurrence.startTime' is '{r.StartTime}', which is not a time of day (write HH:mm or HH:mm:ss, such as 02:00)");
+        else startTime = start.ToTimeSpan();
         var duration = TimeSpan.Zero;
-        if (durationText is null || !Durations.TryParse(durationText, out duration))
-            problems.Add($"field 'recurrence.duration' is '{durationText}', which is not a duration such as 90m");
-        var timeZone = JsonBody.String(r, "timeZone", problems) ?? "UTC";
-        return new Recurrence(days, startTime, duration, timeZone);
+        if (Durations.Check(r.Duration, DurationLimits.RecurringWindow, out var span) is { } wrong) problems.Add($"field 'recurrence.duration' {wrong}");
+        else duration = span;
+        return new Recurrence(days, startTime, duration, string.IsNullOrWhiteSpace(r.TimeZone) ? "UTC" : r.TimeZone.Trim());
     }
 }
 

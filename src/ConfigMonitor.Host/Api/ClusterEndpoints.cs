@@ -44,7 +44,7 @@ public static class ClusterEndpoints
             {
                 try
                 {
-                    var targets = await actors.AskAsync<TargetRegistry, TargetRegistryCommands.TargetList>(TargetRegistryCommands.GetTargets.Instance, ct);
+                    var targets = await actors.AllTargetsAsync(ct);
                     var statuses = await Task.WhenAll(targets.Targets.Select(async t =>
                     {
                         try

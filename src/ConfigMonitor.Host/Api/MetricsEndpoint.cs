@@ -36,7 +36,7 @@ public static class MetricsEndpoint
         IReadOnlyList<TargetDefinition> targets = [];
         try
         {
-            targets = (await actors.AskAsync<TargetRegistry, TargetRegistryCommands.TargetList>(TargetRegistryCommands.GetTargets.Instance, ct)).Targets;
+            targets = (await actors.AllTargetsAsync(ct)).Targets;
         }
         catch (Exception e) when (e is AskTimeoutException or InvalidOperationException)
         {
@@ -82,7 +82,7 @@ public static class MetricsEndpoint
             }
         }
 
-        var alerts = await Try(() => actors.AskAsync<AlertManager, AlertQueries.AlertList>(AlertQueries.GetAllAlerts.Instance, ct));
+        var alerts = await Try(() => actors.AllAlertsAsync(ct));
         if (alerts is null) errors++;
         else
         {

@@ -4,6 +4,7 @@ using Akka.Actor;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Monitoring;
+using ConfigMonitor.Actors.Protocol;
 using ConfigMonitor.Actors.Targets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -29,10 +30,15 @@ public static class TargetEndpoints
     /// <summary>Maps the target routes; mutations go through <paramref name="mutations"/> (token filter).</summary>
     public static void MapTargetEndpoints(this IEndpointRouteBuilder api, RouteGroupBuilder mutations)
     {
-        api.MapGet("/targets", async (ActorAsk actors, CancellationToken ct) =>
-            await actors.AskAsync<TargetRegistry>(TargetRegistryCommands.GetTargets.Instance, answer => answer is TargetRegistryCommands.TargetList list
-                ? TypedResults.Ok(list.Targets.Select(t => View(t, list)).ToList())
-                : ActorAsk.Unexpected(answer), ct));
+        api.MapGet("/targets", async (string? limit, string? cursor, ActorAsk actors, CancellationToken ct) =>
+        {
+            var (size, bad) = Paging.Limit(limit, TargetRegistryCommands.MaxTargetsPerPage);
+            if (bad is not null) return bad;
+            if (cursor is not null && TextLimits.Check(cursor, TextLimits.Id) is { } tooLong) return JsonBody.Bad($"parameter 'cursor' {tooLong}");
+            return await actors.AskAsync<TargetRegistry>(new TargetRegistryCommands.GetTargets(size, cursor), answer => answer is TargetRegistryCommands.TargetList list
+                ? TypedResults.Ok(new Page<TargetView>(list.Targets.Select(t => View(t, list)).ToList(), list.Total, list.Next))
+                : ActorAsk.Unexpected(answer), ct);
+        });
 
         api.MapGet("/targets/{id}", async (string id, ActorAsk actors, CancellationToken ct) =>
         {
@@ -54,6 +60,8 @@ public static class TargetEndpoints
         {
             var (body, bad) = await JsonBody.ReadObjectAsync(request, optional: false, ct);
             if (body is null) return bad!;
+            var kinds = TargetJsonKinds.Check(body.Value);
+            if (kinds.Count > 0) return JsonBody.Bad(string.Join("; ", kinds), kinds);
             TargetDefinition definition;
             try
             {
@@ -100,11 +108,14 @@ public static class TargetEndpoints
             return TypedResults.Ok(recent.Samples.Select(s => new MetricView(s.Metric, s.Value, s.Timestamp)).ToList());
         });
 
-        api.MapGet("/targets/{id}/metrics/{metric}/summary", async (string id, string metric, string? window, ActorAsk actors, CancellationToken ct) =>
+        api.MapGet("/targets/{id}/metrics/{metric}/summary", async (string id, string metric, string? window, ConfigMonitorOptions options,
+            ActorAsk actors, CancellationToken ct) =>
         {
             var span = TimeSpan.FromHours(1);
-            if (window is not null && (!Durations.TryParse(window, out span) || span <= TimeSpan.Zero))
-                return JsonBody.Bad($"window '{window}' is not a positive duration (write 30s, 5m, 1h or 1d)");
+            var range = DurationLimits.SummaryWindow(options.Maintenance.MetricsRetention);
+            if (window is not null && Durations.Check(window, range, out span) is { } wrong)
+                return JsonBody.Bad($"parameter 'window' {wrong} (the most is the metrics retention, ConfigMonitor:Maintenance:MetricsRetention)");
+            if (span > range.Max) span = range.Max;
             var (target, problem) = await FindAsync(actors, id, ct);
             if (target is null) return problem!;
             var latest = await actors.AskAsync<MetricsStoreRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(target.Id), ct);
@@ -122,14 +133,14 @@ public static class TargetEndpoints
         ActorAsk.Problem(StatusCodes.Status404NotFound, "Unknown metric",
             $"target '{latest.TargetId}' has no metric '{metric}' (it has: {string.Join(", ", latest.Latest.Select(s => s.Metric))})");
 
-    /// <summary>The target with this id from the registry, or a 404 problem.</summary>
+    /// <summary>The target with this id from the registry (read page by page), or a 404 problem.</summary>
     private static async Task<(TargetView? Target, IResult? Problem)> FindAsync(ActorAsk actors, string id, CancellationToken ct)
     {
-        if (actors.Find<TargetRegistry>() is null) return (null, ActorAsk.NotReady(nameof(TargetRegistry)));
+        if (actors.Find<TargetRegistry>() is not { } registry) return (null, ActorAsk.NotReady(nameof(TargetRegistry)));
         TargetRegistryCommands.TargetList list;
         try
         {
-            list = await actors.AskAsync<TargetRegistry, TargetRegistryCommands.TargetList>(TargetRegistryCommands.GetTargets.Instance, ct);
+            list = await TargetPages.AllAsync(registry, actors.Timeout, ct);
         }
         catch (AskTimeoutException)
         {
@@ -156,5 +167,47 @@ public static class TargetEndpoints
         var configuration = new ConfigurationBuilder().AddJsonStream(stream).Build();
         var targets = TargetDefinitionReader.Read(configuration.GetSection("Targets"));
         return targets.Count == 1 ? targets[0] : throw new InvalidTargetDefinitionException(["target '#0': field 'Id' is missing"]);
+    }
+}
+
+/// <summary>
+/// The JSON kinds a target definition body may use, checked before the configuration reader sees it (that reader turns
+/// <c>"id": 5</c> into "5" silently): text and durations must be JSON strings, numbers may be numbers or numeric strings,
+/// flags true/false, sections objects. Found by reflection over <see cref="TargetDefinition"/>; unknown fields are left to the reader.
+/// </summary>
+public static class TargetJsonKinds
+{
+    /// <summary>What is wrong with the kinds of <paramref name="body"/>'s fields (empty when nothing).</summary>
+    public static List<string> Check(JsonElement body)
+    {
+        var problems = new List<string>();
+        Check(body, typeof(TargetDefinition), "", problems);
+        return problems;
+    }
+
+    private static void Check(JsonElement body, Type type, string prefix, List<string> problems)
+    {
+        var properties = type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        foreach (var field in body.EnumerateObject())
+        {
+            if (!properties.TryGetValue(field.Name, out var property)) continue;
+            var name = prefix + property.Name;
+            var value = field.Value;
+            if (value.ValueKind == JsonValueKind.Null) continue;
+            var t = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            string? expected = null;
+            if (t == typeof(string)) expected = value.ValueKind == JsonValueKind.String ? null : "a JSON string";
+            else if (t == typeof(TimeSpan)) expected = value.ValueKind == JsonValueKind.String ? null : "a duration as a JSON string such as \"30s\"";
+            else if (t == typeof(bool)) expected = value.ValueKind is JsonValueKind.True or JsonValueKind.False or JsonValueKind.String ? null : "true or false";
+            else if (t == typeof(int) || t == typeof(long) || t == typeof(double))
+                expected = value.ValueKind is JsonValueKind.Number or JsonValueKind.String ? null : "a number";
+            else if (t.IsClass && t.Namespace == typeof(TargetDefinition).Namespace)
+            {
+                if (value.ValueKind == JsonValueKind.Object) Check(value, t, name + ":", problems);
+                else expected = "a JSON object";
+            }
+            if (expected is not null) problems.Add($"field '{name}' must be {expected}, not {RequestReader.Kind(value)}");
+        }
     }
 }

@@ -66,6 +66,8 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return TargetRegistryCommands.GetTargets.Instance;
         yield return new TargetRegistryCommands.TargetList([SampleTarget]);
         yield return new TargetRegistryCommands.TargetList([SampleTarget], ["orders"]);
+        yield return new TargetRegistryCommands.GetTargets(50, "m");
+        yield return new TargetRegistryCommands.TargetList([SampleTarget], ["orders"], 250, "orders");
         yield return new TargetRegistryCommands.RegisterTarget(SampleTarget, Replace: false);
         yield return new TargetRegistryCommands.TargetConflict("orders", "target 'orders' already exists; remove it first to redefine it");
         yield return new TargetRegistryEvents.RuntimeTargetAdded(SampleTarget);
@@ -117,6 +119,9 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return AlertQueries.GetAllAlerts.Instance;
         yield return new AlertQueries.GetAlert("alert-7");
         yield return new AlertQueries.AlertList([SampleAlert]);
+        yield return new AlertQueries.GetActiveAlerts(10, 20);
+        yield return new AlertQueries.GetAllAlerts(10, 20);
+        yield return new AlertQueries.AlertList([SampleAlert], 51, 50);
         yield return new AlertQueries.AlertFound(SampleAlert);
         yield return new AlertEvents.AlertRaised(SampleAlert);
         yield return new AlertEvents.AlertSeverityChanged("alert-7", AlertSeverity.Info, "better", T0);
@@ -155,6 +160,8 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return new AlertCommands.UpdateTargetGroups(new Dictionary<string, IReadOnlyList<string>> { ["eu"] = ["orders", "billing"] });
         yield return new AlertQueries.GetSilences(true);
         yield return new AlertQueries.SilenceList([silence]);
+        yield return new AlertQueries.GetSilences(false, 5, 10);
+        yield return new AlertQueries.SilenceList([silence], 30, 20);
         yield return AlertQueries.GetMaintenanceWindows.Instance;
         yield return new AlertQueries.MaintenanceWindowList([window], ["maintenance-4"]);
         var notification = new ConfigMonitor.Actors.Notifications.Notification("n-1", ConfigMonitor.Actors.Notifications.NotificationKind.Reminder, SampleAlert, T0);
@@ -217,6 +224,68 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         var back = (Subscribe)serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
 
         Assert.Equal(TestActor, back.Subscriber);
+    }
+
+    [Fact]
+    public void Should_refuse_a_payload_larger_than_the_maximum_naming_the_message_type_and_its_size()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(SampleTarget);
+        var justUnder = new AlertCommands.SilenceRejected([new string('x', ConfigMonitorSerializer.MaxPayloadBytes - 100)]);
+        Assert.True(serializer.ToBinary(justUnder).Length <= ConfigMonitorSerializer.MaxPayloadBytes);
+
+        var oversize = new AlertCommands.SilenceRejected([new string('x', ConfigMonitorSerializer.MaxPayloadBytes)]);
+        var error = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.ToBinary(oversize));
+        Assert.Contains("SilenceRejected", error.Message);
+        Assert.Contains($"{ConfigMonitorSerializer.MaxPayloadBytes} bytes", error.Message);
+        Assert.Matches(@"is \d+ bytes", error.Message);
+        Assert.True(ConfigMonitorSerializer.MaxPayloadBytes < 4 * 1024 * 1024, "the maximum must stay below the cluster's 4 MiB frame");
+    }
+
+    [Fact]
+    public void Should_fit_a_full_page_of_maximal_targets_alerts_and_silences_under_the_maximum()
+    {
+        // Every character escaped as \uXXXX in JSON: the worst case of the page-size arithmetic.
+        static string Max(int length) => new('\u00e9', length);
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(SampleTarget);
+        var target = TargetDefinition.WithDefaults(Max(TextLimits.Id), Max(TextLimits.Endpoint)) with
+        {
+            Adapter = Max(TextLimits.Kind), ProbeKey = Max(TextLimits.Key), Group = Max(TextLimits.Group),
+            EventProbe = new EventProbeSettings { Key = Max(TextLimits.Key) },
+        };
+        var targets = Enumerable.Repeat(target, TargetRegistryCommands.MaxTargetsPerPage).ToList();
+        var alert = SampleAlert with
+        {
+            Id = Max(TextLimits.Id), TargetId = Max(TextLimits.Id), Rule = Max(TextLimits.Id), Message = Max(2000),
+            AcknowledgedBy = Max(TextLimits.Actor), AcknowledgeComment = Max(TextLimits.Comment), Group = Max(TextLimits.Group),
+            SuppressedBy = Max(TextLimits.Name),
+        };
+        var silence = new Silence(Max(TextLimits.Id),
+            Enumerable.Repeat(new Matcher(MatchField.Target, Max(TextLimits.Matcher)), TextLimits.MatchersPerRule).ToList(),
+            T0, T0.AddHours(2), Max(TextLimits.Actor), Max(TextLimits.Comment), T0.AddHours(1));
+        var pages = new object[]
+        {
+            new TargetRegistryCommands.TargetList(targets, targets.Select(t => t.Id).ToList(), 10_000, target.Id),
+            new AlertQueries.AlertList(Enumerable.Repeat(alert, AlertQueries.MaxAlertsPerPage).ToList(), 10_000, 50),
+            new AlertQueries.SilenceList(Enumerable.Repeat(silence, AlertQueries.MaxSilencesPerPage).ToList(), 10_000, 20),
+        };
+        foreach (var page in pages)
+        {
+            var size = serializer.ToBinary(page).Length;
+            Output?.WriteLine($"{page.GetType().Name}: {size} bytes");
+            Assert.True(size < ConfigMonitorSerializer.MaxPayloadBytes, $"{page.GetType().Name} page is {size} bytes");
+        }
+    }
+
+    [Fact]
+    public void Should_read_list_queries_written_before_paging_as_the_first_page()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(SampleTarget);
+        var empty = "{}"u8.ToArray();
+        Assert.Equal(TargetRegistryCommands.GetTargets.Instance, serializer.FromBinary(empty, "tg"));
+        Assert.Equal(AlertQueries.GetActiveAlerts.Instance, serializer.FromBinary(empty, "aqa"));
+        Assert.Equal(AlertQueries.GetAllAlerts.Instance, serializer.FromBinary(empty, "aql"));
+        var silences = Assert.IsType<AlertQueries.GetSilences>(serializer.FromBinary("{\"includeExpired\":true}"u8.ToArray(), "sq"));
+        Assert.Equal(new AlertQueries.GetSilences(true), silences);
     }
 
     [Fact]
