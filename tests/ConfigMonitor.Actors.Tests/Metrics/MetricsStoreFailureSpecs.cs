@@ -107,6 +107,9 @@ public sealed class MetricsStoreFailureSpecs(ITestOutputHelper output) : Akka.Te
         // fails the store, and its supervisor restarts it: the real failure path, no hook in the store.
         store.Tell(new RecordSamples("orders", [new MetricSample(null!, 1, T0)]));
         await errors.FishForMessageAsync(m => m is Akka.Event.Error { Cause: ArgumentNullException }, Timeout);
+        // Messages that reached the mailbox during the failure come first; the carried samples follow them.
+        await AwaitAssertAsync(async () => Assert.Equal(10,
+            (await store.Ask<MetricSummary>(new GetMetricSummary("orders", Metric, TimeSpan.FromHours(2)), Timeout)).Count), Timeout);
 
         var flushed = await store.Ask<MetricsFlushed>(new FlushMetrics("orders"), Timeout);
         Assert.Equal(10, flushed.PersistedSamples);
