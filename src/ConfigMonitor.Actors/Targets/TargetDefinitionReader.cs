@@ -208,6 +208,12 @@ public static partial class TargetDefinitionReader
                 Timeout = Timeout("EventProbe:Timeout", defaults.EventProbe.Timeout),
             },
         };
+        if (entry["ProbeTimeout"] is null)
+        {
+            // Unset, the probe timeout follows the loops: the default, or the shortest interval when that is shorter.
+            var shortest = new[] { target.Performance.Interval, target.Health.Interval, target.Cache.Interval, target.Database.Interval }.Min();
+            if (shortest < target.ProbeTimeout) target = target with { ProbeTimeout = shortest };
+        }
         if (id is not null && entry["Endpoint"] is null) Problem("Endpoint", EndpointProblem(null)!);
         else if (id is not null) problems.AddRange(Validate(target).Where(p => !problems.Contains(p)));
         return problems.Count == before ? target : null;

@@ -120,6 +120,17 @@ public sealed class TargetDefinitionLimitsSpecs
         Assert.Empty(ProblemsOf((field, "2s"), ("ProbeTimeout", "2s")));
     }
 
+    [Theory]
+    [InlineData("1s", 1000)]
+    [InlineData("100ms", 100)]
+    [InlineData("30s", 5000)]
+    public void An_unset_probe_timeout_should_follow_the_shortest_interval_when_that_is_below_the_default(string interval, double expectedMs)
+    {
+        var target = Assert.Single(TargetDefinitionReader.Read(Section(("orders:Endpoint", "/user/x"), ("orders:Health:Interval", interval))));
+
+        Assert.Equal(expectedMs, target.ProbeTimeout.TotalMilliseconds);
+    }
+
     [Fact]
     public void Event_probe_timeout_should_be_within_the_probe_timeout_range()
     {
