@@ -4,6 +4,7 @@ using ConfigMonitor.Actors.Health;
 using ConfigMonitor.Actors.Maintenance;
 using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Notifications;
+using ConfigMonitor.Actors.Protocol;
 using ConfigMonitor.Actors.Targets;
 using Microsoft.Extensions.Configuration;
 
@@ -102,7 +103,7 @@ public static class ConfigMonitorOptionsReader
     private static AlertRule ReadRule(IConfigurationSection s, AlertRule fallback, List<string> problems)
     {
         var values = Values(s, problems);
-        return new(values.Integer("FailureThreshold", fallback.FailureThreshold, 1, 1000), values.Duration("For", fallback.For, allowZero: true),
+        return new(values.Integer("FailureThreshold", fallback.FailureThreshold, 1, 1000), values.Duration("For", fallback.For, DurationLimits.AlertHold),
             values.Integer("SuccessThreshold", fallback.SuccessThreshold, 1, 1000));
     }
 
@@ -111,7 +112,12 @@ public static class ConfigMonitorOptionsReader
         var values = Values(s, problems);
         var rules = new Dictionary<string, AlertRule>(StringComparer.OrdinalIgnoreCase);
         foreach (var rule in s.GetSection("Rules").GetChildren())
-            rules[rule.Key] = ReadRule(rule, AlertRule.Immediate, problems);
+        {
+            if (TextLimits.Check(rule.Key, TextLimits.Key) is { } tooLong)
+                problems.Add($"setting '{Shorten(rule.Path)}': the rule's name {tooLong}");
+            else
+                rules[rule.Key] = ReadRule(rule, AlertRule.Immediate, problems);
+        }
         return d with
         {
             Policy = d.Policy with
@@ -119,12 +125,12 @@ public static class ConfigMonitorOptionsReader
                 WarningRule = ReadRule(s.GetSection("Warning"), d.Policy.WarningRule, problems),
                 CriticalRule = ReadRule(s.GetSection("Critical"), d.Policy.CriticalRule, problems),
                 Rules = rules,
-                RepeatInterval = values.Duration("RepeatInterval", d.Policy.RepeatInterval, allowZero: true),
+                RepeatInterval = values.Duration("RepeatInterval", d.Policy.RepeatInterval, DurationLimits.Reminder, zeroTurnsOff: true),
                 GroupMinFailing = values.Integer("GroupMinFailing", d.Policy.GroupMinFailing, 2, 100_000),
             },
-            NotifyCheckInterval = values.Duration("NotifyCheckInterval", d.NotifyCheckInterval),
-            ReceiverRefreshInterval = values.Duration("ReceiverRefreshInterval", d.ReceiverRefreshInterval),
-            GroupsRefreshInterval = values.Duration("GroupsRefreshInterval", d.GroupsRefreshInterval),
+            NotifyCheckInterval = values.Duration("NotifyCheckInterval", d.NotifyCheckInterval, DurationLimits.Housekeeping),
+            ReceiverRefreshInterval = values.Duration("ReceiverRefreshInterval", d.ReceiverRefreshInterval, DurationLimits.Housekeeping),
+            GroupsRefreshInterval = values.Duration("GroupsRefreshInterval", d.GroupsRefreshInterval, DurationLimits.Housekeeping),
         };
     }
 
@@ -134,6 +140,11 @@ public static class ConfigMonitorOptionsReader
         foreach (var c in s.GetChildren())
         {
             var name = c["Name"] ?? c.Key;
+            if (TextLimits.Check(name, TextLimits.Id) is { } nameTooLong)
+            {
+                problems.Add($"channel '{Shorten(name)}': its name {nameTooLong}");
+                continue;
+            }
             if (!Enum.TryParse<ChannelKind>(c["Kind"], ignoreCase: true, out var kind))
             {
                 problems.Add($"channel '{name}': field 'Kind' is '{c["Kind"]}'; use log, webhook, alertmanager or pubsub");
@@ -156,8 +167,8 @@ public static class ConfigMonitorOptionsReader
             var channel = new NotificationChannelSettings
             {
                 Name = name, Kind = kind, Url = url, MinSeverity = severity, Categories = categories,
-                Timeout = Values(c, problems).Duration("Timeout", TimeSpan.FromSeconds(10)),
-                Topic = c["Topic"] ?? "configmonitor.alerts",
+                Timeout = Values(c, problems).Duration("Timeout", TimeSpan.FromSeconds(10), DurationLimits.CallTimeout),
+                Topic = Values(c, problems).Text("Topic", TextLimits.Name) ?? "configmonitor.alerts",
             };
             problems.AddRange(channel.Problems());
             channels.Add(channel);
@@ -168,13 +179,91 @@ public static class ConfigMonitorOptionsReader
     /// <summary>The configuration section of the node.</summary>
     public const string SectionName = "ConfigMonitor";
 
+    /// <summary>
+    /// Every key of the <c>ConfigMonitor</c> section, wherever it is read: this reader, <c>Targets</c> (checked field by field
+    /// by <see cref="TargetDefinitionReader"/>), <c>Api:*</c> (the host's ApiSettings) and <c>Demo:Enabled</c> (the host).
+    /// <c>*</c> stands for one segment (a channel's or rule's name, an array index), <c>**</c> for the rest of the key.
+    /// A key that matches none stops the node, so a misspelt setting is never silently ignored.
+    /// </summary>
+    public static readonly IReadOnlyList<string> KnownKeys =
+    [
+        "ActorSystemName", "DataDirectory", "Hostname", "Port", "PublicHostname", "SeedNodes:*", "Role", "Persistence",
+        "ConnectionString", "LoopStartSpread", "KeepMonitoringInterval",
+        "Metrics:FlushInterval", "Metrics:BatchSize", "Metrics:SnapshotEveryBatches",
+        "Maintenance:RetentionInterval", "Maintenance:MetricsRetention", "Maintenance:AcknowledgedAlertRetention",
+        "Maintenance:EventProbeInterval", "Maintenance:RequestTimeout",
+        "Health:MinCacheHitRate", "Health:MaxCacheUsage", "Health:MinCacheRequests", "Health:MaxProcessMemoryMb",
+        "Health:MinDiskFreePercent", "Health:MaxConsecutiveFailures", "Health:CheckTimeout",
+        "Alerts:Warning:FailureThreshold", "Alerts:Warning:For", "Alerts:Warning:SuccessThreshold",
+        "Alerts:Critical:FailureThreshold", "Alerts:Critical:For", "Alerts:Critical:SuccessThreshold",
+        "Alerts:Rules:*:FailureThreshold", "Alerts:Rules:*:For", "Alerts:Rules:*:SuccessThreshold",
+        "Alerts:RepeatInterval", "Alerts:GroupMinFailing", "Alerts:NotifyCheckInterval", "Alerts:ReceiverRefreshInterval",
+        "Alerts:GroupsRefreshInterval",
+        "Alerts:Channels:*:Name", "Alerts:Channels:*:Kind", "Alerts:Channels:*:Url", "Alerts:Channels:*:MinSeverity",
+        "Alerts:Channels:*:Categories", "Alerts:Channels:*:Categories:*", "Alerts:Channels:*:Timeout", "Alerts:Channels:*:Topic",
+        "Alerts:Delivery:QuickRetries", "Alerts:Delivery:QuickRetryDelay", "Alerts:Delivery:FirstBackoff",
+        "Alerts:Delivery:MaxBackoff", "Alerts:Delivery:GiveUpAfter",
+        "Api:Url", "Api:Token", "Api:AskTimeout",
+        "Demo:Enabled",
+        "Targets:**",
+    ];
+
+    /// <summary>The problems of keys in <paramref name="section"/> that no setting reads: each names the key and the known keys beside it.</summary>
+    public static IReadOnlyList<string> UnknownKeyProblems(IConfigurationSection section)
+    {
+        var patterns = KnownKeys.Select(k => k.Split(':')).ToList();
+        var problems = new List<string>();
+        foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true))
+        {
+            if (value is null) continue;
+            var segments = key.Split(':');
+            // An empty JSON object ("Alerts": {}) arrives as an empty value at its section's key.
+            var known = patterns.Any(p => Matches(p, segments) || (value.Length == 0 && IsSectionOf(p, segments)));
+            if (known) continue;
+            var depth = segments.Length - 1;
+            while (depth > 0 && !patterns.Any(p => p.Length > depth && IsSectionOf(p, segments[..depth]))) depth--;
+            var siblings = patterns.Where(p => p.Length > depth && IsSectionOf(p, segments[..depth]))
+                .Select(p => p[depth] + (p.Length > depth + 1 ? ":…" : "")).Distinct(StringComparer.OrdinalIgnoreCase);
+            var where = depth == 0 ? $"'{SectionName}'" : $"'{SectionName}:{string.Join(':', segments[..depth])}'";
+            problems.Add($"setting '{SectionName}:{Shorten(key)}' is not a known key (known in {where}: {string.Join(", ", siblings)})");
+        }
+        return problems;
+
+        static bool SegmentMatches(string pattern, string segment) =>
+            pattern == "*" || string.Equals(pattern, segment, StringComparison.OrdinalIgnoreCase);
+
+        static bool Matches(string[] pattern, string[] key)
+        {
+            for (var i = 0; i < pattern.Length; i++)
+            {
+                if (pattern[i] == "**") return key.Length > i;
+                if (i >= key.Length || !SegmentMatches(pattern[i], key[i])) return false;
+            }
+            return key.Length == pattern.Length;
+        }
+
+        // True when the key is a section (a proper prefix) of the pattern.
+        static bool IsSectionOf(string[] pattern, string[] key)
+        {
+            if (key.Length >= pattern.Length && pattern[^1] != "**") return false;
+            for (var i = 0; i < key.Length && i < pattern.Length; i++)
+            {
+                if (pattern[i] == "**") return true;
+                if (!SegmentMatches(pattern[i], key[i])) return false;
+            }
+            return key.Length < pattern.Length;
+        }
+    }
+
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + $"… ({text.Length} characters)";
+
     /// <summary>Reads the node settings (not the targets) from <paramref name="section"/>.</summary>
     public static ConfigMonitorOptions Read(IConfigurationSection section)
     {
-        var problems = new List<string>();
+        var problems = UnknownKeyProblems(section).ToList();
         var d = new ConfigMonitorOptions();
         var values = Values(section, problems);
-        TimeSpan Duration(string field, TimeSpan fallback) => values.Duration(field, fallback);
+        TimeSpan Duration(string field, TimeSpan fallback, DurationRange range) => values.Duration(field, fallback, range);
         double Number(string field, double fallback) => values.Number(field, fallback);
         int Integer(string field, int fallback, int min, int max) => values.Integer(field, fallback, min, max);
 
@@ -185,30 +274,30 @@ public static class ConfigMonitorOptionsReader
 
         var options = d with
         {
-            ActorSystemName = section["ActorSystemName"] ?? d.ActorSystemName,
+            ActorSystemName = values.Text("ActorSystemName", TextLimits.Id) ?? d.ActorSystemName,
             DataDirectory = section["DataDirectory"] ?? d.DataDirectory,
             Hostname = section["Hostname"] ?? d.Hostname,
             Port = Integer("Port", d.Port, 0, 65535),
             PublicHostname = section["PublicHostname"],
             SeedNodes = section.GetSection("SeedNodes").GetChildren().Select(c => c.Value).OfType<string>().ToList(),
-            Role = section["Role"] ?? d.Role,
+            Role = values.Text("Role", TextLimits.Id) ?? d.Role,
             Persistence = provider,
             ConnectionString = section["ConnectionString"],
-            KeepMonitoringInterval = Duration("KeepMonitoringInterval", d.KeepMonitoringInterval),
-            LoopStartSpread = values.Duration("LoopStartSpread", d.LoopStartSpread, allowZero: true),
+            KeepMonitoringInterval = Duration("KeepMonitoringInterval", d.KeepMonitoringInterval, DurationLimits.Housekeeping),
+            LoopStartSpread = Duration("LoopStartSpread", d.LoopStartSpread, DurationLimits.LoopStartSpread),
             Metrics = new MetricsStoreSettings
             {
-                FlushInterval = Duration("Metrics:FlushInterval", d.Metrics.FlushInterval),
+                FlushInterval = Duration("Metrics:FlushInterval", d.Metrics.FlushInterval, DurationLimits.Housekeeping),
                 BatchSize = Integer("Metrics:BatchSize", d.Metrics.BatchSize, 1, 1_000_000),
                 SnapshotEveryBatches = Integer("Metrics:SnapshotEveryBatches", d.Metrics.SnapshotEveryBatches, 1, 1_000_000),
             },
             Maintenance = new MaintenanceSettings
             {
-                RetentionInterval = Duration("Maintenance:RetentionInterval", d.Maintenance.RetentionInterval),
-                MetricsRetention = Duration("Maintenance:MetricsRetention", d.Maintenance.MetricsRetention),
-                AcknowledgedAlertRetention = Duration("Maintenance:AcknowledgedAlertRetention", d.Maintenance.AcknowledgedAlertRetention),
-                EventProbeInterval = Duration("Maintenance:EventProbeInterval", d.Maintenance.EventProbeInterval),
-                RequestTimeout = Duration("Maintenance:RequestTimeout", d.Maintenance.RequestTimeout),
+                RetentionInterval = Duration("Maintenance:RetentionInterval", d.Maintenance.RetentionInterval, DurationLimits.Housekeeping),
+                MetricsRetention = Duration("Maintenance:MetricsRetention", d.Maintenance.MetricsRetention, DurationLimits.Retention),
+                AcknowledgedAlertRetention = Duration("Maintenance:AcknowledgedAlertRetention", d.Maintenance.AcknowledgedAlertRetention, DurationLimits.Retention),
+                EventProbeInterval = Duration("Maintenance:EventProbeInterval", d.Maintenance.EventProbeInterval, DurationLimits.LoopInterval),
+                RequestTimeout = Duration("Maintenance:RequestTimeout", d.Maintenance.RequestTimeout, DurationLimits.CallTimeout),
             },
             Health = new HealthCheckSettings
             {
@@ -218,7 +307,7 @@ public static class ConfigMonitorOptionsReader
                 MaxProcessMemoryMb = Number("Health:MaxProcessMemoryMb", d.Health.MaxProcessMemoryMb),
                 MinDiskFreePercent = Number("Health:MinDiskFreePercent", d.Health.MinDiskFreePercent),
                 MaxConsecutiveFailures = Integer("Health:MaxConsecutiveFailures", d.Health.MaxConsecutiveFailures, 1, 1000),
-                CheckTimeout = Duration("Health:CheckTimeout", d.Health.CheckTimeout),
+                CheckTimeout = Duration("Health:CheckTimeout", d.Health.CheckTimeout, DurationLimits.CallTimeout),
             },
         };
         options = options with
@@ -229,12 +318,15 @@ public static class ConfigMonitorOptionsReader
             Delivery = new DeliverySettings
             {
                 QuickRetries = Integer("Alerts:Delivery:QuickRetries", d.Delivery.QuickRetries, 0, 10),
-                QuickRetryDelay = Duration("Alerts:Delivery:QuickRetryDelay", d.Delivery.QuickRetryDelay),
-                FirstBackoff = Duration("Alerts:Delivery:FirstBackoff", d.Delivery.FirstBackoff),
-                MaxBackoff = Duration("Alerts:Delivery:MaxBackoff", d.Delivery.MaxBackoff),
-                GiveUpAfter = Duration("Alerts:Delivery:GiveUpAfter", d.Delivery.GiveUpAfter),
+                QuickRetryDelay = Duration("Alerts:Delivery:QuickRetryDelay", d.Delivery.QuickRetryDelay, DurationLimits.DeliveryBackoff),
+                FirstBackoff = Duration("Alerts:Delivery:FirstBackoff", d.Delivery.FirstBackoff, DurationLimits.DeliveryBackoff),
+                MaxBackoff = Duration("Alerts:Delivery:MaxBackoff", d.Delivery.MaxBackoff, DurationLimits.DeliveryBackoff),
+                GiveUpAfter = Duration("Alerts:Delivery:GiveUpAfter", d.Delivery.GiveUpAfter, DurationLimits.DeliveryGiveUp),
             },
         };
+        if (options.Delivery.FirstBackoff > options.Delivery.MaxBackoff)
+            problems.Add($"setting '{SectionName}:Alerts:Delivery:FirstBackoff' is '{Durations.Format(options.Delivery.FirstBackoff)}', " +
+                         $"longer than Alerts:Delivery:MaxBackoff ('{Durations.Format(options.Delivery.MaxBackoff)}'); make it at most that");
         if (options.Persistence == PersistenceProvider.PostgreSql && string.IsNullOrWhiteSpace(options.ConnectionString))
             problems.Add($"setting '{SectionName}:ConnectionString' is required when Persistence is PostgreSql");
         if (problems.Count > 0) throw new InvalidConfigMonitorOptionsException(problems);

@@ -100,20 +100,10 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
                 DeferAsync(StopMetricsStore.Instance, _ => Context.Stop(Self));
                 break;
             case GetLatestMetrics:
-                Sender.Tell(new LatestMetrics(_targetId, _history.Latest()));
-                break;
-            case GetRecentSamples q:
-                Sender.Tell(new RecentSamples(_targetId, q.Metric, _history.Recent(q.Metric)));
-                break;
-            case GetMetricsOverview q:
-                var latest = _history.Latest();
-                var at = _clock.UtcNow;
-                Sender.Tell(new MetricsOverview(_targetId, latest, latest.Where(l => MetricNames.IsTiming(l.Metric))
-                    .Select(l => _history.Summarize(_targetId, l.Metric, at - q.Window, at)).ToList()));
-                break;
-            case GetMetricSummary q:
-                var now = _clock.UtcNow;
-                Sender.Tell(_history.Summarize(_targetId, q.Metric, now - q.Window, now));
+            case GetRecentSamples:
+            case GetMetricsOverview:
+            case GetMetricSummary:
+                Answer(message);
                 break;
             case PruneMetrics cmd:
                 Prune(cmd.Cutoff, Sender);
@@ -142,6 +132,70 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Answers a query. A query never fails the store (its pending samples would go with it): an unexpected failure is
+    /// logged and answered to the asker as a <see cref="Status.Failure"/>, and the store carries on.
+    /// </summary>
+    private void Answer(object query)
+    {
+        try
+        {
+            Sender.Tell(query switch
+            {
+                GetLatestMetrics => new LatestMetrics(_targetId, _history.Latest()),
+                GetRecentSamples q => new RecentSamples(_targetId, q.Metric, _history.Recent(q.Metric)),
+                GetMetricsOverview q => Overview(q.Window),
+                GetMetricSummary q => Summary(q.Metric, q.Window),
+                _ => throw new ArgumentException($"not a metrics query: {query.GetType().Name}", nameof(query)),
+            });
+        }
+        catch (Exception e)
+        {
+            Log.Error(e, "Metrics query {0} of target {1} failed; the store keeps running", query.GetType().Name, _targetId);
+            Sender.Tell(new Status.Failure(e));
+        }
+    }
+
+    private MetricsOverview Overview(TimeSpan window)
+    {
+        var latest = _history.Latest();
+        var (from, to) = Window(_clock.UtcNow, window);
+        return new MetricsOverview(_targetId, latest, latest.Where(l => MetricNames.IsTiming(l.Metric))
+            .Select(l => _history.Summarize(_targetId, l.Metric, from, to)).ToList());
+    }
+
+    private MetricSummary Summary(string metric, TimeSpan window)
+    {
+        var (from, to) = Window(_clock.UtcNow, window);
+        return _history.Summarize(_targetId, metric, from, to);
+    }
+
+    /// <summary>
+    /// The window of <paramref name="length"/> ending at <paramref name="now"/>, without date arithmetic that can fail:
+    /// a window longer than all time is the whole history; a negative one is empty (it ends where it starts).
+    /// </summary>
+    public static (DateTimeOffset From, DateTimeOffset To) Window(DateTimeOffset now, TimeSpan length)
+    {
+        if (length <= TimeSpan.Zero) return (now, now);
+        var sinceStartOfTime = now - DateTimeOffset.MinValue;
+        return (length >= sinceStartOfTime ? DateTimeOffset.MinValue : now - length, now);
+    }
+
+    /// <summary>
+    /// A store restarted by its supervisor recovers only what is durable: the samples it accepted and had not yet
+    /// persisted are handed to the next incarnation, which receives them after its recovery (commands wait for it).
+    /// </summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        if (_pending.Count > 0)
+        {
+            Log.Warning("Metrics store of target {0} restarts after {1}; its {2} unflushed samples are carried over",
+                _targetId, reason.GetType().Name, _pending.Count);
+            Self.Tell(new RecordSamples(_targetId, TakePending().Samples));
+        }
+        base.PreRestart(reason, message);
     }
 
     /// <inheritdoc />

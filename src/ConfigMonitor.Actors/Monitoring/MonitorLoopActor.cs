@@ -95,7 +95,7 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
                 StartProbe();
                 break;
             case ProbeAnswered answered:
-                Complete(Evaluate(answered));
+                Complete(EvaluateAnswer(answered));
                 break;
             case ProbeFailed failed:
                 Complete(EvaluateFailure(failed));
@@ -141,10 +141,13 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
     protected static string Describe(Exception cause) => cause switch
     {
         AggregateException { InnerExceptions.Count: 1 } agg => Describe(agg.InnerExceptions[0]),
-        ProbeTimeoutException or ConfigServiceException => cause.Message,
+        ProbeTimeoutException or ConfigServiceException or ProbeNotStartedException => cause.Message,
         TimeoutException => $"timed out: {cause.Message}",
         _ => $"{cause.GetType().Name}: {cause.Message}",
     };
+
+    // Task.WaitAsync takes at most 2^32 - 2 ms.
+    private static readonly TimeSpan LongestGuard = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
     private void StartProbe()
     {
@@ -158,11 +161,39 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
         _probeInFlight = true;
         var startedAt = Loop.Clock.UtcNow;
         var stopwatch = Stopwatch.StartNew();
-        // A guard beyond the adapter's own timeout, so that no adapter can keep the loop waiting for ever.
-        var guard = Loop.Target.ProbeTimeout * 2 + TimeSpan.FromSeconds(1);
-        ProbeAsync().WaitAsync(guard).PipeTo(Self,
-            success: answer => new ProbeAnswered(answer, startedAt, stopwatch.Elapsed.TotalMilliseconds),
-            failure: cause => new ProbeFailed(cause, startedAt, stopwatch.Elapsed.TotalMilliseconds));
+        try
+        {
+            // A guard beyond the adapter's own timeout, so that no adapter can keep the loop waiting for ever.
+            // Computed before the probe starts: a timeout no timer can hold fails here, with nothing sent to the service.
+            var guard = Loop.Target.ProbeTimeout * 2 + TimeSpan.FromSeconds(1);
+            if (guard > LongestGuard)
+                throw new ArgumentOutOfRangeException(nameof(TargetDefinition.ProbeTimeout),
+                    $"the probe timeout of {Durations.Format(Loop.Target.ProbeTimeout)} is longer than a timer can hold " +
+                    $"(the limit of a probe timeout is {DurationLimits.ProbeTimeout.Max.TotalSeconds:0}s)");
+            ProbeAsync().WaitAsync(guard).PipeTo(Self,
+                success: answer => new ProbeAnswered(answer, startedAt, stopwatch.Elapsed.TotalMilliseconds),
+                failure: cause => new ProbeFailed(cause, startedAt, stopwatch.Elapsed.TotalMilliseconds));
+        }
+        catch (Exception e)
+        {
+            // A probe that cannot even start is a failed probe (a sample "…_ok = 0" and an observation), never an
+            // exception that restarts the loop on every tick while the target looks monitored and nothing alerts.
+            Self.Tell(new ProbeFailed(new ProbeNotStartedException(e), startedAt, stopwatch.Elapsed.TotalMilliseconds));
+        }
+    }
+
+    private ProbeEvaluation EvaluateAnswer(ProbeAnswered answered)
+    {
+        try
+        {
+            return Evaluate(answered);
+        }
+        catch (Exception e)
+        {
+            // An answer the loop cannot read (an unexpected reply) is a failed probe, not a restart of the loop.
+            return EvaluateFailure(new ProbeFailed(new ProbeNotStartedException(e, "the answer could not be read"),
+                answered.StartedAt, answered.ElapsedMs));
+        }
     }
 
     private void Complete(ProbeEvaluation evaluation)
@@ -180,3 +211,7 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
             Log.Warning("Target {0}: {1} probe failed: {2}", Loop.Target.Id, Name, evaluation.Error);
     }
 }
+
+/// <summary>A probe that failed in the loop itself (it could not start, or its answer could not be read), not at the service.</summary>
+public sealed class ProbeNotStartedException(Exception cause, string what = "the probe could not start")
+    : Exception($"{what}: {cause.GetType().Name}: {cause.Message}", cause);

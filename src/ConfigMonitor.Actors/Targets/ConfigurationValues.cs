@@ -9,14 +9,31 @@ namespace ConfigMonitor.Actors.Targets;
 /// </summary>
 public sealed class ConfigurationValues(IConfigurationSection section, Action<string, string> problem)
 {
-    /// <summary>A duration ("250ms", "30s", "5m", "1h" or "00:01:00"); positive unless <paramref name="allowZero"/>.</summary>
-    public TimeSpan Duration(string field, TimeSpan fallback, bool allowZero = false)
+    /// <summary>
+    /// A duration in the one grammar of <see cref="Durations"/>, within <paramref name="range"/>; with
+    /// <paramref name="zeroTurnsOff"/>, "0s" is also accepted (the setting is off).
+    /// </summary>
+    public TimeSpan Duration(string field, TimeSpan fallback, DurationRange range, bool zeroTurnsOff = false)
     {
         var text = section[field];
         if (text is null) return fallback;
-        if (Durations.TryParse(text, out var value) && (value > TimeSpan.Zero || (allowZero && value == TimeSpan.Zero))) return value;
-        problem(field, $"is '{text}', which is not a {(allowZero ? "" : "positive ")}duration (write 250ms, 30s, 5m, 1h or 00:01:00)");
+        if (zeroTurnsOff && Durations.TryParse(text, out var zero) && zero == TimeSpan.Zero) return zero;
+        var wrong = Durations.Check(text, range, out var value);
+        if (wrong is null) return value;
+        problem(field, zeroTurnsOff ? wrong + " (or 0s to turn it off)" : wrong);
         return fallback;
+    }
+
+    /// <summary>A text of at most <paramref name="limit"/> characters (<see cref="Protocol.TextLimits"/>); null when unset.</summary>
+    public string? Text(string field, int limit)
+    {
+        var text = section[field];
+        if (Protocol.TextLimits.Check(text, limit) is { } wrong)
+        {
+            problem(field, wrong);
+            return null;
+        }
+        return text;
     }
 
     /// <summary>A finite number.</summary>

@@ -129,4 +129,19 @@ public static class DurationLimits
 
     /// <summary>How long history is kept: at least an hour (a summary window of 1 h), at most a year.</summary>
     public static readonly DurationRange Retention = new(TimeSpan.FromHours(1), TimeSpan.FromDays(365));
+
+    /// <summary>The spread of the loops' first probes: 0 probes at once; it is cut to one interval anyway, so at most the longest interval.</summary>
+    public static readonly DurationRange LoopStartSpread = new(TimeSpan.Zero, TimeSpan.FromHours(24));
+
+    /// <summary>How long a condition must hold before it alerts (a rule's For): 0 alerts at once; longer than a day is no longer an alert.</summary>
+    public static readonly DurationRange AlertHold = new(TimeSpan.Zero, TimeSpan.FromHours(24));
+
+    /// <summary>How often a firing alert is reminded (0 turns reminders off): more often than a minute is noise, less than monthly is forgotten.</summary>
+    public static readonly DurationRange Reminder = new(TimeSpan.FromMinutes(1), TimeSpan.FromDays(30));
+
+    /// <summary>A wait between delivery attempts: at least 100 ms (no hammering a failing receiver), at most an hour (a backlog must drain).</summary>
+    public static readonly DurationRange DeliveryBackoff = new(Ms(100), TimeSpan.FromHours(1));
+
+    /// <summary>How long a notification is retried: long enough to outlast a short outage, at most a week (older news is stale).</summary>
+    public static readonly DurationRange DeliveryGiveUp = new(TimeSpan.FromMinutes(1), TimeSpan.FromDays(7));
 }

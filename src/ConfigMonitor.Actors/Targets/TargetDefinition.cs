@@ -4,10 +4,10 @@ namespace ConfigMonitor.Actors.Targets;
 
 /// <summary>How to reach one monitored config service, and how to watch it. Defaults are the seed's.</summary>
 public sealed record TargetDefinition(
-    string Id,
-    string Adapter,
-    string Endpoint,
-    string ProbeKey,
+    [property: TextLimit(TextLimits.Id)] string Id,
+    [property: TextLimit(TextLimits.Kind)] string Adapter,
+    [property: TextLimit(TextLimits.Endpoint)] string Endpoint,
+    [property: TextLimit(TextLimits.Key)] string ProbeKey,
     TimeSpan ProbeTimeout,
     PerformanceSettings Performance,
     HealthSettings Health,
@@ -16,6 +16,7 @@ public sealed record TargetDefinition(
     EventProbeSettings EventProbe) : IConfigMonitorMessage
 {
     /// <summary>The group this target belongs to (e.g. a region); when enough members fail, one group alert pages instead of each.</summary>
+    [TextLimit(TextLimits.Group)]
     public string? Group { get; init; }
 
     /// <summary>The only adapter of this version: the config service is an actor answering <see cref="ConfigServiceProtocol"/>.</summary>
@@ -87,6 +88,7 @@ public sealed record DatabaseSettings
 public sealed record EventProbeSettings
 {
     /// <summary>The key the probe subscribes to and changes.</summary>
+    [TextLimit(TextLimits.Key)]
     public string Key { get; init; } = "monitor.event-probe";
 
     /// <summary>How long the change event may take to arrive before it counts as lost.</summary>

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Akka.Actor;
+using ConfigMonitor.Actors.Protocol;
 using Microsoft.Extensions.Configuration;
 
 namespace ConfigMonitor.Actors.Targets;
@@ -51,44 +53,109 @@ public static partial class TargetDefinitionReader
         return targets;
     }
 
-    /// <summary>Checks one definition built in code (for example through the actor API); returns its problems.</summary>
+    /// <summary>
+    /// Checks one definition, read from configuration or built in code (the API and the target registry's commands);
+    /// returns its problems. Every text field is checked against <see cref="TextLimits"/>, every duration against
+    /// <see cref="DurationLimits"/>, and a long value is quoted shortened, so no problem line grows with its input.
+    /// </summary>
     public static IReadOnlyList<string> Validate(TargetDefinition t)
     {
         var problems = new List<string>();
-        var name = string.IsNullOrWhiteSpace(t.Id) ? "(no id)" : t.Id;
+        var name = string.IsNullOrWhiteSpace(t.Id) ? "(no id)" : Shorten(t.Id);
         void Problem(string field, string what) => problems.Add($"target '{name}': field '{field}' {what}");
-        if (string.IsNullOrWhiteSpace(t.Id) || !ValidId().IsMatch(t.Id))
-            Problem("Id", "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        if (!string.Equals(t.Adapter, TargetDefinition.ActorAdapter, StringComparison.OrdinalIgnoreCase))
-            Problem("Adapter", $"is '{t.Adapter}', but the only adapter is '{TargetDefinition.ActorAdapter}'");
-        if (string.IsNullOrWhiteSpace(t.Endpoint) || !(t.Endpoint.StartsWith("/user/") || t.Endpoint.StartsWith("akka")))
-            Problem("Endpoint", $"is '{t.Endpoint}'; an actor target needs an actor path such as '/user/config-service' or 'akka.tcp://sys@host:port/user/config-service'");
-        if (string.IsNullOrWhiteSpace(t.ProbeKey)) Problem("ProbeKey", "must not be empty");
-        Positive("ProbeTimeout", t.ProbeTimeout);
-        Positive("Performance:Interval", t.Performance.Interval);
-        Positive("Health:Interval", t.Health.Interval);
-        Positive("Cache:Interval", t.Cache.Interval);
-        Positive("Database:Interval", t.Database.Interval);
-        Positive("EventProbe:Timeout", t.EventProbe.Timeout);
+
+        var idTooLong = TooLong("Id", t.Id, TextLimits.Id);
+        if (!idTooLong && (string.IsNullOrWhiteSpace(t.Id) || !ValidId().IsMatch(t.Id)))
+            Problem("Id", $"is '{Shorten(t.Id)}'; it must be 1-{TextLimits.Id} letters, digits, '.', '_' or '-', starting with a letter or digit");
+        if (!TooLong("Adapter", t.Adapter, TextLimits.Kind)
+            && !string.Equals(t.Adapter, TargetDefinition.ActorAdapter, StringComparison.OrdinalIgnoreCase))
+            Problem("Adapter", $"is '{Shorten(t.Adapter)}', but the only adapter is '{TargetDefinition.ActorAdapter}'");
+        if (!TooLong("Endpoint", t.Endpoint, TextLimits.Endpoint) && EndpointProblem(t.Endpoint) is { } endpoint)
+            Problem("Endpoint", endpoint);
+        if (!TooLong("ProbeKey", t.ProbeKey, TextLimits.Key) && string.IsNullOrWhiteSpace(t.ProbeKey))
+            Problem("ProbeKey", "must not be empty");
+        TooLong("Group", t.Group, TextLimits.Group);
+        if (!TooLong("EventProbe:Key", t.EventProbe.Key, TextLimits.Key) && string.IsNullOrWhiteSpace(t.EventProbe.Key))
+            Problem("EventProbe:Key", "must not be empty");
+
+        var intervals = new[]
+        {
+            ("Performance:Interval", t.Performance.Interval), ("Health:Interval", t.Health.Interval),
+            ("Cache:Interval", t.Cache.Interval), ("Database:Interval", t.Database.Interval),
+        };
+        foreach (var (field, interval) in intervals) Within(field, interval, DurationLimits.LoopInterval);
+        if (Within("ProbeTimeout", t.ProbeTimeout, DurationLimits.ProbeTimeout))
+        {
+            // The four loops all probe with ProbeTimeout: a probe must end before its loop's next tick.
+            var (shortestField, shortest) = intervals.MinBy(i => i.Item2);
+            if (t.ProbeTimeout > shortest)
+                Problem("ProbeTimeout", $"is '{Durations.Format(t.ProbeTimeout)}', longer than '{shortestField}' of " +
+                                        $"'{Durations.Format(shortest)}', the shortest interval of the loops it serves; " +
+                                        $"make it at most {Durations.Format(shortest)}");
+        }
+        Within("EventProbe:Timeout", t.EventProbe.Timeout, DurationLimits.ProbeTimeout);
+
         if (t.Performance.AccessTimeThresholdMs <= 0) Problem("Performance:AccessTimeThresholdMs", "must be greater than 0");
         if (t.Database.ResponseTimeThresholdMs <= 0) Problem("Database:ResponseTimeThresholdMs", "must be greater than 0");
         if (t.Health.MaxProcessMemoryMb <= 0) Problem("Health:MaxProcessMemoryMb", "must be greater than 0");
         if (t.Cache.MinHitRate is < 0 or > 1) Problem("Cache:MinHitRate", "must be between 0 and 1");
         if (t.Cache.MaxUsage is <= 0 or > 1) Problem("Cache:MaxUsage", "must be greater than 0 and at most 1");
-        if (string.IsNullOrWhiteSpace(t.EventProbe.Key)) Problem("EventProbe:Key", "must not be empty");
+        if (t.Cache.MinRequests < 0) Problem("Cache:MinRequests", "must be 0 or more");
         return problems;
 
-        void Positive(string field, TimeSpan value)
+        bool TooLong(string field, string? text, int limit)
         {
-            if (value <= TimeSpan.Zero) Problem(field, "must be a positive duration");
+            if (TextLimits.Check(text, limit) is not { } wrong) return false;
+            Problem(field, wrong);
+            return true;
+        }
+
+        bool Within(string field, TimeSpan value, DurationRange range)
+        {
+            if (value >= range.Min && value <= range.Max) return true;
+            Problem(field, $"is '{Durations.Format(value)}', outside {range}");
+            return false;
         }
     }
+
+    /// <summary>
+    /// What is wrong with <paramref name="endpoint"/> as the address of an actor target; null when it is a valid actor path:
+    /// <c>/user/name[/child…]</c>, or an absolute <c>akka.tcp://system@host:port/user/name</c> that Akka parses.
+    /// </summary>
+    public static string? EndpointProblem(string? endpoint)
+    {
+        const string Example = "an actor path such as '/user/config-service' or 'akka.tcp://system@host:4053/user/config-service'";
+        if (string.IsNullOrWhiteSpace(endpoint)) return $"is missing; an actor target needs {Example}";
+        if (endpoint.StartsWith('/'))
+        {
+            var elements = endpoint.Split('/');
+            // "/user/a/b" splits into "", "user", "a", "b".
+            if (elements.Length < 3 || elements[1] != "user")
+                return $"is '{Shorten(endpoint)}', which is not under '/user/'; write {Example}";
+            var bad = elements.Skip(2).FirstOrDefault(e => !ActorPath.IsValidPathElement(e));
+            return bad is null ? null
+                : $"is '{Shorten(endpoint)}', whose element '{Shorten(bad)}' is not a valid actor name " +
+                  "(letters, digits and -_.*$+:@&=,!~';, not starting with '$'); write " + Example;
+        }
+        if (!ActorPath.TryParse(endpoint, out var path) || path is null)
+            return $"is '{Shorten(endpoint)}', which is not an actor path; write {Example}";
+        if (!path.Address.Protocol.StartsWith("akka", StringComparison.Ordinal))
+            return $"is '{Shorten(endpoint)}', which is not an actor address (it uses '{Shorten(path.Address.Protocol)}://'); write {Example}";
+        if (path.Address.Host is null || path.Address.Port is null)
+            return $"is '{Shorten(endpoint)}', which names no host and port; write {Example}";
+        if (path.Elements.Count < 2 || path.Elements[0] != "user")
+            return $"is '{Shorten(endpoint)}', which is not under '/user/'; write {Example}";
+        return null;
+    }
+
+    private static string Shorten(string? text) =>
+        text is null ? "" : text.Length <= 80 ? text : text[..80] + $"… ({text.Length} characters)";
 
     private static TargetDefinition? ReadOne(IConfigurationSection entry, List<string> problems)
     {
         var keyedById = !int.TryParse(entry.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _);
         var id = entry["Id"] ?? (keyedById ? entry.Key : null);
-        var name = id ?? $"#{entry.Key}";
+        var name = Shorten(id ?? $"#{entry.Key}");
         var before = problems.Count;
         void Problem(string field, string what) => problems.Add($"target '{name}': field '{field}' {what}");
 
@@ -98,11 +165,12 @@ public static partial class TargetDefinitionReader
 
         foreach (var leaf in entry.AsEnumerable(makePathsRelative: true).Where(kv => kv.Value is not null))
             if (!KnownFields.Contains(leaf.Key))
-                Problem(leaf.Key, $"is not a known field (known: {string.Join(", ", KnownFields)})");
+                Problem(Shorten(leaf.Key), $"is not a known field (known: {string.Join(", ", KnownFields)})");
 
         var defaults = TargetDefinition.WithDefaults(id ?? "", entry["Endpoint"] ?? "");
         var values = new ConfigurationValues(entry, Problem);
-        TimeSpan Duration(string field, TimeSpan fallback) => values.Duration(field, fallback, allowZero: true);
+        TimeSpan Interval(string field, TimeSpan fallback) => values.Duration(field, fallback, DurationLimits.LoopInterval);
+        TimeSpan Timeout(string field, TimeSpan fallback) => values.Duration(field, fallback, DurationLimits.ProbeTimeout);
         double Number(string field, double fallback) => values.Number(field, fallback);
         long Count(string field, long fallback) => values.Integer(field, (int)Math.Min(fallback, int.MaxValue), 0, int.MaxValue);
 
@@ -111,36 +179,42 @@ public static partial class TargetDefinitionReader
             Adapter = entry["Adapter"] ?? defaults.Adapter,
             ProbeKey = entry["ProbeKey"] ?? defaults.ProbeKey,
             Group = string.IsNullOrWhiteSpace(entry["Group"]) ? null : entry["Group"]!.Trim(),
-            ProbeTimeout = Duration("ProbeTimeout", defaults.ProbeTimeout),
+            ProbeTimeout = Timeout("ProbeTimeout", defaults.ProbeTimeout),
             Performance = new PerformanceSettings
             {
-                Interval = Duration("Performance:Interval", defaults.Performance.Interval),
+                Interval = Interval("Performance:Interval", defaults.Performance.Interval),
                 AccessTimeThresholdMs = Number("Performance:AccessTimeThresholdMs", defaults.Performance.AccessTimeThresholdMs),
             },
             Health = new HealthSettings
             {
-                Interval = Duration("Health:Interval", defaults.Health.Interval),
+                Interval = Interval("Health:Interval", defaults.Health.Interval),
                 MaxProcessMemoryMb = Number("Health:MaxProcessMemoryMb", defaults.Health.MaxProcessMemoryMb),
             },
             Cache = new CacheSettings
             {
-                Interval = Duration("Cache:Interval", defaults.Cache.Interval),
+                Interval = Interval("Cache:Interval", defaults.Cache.Interval),
                 MinHitRate = Number("Cache:MinHitRate", defaults.Cache.MinHitRate),
                 MaxUsage = Number("Cache:MaxUsage", defaults.Cache.MaxUsage),
                 MinRequests = Count("Cache:MinRequests", defaults.Cache.MinRequests),
             },
             Database = new DatabaseSettings
             {
-                Interval = Duration("Database:Interval", defaults.Database.Interval),
+                Interval = Interval("Database:Interval", defaults.Database.Interval),
                 ResponseTimeThresholdMs = Number("Database:ResponseTimeThresholdMs", defaults.Database.ResponseTimeThresholdMs),
             },
             EventProbe = new EventProbeSettings
             {
                 Key = entry["EventProbe:Key"] ?? defaults.EventProbe.Key,
-                Timeout = Duration("EventProbe:Timeout", defaults.EventProbe.Timeout),
+                Timeout = Timeout("EventProbe:Timeout", defaults.EventProbe.Timeout),
             },
         };
-        if (id is not null && entry["Endpoint"] is null) Problem("Endpoint", "is missing; an actor target needs an actor path such as '/user/config-service'");
+        if (entry["ProbeTimeout"] is null)
+        {
+            // Unset, the probe timeout follows the loops: the default, or the shortest interval when that is shorter.
+            var shortest = new[] { target.Performance.Interval, target.Health.Interval, target.Cache.Interval, target.Database.Interval }.Min();
+            if (shortest < target.ProbeTimeout) target = target with { ProbeTimeout = shortest };
+        }
+        if (id is not null && entry["Endpoint"] is null) Problem("Endpoint", EndpointProblem(null)!);
         else if (id is not null) problems.AddRange(Validate(target).Where(p => !problems.Contains(p)));
         return problems.Count == before ? target : null;
     }

@@ -74,7 +74,7 @@ public class TargetDefinitionReaderSpecs
 
         Assert.Contains(error.Problems, p => p.Contains("field 'Cache:MinHitRate' must be between 0 and 1"));
         Assert.Contains(error.Problems, p => p.Contains("field 'Adapter' is 'carrier-pigeon'"));
-        Assert.Contains(error.Problems, p => p.Contains("field 'Database:Interval' must be a positive duration"));
+        Assert.Contains(error.Problems, p => p.Contains("field 'Database:Interval' is '0s', outside 100ms to 1d"));
     }
 
     [Fact]
