@@ -54,6 +54,22 @@ public sealed class PrometheusExpositionSpecs
         Assert.Contains(expected, error.Message);
     }
 
+    [Theory]
+    [InlineData("10", "which is not a duration")]
+    [InlineData("99999999999d", "which is not a duration")]
+    [InlineData("50ms", "outside 100ms to 5m")]
+    [InlineData("1h", "outside 100ms to 5m")]
+    public void Should_refuse_an_ask_timeout_that_is_no_duration_or_out_of_range(string text, string expected)
+    {
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConfigMonitor:Api:AskTimeout"] = text,
+        }).Build().GetSection("ConfigMonitor");
+        var error = Assert.Throws<InvalidConfigMonitorOptionsException>(() => ApiSettings.Read(section));
+        Assert.Contains($"setting 'ConfigMonitor:Api:AskTimeout' is '{text}'", error.Message);
+        Assert.Contains(expected, error.Message);
+    }
+
     private static IConfigurationSection Section(string url, string? token) =>
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -18,8 +18,9 @@ public sealed record ApiSettings(string Url, string? Token, TimeSpan AskTimeout)
         var token = string.IsNullOrWhiteSpace(section["Token"]) ? null : section["Token"]!.Trim();
         var askTimeout = TimeSpan.FromSeconds(10);
         var problems = new List<string>();
-        if (section["AskTimeout"] is { } text && !Actors.Targets.Durations.TryParse(text, out askTimeout))
-            problems.Add($"field 'Api:AskTimeout' is '{text}', which is not a duration (write 250ms, 30s, 5m, 1h or 00:01:00)");
+        if (section["AskTimeout"] is { } text
+            && Actors.Targets.Durations.Check(text, Actors.Targets.DurationLimits.CallTimeout, out askTimeout) is { } problem)
+            problems.Add($"setting 'ConfigMonitor:Api:AskTimeout' {problem}");
 
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             problems.Add($"field 'Api:Url' is '{url}', which is not an http:// or https:// address such as {DefaultUrl}");
