@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using ConfigMonitor.Actors.Protocol;
+using ConfigMonitor.Actors.Targets;
 using Akka.Actor;
 using Akka.Event;
 using ConfigMonitor.ConfigService;
@@ -176,5 +179,50 @@ public sealed class ApiFuzzSpecs(FuzzNode node, ITestOutputHelper output) : ICla
         Assert.True(errors.Count == 0, "no actor may fail on hostile input; Akka logged:\n" + string.Join("\n", errors));
         await Eventually.AssertAsync(async () => await node.SampleCountAsync() > samplesBefore, TimeSpan.FromSeconds(30),
             "the node keeps monitoring: the demo's samples keep growing");
+    }
+
+    /// <summary>
+    /// Every string field of a target definition that carries a [TextLimit] (found by reflection over the definition records,
+    /// not listed by hand) is refused over HTTP at limit + 1 characters, naming the field, and nothing is stored.
+    /// </summary>
+    [Fact]
+    public async Task Every_limited_text_field_of_a_target_is_refused_at_its_limit_plus_one_and_nothing_is_stored()
+    {
+        var fields = LimitedTextFields(typeof(TargetDefinition), []).ToList();
+        Assert.True(fields.Count >= 5, $"the definition records should mark their text fields; found {string.Join(", ", fields.Select(f => f.Path))}");
+        var stored = await node.StoredAsync();
+        foreach (var (path, limit) in fields)
+        {
+            var body = new JsonObject
+            {
+                ["id"] = "limit-probe", ["endpoint"] = "/user/" + MonitorNode.DemoServiceName, ["probeKey"] = "app.name",
+            };
+            var value = new string('x', limit + 1);
+            if (path.Length == 1 && path[0] == "endpoint") value = "/user/" + value[6..];
+            var parent = body;
+            foreach (var part in path[..^1]) parent = (JsonObject)(parent[part] ??= new JsonObject());
+            parent[path[^1]] = value;
+
+            using var response = await node.Operator.PostAsync("/api/targets", new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{string.Join(".", path)} at {limit + 1} characters answered {(int)response.StatusCode}: {text}");
+            Assert.Contains($"{limit}", text);
+            Assert.Contains(path[^1], text, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(stored, await node.StoredAsync());
+        }
+    }
+
+    private static IEnumerable<(string[] Path, int Limit)> LimitedTextFields(Type type, string[] prefix)
+    {
+        var parameters = type.GetConstructors().SelectMany(c => c.GetParameters()).ToList();
+        foreach (var property in type.GetProperties())
+        {
+            var name = JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+            var limit = property.GetCustomAttributes(typeof(TextLimitAttribute), true).OfType<TextLimitAttribute>().FirstOrDefault()
+                        ?? parameters.FirstOrDefault(p => p.Name == property.Name)?.GetCustomAttributes(typeof(TextLimitAttribute), true).OfType<TextLimitAttribute>().FirstOrDefault();
+            if (property.PropertyType == typeof(string) && limit is not null) yield return ([.. prefix, name], limit.MaxLength);
+            else if (property.PropertyType.IsClass && property.PropertyType.Namespace == typeof(TargetDefinition).Namespace && property.PropertyType != type)
+                foreach (var nested in LimitedTextFields(property.PropertyType, [.. prefix, name])) yield return nested;
+        }
     }
 }
