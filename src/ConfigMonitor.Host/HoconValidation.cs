@@ -142,12 +142,12 @@ public static partial class HoconValidation
     private static bool IsOnOff(string v) => v.ToLowerInvariant() is "on" or "off" or "true" or "false" or "yes" or "no";
 
     // Akka's units; a unit is required (Akka would read a bare number as milliseconds, our duration grammar refuses it).
-    [GeneratedRegex(@"^\d{1,9}(\.\d{1,9})?\s*(ns|nanos?|nanoseconds?|us|micros?|microseconds?|ms|millis?|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?)$")]
+    [GeneratedRegex(@"^[0-9]{1,9}(\.[0-9]{1,9})?\s*(ns|nanos?|nanoseconds?|us|micros?|microseconds?|ms|millis?|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?)$")]
     private static partial Regex DurationPattern();
 
     private static bool IsDuration(string v) => DurationPattern().IsMatch(v);
 
-    [GeneratedRegex(@"^(\d{1,12})\s*(b|B|bytes?|kB|KB|k|K|KiB|Ki|kilobytes?|kibibytes?|MB|M|m|MiB|Mi|megabytes?|mebibytes?|GB|G|g|GiB|Gi|gigabytes?|gibibytes?)?$")]
+    [GeneratedRegex(@"^([0-9]{1,12})\s*(b|B|bytes?|kB|KB|k|K|KiB|Ki|kilobytes?|kibibytes?|MB|M|m|MiB|Mi|megabytes?|mebibytes?|GB|G|g|GiB|Gi|gigabytes?|gibibytes?)?$")]
     private static partial Regex SizePattern();
 
     private static long? SizeValue(string v)

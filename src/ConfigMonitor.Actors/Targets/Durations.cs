@@ -17,10 +17,11 @@ public static partial class Durations
     /// <summary>The largest duration the grammar reads (10 years); every setting has a tighter range of its own.</summary>
     public static readonly TimeSpan Largest = TimeSpan.FromDays(3650);
 
-    [GeneratedRegex(@"^(?<n>\d{1,12}(\.\d{1,9})?)(?<unit>ms|s|m|h|d)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // [0-9], not \d: \d also matches other scripts' digits, which the number parse below does not read.
+    [GeneratedRegex(@"^(?<n>[0-9]{1,12}(\.[0-9]{1,9})?)(?<unit>ms|s|m|h|d)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex WithUnit();
 
-    [GeneratedRegex(@"^((?<d>\d{1,4})\.)?(?<h>\d{1,2}):(?<m>\d{2}):(?<s>\d{2})(\.(?<f>\d{1,7}))?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^((?<d>[0-9]{1,4})\.)?(?<h>[0-9]{1,2}):(?<m>[0-9]{2}):(?<s>[0-9]{2})(\.(?<f>[0-9]{1,7}))?$", RegexOptions.CultureInvariant)]
     private static partial Regex ColonForm();
 
     /// <summary>Parses <paramref name="text"/> by the grammar; false when it is not a duration or is above <see cref="Largest"/>.</summary>
