@@ -8,6 +8,12 @@ namespace ConfigMonitor.Host.Tests.Fuzz;
 /// <summary>One request a hostile or careless client sends, and the name its refusal must mention (when it has one).</summary>
 public sealed record HostileRequest(string Class, HttpMethod Method, string Path, string? Body, string? MustName, bool WithToken = true)
 {
+    /// <summary>
+    /// Kestrel itself refuses a request target with an encoded NUL (400 with no body) before any of our code runs; that
+    /// is the one refusal without a problem body, and it still must change nothing.
+    /// </summary>
+    public bool RefusedByTheHttpServer => Path.Contains("%00", StringComparison.Ordinal);
+
     /// <inheritdoc />
     public override string ToString() =>
         $"[{Class}] {Method} {Shorten(Path)} {(Body is null ? "" : Shorten(Body))}{(WithToken ? "" : " (no token)")}";
@@ -47,7 +53,7 @@ public sealed class HostileInput(int seed)
         _ => JsonValue.Create(1.5e300),
     };
 
-    private string TooLong(int limit) => new('x', limit + 1 + _random.Next(3) * _random.Next(1, 50_000));
+    private string TooLong(int limit) => new('x', limit + 1 + _random.Next(2) * _random.Next(1, 40_000)); // under the 64 KiB body limit
 
     /// <summary>A valid target body, to break one field of.</summary>
     private static JsonObject ValidTarget(string id) => new()
