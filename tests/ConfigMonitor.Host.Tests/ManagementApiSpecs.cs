@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using ConfigMonitor.Actors.Monitoring;
+using ConfigMonitor.ConfigService;
 using ConfigMonitor.Host.Tests.Support;
 
 namespace ConfigMonitor.Host.Tests;
@@ -135,15 +137,23 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
     [Fact]
     public async Task Should_list_show_acknowledge_and_unacknowledge_alerts_and_answer_404_for_unknown_ids()
     {
-        // The demo service's cache starts cold and the test node judges every interval, so its hit-rate rule raises an alert within seconds.
+        // Cause the alert: the demo service's database goes down (database/unreachable fires within a probe), and comes back after.
+        await node.App.FaultDemoAsync(new ConfigServiceFaults.SetDatabaseAvailable(false));
         JsonElement alert = default;
-        await Eventually.AssertAsync(async () =>
+        try
         {
-            var all = await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/alerts?state=all");
-            var first = all.EnumerateArray().FirstOrDefault();
-            alert = first;
-            return first.ValueKind == JsonValueKind.Object;
-        }, WaitTimeout, "the demo target should raise an alert");
+            await Eventually.AssertAsync(async () =>
+            {
+                var all = await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/alerts?state=all");
+                alert = all.EnumerateArray().FirstOrDefault(a =>
+                    a.GetProperty("targetId").GetString() == "demo" && a.GetProperty("rule").GetString() == DatabaseLoopActor.UnreachableRule);
+                return alert.ValueKind == JsonValueKind.Object;
+            }, WaitTimeout, "the demo target should raise database/unreachable while its database is down");
+        }
+        finally
+        {
+            await node.App.FaultDemoAsync(new ConfigServiceFaults.SetDatabaseAvailable(true));
+        }
         var id = alert.GetProperty("id").GetString()!;
 
         Assert.Equal(HttpStatusCode.OK, (await node.Anonymous.GetAsync("/api/alerts")).StatusCode);

@@ -22,9 +22,9 @@ public sealed class AlertBook(AlertPolicy policy)
     private readonly Dictionary<string, MaintenanceWindow> _windows = new(StringComparer.Ordinal);
     private Dictionary<string, string> _groupOfTarget = new(StringComparer.OrdinalIgnoreCase);
     private Dictionary<string, IReadOnlyList<string>> _groups = new(StringComparer.OrdinalIgnoreCase);
-    // Inhibition by cause: how often (and up to when) each root rule of a target has judged it (keyed by the root's fingerprint),
-    // the counts an answer-failure alert was raised at (it waits for later judgements), and the last resolution of each root.
-    private readonly Dictionary<string, (long Count, DateTimeOffset LatestAt)> _judged = new(StringComparer.Ordinal);
+    // Inhibition by cause: how many judgements each root rule of a target has sent (keyed by the root's fingerprint), the counts
+    // an answer-failure alert was raised at (it waits for a later judgement), and the last resolution of each root.
+    private readonly Dictionary<string, long> _judged = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (long Service, long Database)> _judgedAtRaise = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Id, DateTimeOffset At)> _rootResolved = new(StringComparer.Ordinal);
 
@@ -92,22 +92,18 @@ public sealed class AlertBook(AlertPolicy policy)
                 return $"inhibited:{resolved.Id}";
         if (!Inhibition.IsAnswerFailure(alert.Category, alert.Rule) || now - alert.RaisedAt >= Policy.RootCauseWait) return null;
         var atRaise = _judgedAtRaise.GetValueOrDefault(alert.Id);
-        if (AwaitsJudgement(alert, serviceRoot, atRaise.Service)) return $"awaiting:{RuleOf(serviceRoot, alert.TargetId)}";
-        if (byDatabase && AwaitsJudgement(alert, databaseRoot, atRaise.Database)) return $"awaiting:{RuleOf(databaseRoot, alert.TargetId)}";
+        if (AwaitsJudgement(serviceRoot, atRaise.Service)) return $"awaiting:{RuleOf(serviceRoot, alert.TargetId)}";
+        if (byDatabase && AwaitsJudgement(databaseRoot, atRaise.Database)) return $"awaiting:{RuleOf(databaseRoot, alert.TargetId)}";
         return null;
     }
 
     /// <summary>
-    /// True while a root rule that reports on the alert's target has not judged it since the alert was raised (by a probe started
-    /// no earlier than the alert's first breach, or received after it was raised), or its alert is still pending.
-    /// A target whose root rule never reported (a node that just took over) does not wait for it.
+    /// True while a root rule has not judged the alert's target since the alert was raised (a judgement received before may
+    /// come from a probe that answered before the outage began), or while the root's alert is still pending. This holds too
+    /// for a target whose roots have not reported yet (a node that just started or took over): its loops report within one interval.
     /// </summary>
-    private bool AwaitsJudgement(Alert alert, string root, long countAtRaise)
-    {
-        if (OpenFor(root) is { State: AlertState.Pending }) return true;
-        if (!_judged.TryGetValue(root, out var judged)) return false;
-        return judged.LatestAt < alert.RaisedAt && judged.Count == countAtRaise;
-    }
+    private bool AwaitsJudgement(string root, long countAtRaise) =>
+        OpenFor(root) is { State: AlertState.Pending } || _judged.GetValueOrDefault(root) == countAtRaise;
 
     private static string RuleOf(string fingerprint, string targetId) => fingerprint[(targetId.Length + 1)..];
 
@@ -135,10 +131,7 @@ public sealed class AlertBook(AlertPolicy policy)
         var rule = Policy.RuleFor(o.Category, o.Rule, o.Severity);
         var (breaches, goods) = _progress.GetValueOrDefault(fingerprint);
         if (Inhibition.IsServiceRoot(o.Category, o.Rule) || Inhibition.IsDatabaseRoot(o.Category, o.Rule))
-        {
-            var judged = _judged.GetValueOrDefault(fingerprint);
-            _judged[fingerprint] = (judged.Count + 1, Later(judged.LatestAt, o.ObservedAt));
-        }
+            _judged[fingerprint] = _judged.GetValueOrDefault(fingerprint) + 1;
         if (o.Breached)
         {
             _progress[fingerprint] = (breaches + 1, 0);
@@ -270,8 +263,8 @@ public sealed class AlertBook(AlertPolicy policy)
                 _byId[raised.Alert.Id] = raised.Alert;
                 _openByFingerprint[raised.Alert.Fingerprint] = raised.Alert.Id;
                 if (Inhibition.IsAnswerFailure(raised.Alert.Category, raised.Alert.Rule))
-                    _judgedAtRaise[raised.Alert.Id] = (_judged.GetValueOrDefault(Inhibition.ServiceRootOf(raised.Alert.TargetId)).Count,
-                        _judged.GetValueOrDefault(Inhibition.DatabaseRootOf(raised.Alert.TargetId)).Count);
+                    _judgedAtRaise[raised.Alert.Id] = (_judged.GetValueOrDefault(Inhibition.ServiceRootOf(raised.Alert.TargetId)),
+                        _judged.GetValueOrDefault(Inhibition.DatabaseRootOf(raised.Alert.TargetId)));
                 NextNumber = Math.Max(NextNumber, Number(raised.Alert.Id) + 1);
                 return [new AlertChanged(AlertChangeKind.Raised, raised.Alert)];
             case AlertFired fired when _byId.TryGetValue(fired.AlertId, out var a):

@@ -36,10 +36,10 @@ public sealed record AlertPolicy
     /// </summary>
     public TimeSpan RootCauseWait { get; init; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Every rule fires on the first breach and resolves on the first good probe; reminders off.</summary>
+    /// <summary>Every rule fires on the first breach and resolves on the first good probe; no alert waits for its root cause; reminders off.</summary>
     public static readonly AlertPolicy Immediate = new()
     {
-        WarningRule = AlertRule.Immediate, CriticalRule = AlertRule.Immediate, RepeatInterval = TimeSpan.Zero,
+        WarningRule = AlertRule.Immediate, CriticalRule = AlertRule.Immediate, RepeatInterval = TimeSpan.Zero, RootCauseWait = TimeSpan.Zero,
     };
 
     /// <summary>The rule in force for an observation.</summary>

@@ -9,9 +9,9 @@ namespace ConfigMonitor.Actors.Alerts;
 /// <c>database/unreachable</c> (the service answers, its database does not). While a target's service root fires,
 /// every other alert of that target is inhibited by it (but not the monitor's own <c>health/process_memory</c>);
 /// while its database root fires, the target's cache, performance and event alerts are inhibited by it.
-/// The alerts an outage produces are "does not answer" alerts (<see cref="IsAnswerFailure"/>); a new one waits for the
-/// roots that cover it to judge its target before its first page (at most <see cref="AlertPolicy.RootCauseWait"/>), so the
-/// root pages whichever loop saw the outage first. When a root resolves, an alert it inhibited pages only once it is seen
+/// The alerts an outage produces are "does not answer" alerts (<see cref="IsAnswerFailure"/>); a new one waits until the
+/// roots that cover it have judged its target again, after it was raised, before its first page (at most
+/// <see cref="AlertPolicy.RootCauseWait"/>), so the root pages whichever loop saw the outage first. When a root resolves, an alert it inhibited pages only once it is seen
 /// breaching after the root resolved (the breach it shared with the root is over or about to be).
 /// </summary>
 public static class Inhibition

@@ -38,6 +38,7 @@ public class AlertLifecycleSpecs
         WarningRule = rule ?? new AlertRule(3, TimeSpan.Zero, 2),
         CriticalRule = AlertRule.Immediate,
         RepeatInterval = repeat ?? TimeSpan.FromHours(4),
+        RootCauseWait = TimeSpan.Zero, // waiting for a root cause: InhibitionSpecs
     });
 
     [Fact]
@@ -241,8 +242,8 @@ public class AlertLifecycleSpecs
     public void Should_inhibit_cache_performance_and_event_alerts_of_a_target_whose_database_is_down()
     {
         var book = Book(AlertRule.Immediate);
-        Feed(book, Health("orders", false, T0)); // the service answers: the database is the cause
         Feed(book, DbDown(T0));
+        Feed(book, Health("orders", false, T0)); // the service answers: the database is the cause
         Feed(book, Slow(T0));
         Feed(book, Obs("orders", AlertCategory.Cache, "hit_rate", true, T0));
         Feed(book, Slow(T0, target: "billing"));
