@@ -35,6 +35,11 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
         var names = report.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).Distinct().ToList();
         Assert.All(new[] { "configuration_service", "database_connectivity", "cache_performance", "event_system", "service_adapters", "memory_usage", "disk_space" },
             name => Assert.Contains(name, names));
+        // Judged figures carry the threshold they were judged against, in the JSON too.
+        var figures = report.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "cache_performance").GetProperty("figures");
+        Assert.Equal(0.7, figures.GetProperty("min_hit_rate").GetDouble());
+        Assert.Equal(0.95, figures.GetProperty("max_usage").GetDouble());
+        Assert.InRange(figures.GetProperty("hit_rate").GetDouble(), 0, 1);
     }
 
     [Fact]
