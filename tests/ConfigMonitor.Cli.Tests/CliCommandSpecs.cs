@@ -1,5 +1,7 @@
 using System.Text.Json;
+using ConfigMonitor.Actors.Monitoring;
 using ConfigMonitor.Cli;
+using ConfigMonitor.ConfigService;
 using ConfigMonitor.Host.Tests.Support;
 
 namespace ConfigMonitor.Cli.Tests;
@@ -133,15 +135,25 @@ public sealed class CliCommandSpecs(ApiNode node) : IClassFixture<ApiNode>
     [Fact]
     public async Task Alerts_list_ack_and_unack_with_a_comment_and_an_unknown_id()
     {
+        // Cause the alert: the demo service's database goes down (database/unreachable fires within a probe), and comes back after.
+        await node.App.FaultDemoAsync(new ConfigServiceFaults.SetDatabaseAvailable(false));
         string id = "";
-        await Eventually.AssertAsync(async () =>
+        try
         {
-            var json = await CliRun.RunAsync(On("alerts", "list", "--all", "--json"));
-            var first = json.Json.EnumerateArray().FirstOrDefault();
-            if (first.ValueKind != JsonValueKind.Object) return false;
-            id = first.GetProperty("id").GetString()!;
-            return true;
-        }, WaitTimeout, "the demo target should raise an alert (its cache starts cold)");
+            await Eventually.AssertAsync(async () =>
+            {
+                var json = await CliRun.RunAsync(On("alerts", "list", "--all", "--json"));
+                var caused = json.Json.EnumerateArray().FirstOrDefault(a =>
+                    a.GetProperty("targetId").GetString() == "demo" && a.GetProperty("rule").GetString() == DatabaseLoopActor.UnreachableRule);
+                if (caused.ValueKind != JsonValueKind.Object) return false;
+                id = caused.GetProperty("id").GetString()!;
+                return true;
+            }, WaitTimeout, "the demo target should raise database/unreachable while its database is down");
+        }
+        finally
+        {
+            await node.App.FaultDemoAsync(new ConfigServiceFaults.SetDatabaseAvailable(true));
+        }
 
         var listAll = await CliRun.RunAsync(On("alerts", "list", "--all"));
         Assert.Equal(0, listAll.ExitCode);

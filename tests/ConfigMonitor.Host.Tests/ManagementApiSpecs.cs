@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using ConfigMonitor.Actors.Monitoring;
+using ConfigMonitor.ConfigService;
 using ConfigMonitor.Host.Tests.Support;
 
 namespace ConfigMonitor.Host.Tests;
@@ -33,6 +35,11 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
         var names = report.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).Distinct().ToList();
         Assert.All(new[] { "configuration_service", "database_connectivity", "cache_performance", "event_system", "service_adapters", "memory_usage", "disk_space" },
             name => Assert.Contains(name, names));
+        // Judged figures carry the threshold they were judged against, in the JSON too.
+        var figures = report.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "cache_performance").GetProperty("figures");
+        Assert.Equal(0.7, figures.GetProperty("min_hit_rate").GetDouble());
+        Assert.Equal(0.95, figures.GetProperty("max_usage").GetDouble());
+        Assert.InRange(figures.GetProperty("hit_rate").GetDouble(), 0, 1);
     }
 
     [Fact]
@@ -135,15 +142,23 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
     [Fact]
     public async Task Should_list_show_acknowledge_and_unacknowledge_alerts_and_answer_404_for_unknown_ids()
     {
-        // The demo service's cache starts cold and the test node judges every interval, so its hit-rate rule raises an alert within seconds.
+        // Cause the alert: the demo service's database goes down (database/unreachable fires within a probe), and comes back after.
+        await node.App.FaultDemoAsync(new ConfigServiceFaults.SetDatabaseAvailable(false));
         JsonElement alert = default;
-        await Eventually.AssertAsync(async () =>
+        try
         {
-            var all = await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/alerts?state=all");
-            var first = all.GetProperty("items").EnumerateArray().FirstOrDefault();
-            alert = first;
-            return first.ValueKind == JsonValueKind.Object;
-        }, WaitTimeout, "the demo target should raise an alert");
+            await Eventually.AssertAsync(async () =>
+            {
+                var all = await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/alerts?state=all");
+                alert = all.GetProperty("items").EnumerateArray().FirstOrDefault(a =>
+                    a.GetProperty("targetId").GetString() == "demo" && a.GetProperty("rule").GetString() == DatabaseLoopActor.UnreachableRule);
+                return alert.ValueKind == JsonValueKind.Object;
+            }, WaitTimeout, "the demo target should raise database/unreachable while its database is down");
+        }
+        finally
+        {
+            await node.App.FaultDemoAsync(new ConfigServiceFaults.SetDatabaseAvailable(true));
+        }
         var id = alert.GetProperty("id").GetString()!;
 
         Assert.Equal(HttpStatusCode.OK, (await node.Anonymous.GetAsync("/api/alerts")).StatusCode);

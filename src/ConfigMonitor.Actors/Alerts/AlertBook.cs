@@ -6,8 +6,9 @@ namespace ConfigMonitor.Actors.Alerts;
 /// <summary>
 /// The AlertManager's state and rules, without an actor system. <c>Observe</c>/<c>Decide…</c> turn commands into events,
 /// <c>Apply</c> changes the state. Per fingerprint an alert goes pending → firing → resolved under its <see cref="AlertRule"/>;
-/// silences, maintenance windows, inhibition and groups decide whether it is notified, never whether it is listed.
-/// The consecutive-breach and consecutive-good counters are kept in memory only: a restart starts counting again.
+/// silences, maintenance windows, inhibition (see <see cref="Inhibition"/>) and groups decide whether it is notified, never whether it is listed.
+/// The consecutive-breach and consecutive-good counters, and when each target's health rule last judged it, are kept in memory
+/// only: a restart starts counting again.
 /// </summary>
 public sealed class AlertBook(AlertPolicy policy)
 {
@@ -21,6 +22,11 @@ public sealed class AlertBook(AlertPolicy policy)
     private readonly Dictionary<string, MaintenanceWindow> _windows = new(StringComparer.Ordinal);
     private Dictionary<string, string> _groupOfTarget = new(StringComparer.OrdinalIgnoreCase);
     private Dictionary<string, IReadOnlyList<string>> _groups = new(StringComparer.OrdinalIgnoreCase);
+    // Inhibition by cause: how many judgements each root rule of a target has sent (keyed by the root's fingerprint), the counts
+    // an answer-failure alert was raised at (it waits for a later judgement), and the last resolution of each root.
+    private readonly Dictionary<string, long> _judged = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Service, long Database)> _judgedAtRaise = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Id, DateTimeOffset At)> _rootResolved = new(StringComparer.Ordinal);
 
     /// <summary>The policy in force.</summary>
     public AlertPolicy Policy { get; } = policy;
@@ -60,16 +66,46 @@ public sealed class AlertBook(AlertPolicy policy)
             if (Matcher.All(window.Matchers, alert) && window.IsOpenAt(now)) return $"maintenance:{window.Id}";
         foreach (var silence in _silences.Values)
             if (silence.IsActiveAt(now) && Matcher.All(silence.Matchers, alert)) return $"silence:{silence.Id}";
-        if (alert.Category is AlertCategory.Cache or AlertCategory.Performance or AlertCategory.EventSystem)
-        {
-            var database = _byId.Values.FirstOrDefault(a => a.State == AlertState.Firing && a.Category == AlertCategory.Database
-                && a.Severity == AlertSeverity.Critical && string.Equals(a.TargetId, alert.TargetId, StringComparison.OrdinalIgnoreCase));
-            if (database is not null) return $"inhibited:{database.Id}";
-        }
+        if (InhibitionOf(alert, now) is { } inhibited) return inhibited;
         if (alert.Group is { } group && !IsGroupAlert(alert) && OpenFor(GroupFingerprint(group)) is { State: AlertState.Firing } groupAlert)
             return $"grouped:{groupAlert.Id}";
         return null;
     }
+
+    /// <summary>
+    /// Why the cause of an alert holds it back: its target's firing root (<c>inhibited:alert-n</c>); a root that resolved while the
+    /// alert has not been seen breaching since (<c>inhibited:alert-n</c>); or, for a new answer failure, a health judgement of its
+    /// target still to come (<c>awaiting:health/service_health</c>, at most <see cref="AlertPolicy.RootCauseWait"/>).
+    /// </summary>
+    private string? InhibitionOf(Alert alert, DateTimeOffset now)
+    {
+        var byService = Inhibition.CoveredByServiceRoot(alert);
+        var byDatabase = Inhibition.CoveredByDatabaseRoot(alert);
+        if (!byService && !byDatabase) return null;
+        var serviceRoot = Inhibition.ServiceRootOf(alert.TargetId);
+        var databaseRoot = Inhibition.DatabaseRootOf(alert.TargetId);
+        if (byService && OpenFor(serviceRoot) is { State: AlertState.Firing } service) return $"inhibited:{service.Id}";
+        if (byDatabase && OpenFor(databaseRoot) is { State: AlertState.Firing } database) return $"inhibited:{database.Id}";
+        if (alert.State != AlertState.Firing) return null;
+        foreach (var root in byDatabase ? new[] { serviceRoot, databaseRoot } : new[] { serviceRoot })
+            if (_rootResolved.TryGetValue(root, out var resolved) && alert.RaisedAt <= resolved.At && alert.LastSeenAt <= resolved.At)
+                return $"inhibited:{resolved.Id}";
+        if (!Inhibition.IsAnswerFailure(alert.Category, alert.Rule) || now - alert.RaisedAt >= Policy.RootCauseWait) return null;
+        var atRaise = _judgedAtRaise.GetValueOrDefault(alert.Id);
+        if (AwaitsJudgement(serviceRoot, atRaise.Service)) return $"awaiting:{RuleOf(serviceRoot, alert.TargetId)}";
+        if (byDatabase && AwaitsJudgement(databaseRoot, atRaise.Database)) return $"awaiting:{RuleOf(databaseRoot, alert.TargetId)}";
+        return null;
+    }
+
+    /// <summary>
+    /// True while a root rule has not judged the alert's target since the alert was raised (a judgement received before may
+    /// come from a probe that answered before the outage began), or while the root's alert is still pending. This holds too
+    /// for a target whose roots have not reported yet (a node that just started or took over): its loops report within one interval.
+    /// </summary>
+    private bool AwaitsJudgement(string root, long countAtRaise) =>
+        OpenFor(root) is { State: AlertState.Pending } || _judged.GetValueOrDefault(root) == countAtRaise;
+
+    private static string RuleOf(string fingerprint, string targetId) => fingerprint[(targetId.Length + 1)..];
 
     /// <summary>Firing alerts to notify now: never notified (or newly unmuted), or due for a reminder; acknowledged ones are not reminded.</summary>
     public IReadOnlyList<Alert> DueNotifications(DateTimeOffset now) =>
@@ -94,6 +130,8 @@ public sealed class AlertBook(AlertPolicy policy)
         var open = OpenFor(fingerprint);
         var rule = Policy.RuleFor(o.Category, o.Rule, o.Severity);
         var (breaches, goods) = _progress.GetValueOrDefault(fingerprint);
+        if (Inhibition.IsServiceRoot(o.Category, o.Rule) || Inhibition.IsDatabaseRoot(o.Category, o.Rule))
+            _judged[fingerprint] = _judged.GetValueOrDefault(fingerprint) + 1;
         if (o.Breached)
         {
             _progress[fingerprint] = (breaches + 1, 0);
@@ -224,18 +262,24 @@ public sealed class AlertBook(AlertPolicy policy)
             case AlertRaised raised:
                 _byId[raised.Alert.Id] = raised.Alert;
                 _openByFingerprint[raised.Alert.Fingerprint] = raised.Alert.Id;
+                if (Inhibition.IsAnswerFailure(raised.Alert.Category, raised.Alert.Rule))
+                    _judgedAtRaise[raised.Alert.Id] = (_judged.GetValueOrDefault(Inhibition.ServiceRootOf(raised.Alert.TargetId)),
+                        _judged.GetValueOrDefault(Inhibition.DatabaseRootOf(raised.Alert.TargetId)));
                 NextNumber = Math.Max(NextNumber, Number(raised.Alert.Id) + 1);
                 return [new AlertChanged(AlertChangeKind.Raised, raised.Alert)];
             case AlertFired fired when _byId.TryGetValue(fired.AlertId, out var a):
                 return [Put(AlertChangeKind.Fired, a with { State = AlertState.Firing, FiredAt = fired.At, LastSeenAt = Later(a.LastSeenAt, fired.At) })];
             case AlertCancelled cancelled when _byId.Remove(cancelled.AlertId, out var a):
                 _openByFingerprint.Remove(a.Fingerprint);
+                _judgedAtRaise.Remove(a.Id);
                 return [new AlertChanged(AlertChangeKind.Cancelled, a with { LastSeenAt = Later(a.LastSeenAt, cancelled.At) })];
             case AlertSeverityChanged changed when _byId.TryGetValue(changed.AlertId, out var a):
                 return [Put(AlertChangeKind.SeverityChanged, a with { Severity = changed.Severity, Message = changed.Message, LastSeenAt = Later(a.LastSeenAt, changed.At) })];
             case AlertResolved resolved when _byId.TryGetValue(resolved.AlertId, out var a):
                 _openByFingerprint.Remove(a.Fingerprint);
                 _progress.Remove(a.Fingerprint);
+                _judgedAtRaise.Remove(a.Id);
+                NoteRootResolved(a.Id, a.Fingerprint, a.Category, a.Rule, resolved.At);
                 return [Put(AlertChangeKind.Resolved, a with { State = AlertState.Resolved, ResolvedAt = resolved.At, Message = $"{a.Message} — resolved: {resolved.Message}" })];
             case AlertWasAcknowledged ack when _byId.TryGetValue(ack.AlertId, out var a):
                 return [Put(AlertChangeKind.Acknowledged, a with { Acknowledged = true, AcknowledgedAt = ack.At, AcknowledgedBy = ack.By, AcknowledgeComment = ack.Comment })];
@@ -248,6 +292,7 @@ public sealed class AlertBook(AlertPolicy policy)
                 foreach (var id in dropped.AlertIds)
                     if (_byId.Remove(id, out var gone))
                     {
+                        _judgedAtRaise.Remove(id);
                         if (_openByFingerprint.TryGetValue(gone.Fingerprint, out var openId) && openId == id) _openByFingerprint.Remove(gone.Fingerprint);
                         changes.Add(new AlertChanged(AlertChangeKind.Dropped, gone));
                     }
@@ -287,10 +332,13 @@ public sealed class AlertBook(AlertPolicy policy)
         _openByFingerprint.Clear();
         _silences.Clear();
         _windows.Clear();
+        _judgedAtRaise.Clear();
+        _rootResolved.Clear();
         foreach (var alert in snapshot.Alerts)
         {
             _byId[alert.Id] = alert;
             if (alert.IsOpen) _openByFingerprint[alert.Fingerprint] = alert.Id;
+            else if (alert.ResolvedAt is { } at) NoteRootResolved(alert.Id, alert.Fingerprint, alert.Category, alert.Rule, at);
         }
         foreach (var silence in snapshot.Silences ?? []) _silences[silence.Id] = silence;
         foreach (var window in snapshot.Windows ?? []) _windows[window.Id] = window;
@@ -303,6 +351,12 @@ public sealed class AlertBook(AlertPolicy policy)
 
     /// <summary>The fingerprint of a group's alert.</summary>
     public static string GroupFingerprint(string group) => AlertFingerprint.Of(GroupTarget(group), AlertCategory.Health, GroupRule);
+
+    private void NoteRootResolved(string id, string fingerprint, AlertCategory category, string rule, DateTimeOffset at)
+    {
+        if (!Inhibition.IsServiceRoot(category, rule) && !Inhibition.IsDatabaseRoot(category, rule)) return;
+        if (!_rootResolved.TryGetValue(fingerprint, out var known) || known.At <= at) _rootResolved[fingerprint] = (id, at);
+    }
 
     private static bool IsGroupAlert(Alert a) => a.Rule == GroupRule && a.TargetId.StartsWith("group:", StringComparison.Ordinal);
 

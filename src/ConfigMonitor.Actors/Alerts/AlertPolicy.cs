@@ -30,10 +30,16 @@ public sealed record AlertPolicy
     /// <summary>How many members of a target group must be failing at once to raise one group alert instead of paging each.</summary>
     public int GroupMinFailing { get; init; } = 2;
 
-    /// <summary>Every rule fires on the first breach and resolves on the first good probe; reminders off.</summary>
+    /// <summary>
+    /// The longest a new "does not answer" alert waits for its target's health rule to judge the target before its first page
+    /// (so the root of an outage pages, whichever loop saw it first); it pages at once when the health rule has already judged.
+    /// </summary>
+    public TimeSpan RootCauseWait { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Every rule fires on the first breach and resolves on the first good probe; no alert waits for its root cause; reminders off.</summary>
     public static readonly AlertPolicy Immediate = new()
     {
-        WarningRule = AlertRule.Immediate, CriticalRule = AlertRule.Immediate, RepeatInterval = TimeSpan.Zero,
+        WarningRule = AlertRule.Immediate, CriticalRule = AlertRule.Immediate, RepeatInterval = TimeSpan.Zero, RootCauseWait = TimeSpan.Zero,
     };
 
     /// <summary>The rule in force for an observation.</summary>

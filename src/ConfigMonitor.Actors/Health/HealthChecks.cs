@@ -9,7 +9,9 @@ namespace ConfigMonitor.Actors.Health;
 
 /// <summary>
 /// The seven checks as plain async functions. Each is wrapped by <see cref="Guard"/>, so a check that throws or
-/// hangs becomes an unhealthy result carrying the error, and never escapes the checker.
+/// hangs becomes an unhealthy result carrying the error, and never escapes the checker. Every figure a check judges
+/// sits next to the threshold it was judged against, named after it: <c>min_x</c> (x must reach it), <c>max_x</c>
+/// (x must stay within it) or <c>expected_x</c> (x must equal it) — see <see cref="HealthFigures"/>.
 /// </summary>
 public static class HealthChecks
 {
@@ -54,7 +56,11 @@ public static class HealthChecks
         var slow = readMs > threshold;
         return Result(HealthCheckNames.ConfigurationService, target.Id, slow ? HealthState.Degraded : HealthState.Healthy,
             $"read '{target.ProbeKey}' in {readMs:0.#} ms{(slow ? $" (above the {threshold:0.#} ms threshold)" : "")}, with metadata in {metadataMs:0.#} ms (found: {entry.Found}); cache answers",
-            new() { ["read_ms"] = readMs, ["metadata_read_ms"] = metadataMs, ["key_found"] = entry.Found ? 1 : 0, ["cache_hit_rate"] = stats.HitRate });
+            new()
+            {
+                ["read_ms"] = readMs, [HealthFigures.Max("read_ms")] = threshold,
+                ["metadata_read_ms"] = metadataMs, ["key_found"] = entry.Found ? 1 : 0, ["cache_hit_rate"] = stats.HitRate,
+            });
     }
 
     /// <summary>database_connectivity: SELECT 1 answers 1 and system_configurations can be counted.</summary>
@@ -69,7 +75,12 @@ public static class HealthChecks
         return Result(HealthCheckNames.DatabaseConnectivity, target.Id, state,
             answered ? $"SELECT 1 in {ms:0.#} ms{(slow ? $" (above the {target.Database.ResponseTimeThresholdMs:0.#} ms threshold)" : "")}; system_configurations has {result.ConfigurationRowCount} rows"
                      : $"SELECT 1 answered {result.SelectOne}",
-            new() { ["response_ms"] = ms, ["select_one"] = result.SelectOne, ["configuration_rows"] = result.ConfigurationRowCount });
+            new()
+            {
+                ["response_ms"] = ms, [HealthFigures.Max("response_ms")] = target.Database.ResponseTimeThresholdMs,
+                ["select_one"] = result.SelectOne, [HealthFigures.Expected("select_one")] = 1,
+                ["configuration_rows"] = result.ConfigurationRowCount,
+            });
     }
 
     /// <summary>cache_performance: hit rate at least the minimum and usage below the maximum.</summary>
@@ -84,7 +95,13 @@ public static class HealthChecks
             problems.Count > 0 ? string.Join("; ", problems)
             : judged ? $"hit rate {stats.HitRate:P1}, {stats.Size}/{stats.MaxSize} entries"
             : $"{stats.TotalRequests} requests so far (the hit rate is judged from {settings.MinCacheRequests}), {stats.Size}/{stats.MaxSize} entries",
-            new() { ["hit_rate"] = stats.HitRate, ["usage"] = stats.Usage, ["size"] = stats.Size, ["max_size"] = stats.MaxSize, ["total_requests"] = stats.TotalRequests });
+            new()
+            {
+                ["hit_rate"] = stats.HitRate, [HealthFigures.Min("hit_rate")] = settings.MinCacheHitRate,
+                ["usage"] = stats.Usage, [HealthFigures.Max("usage")] = settings.MaxCacheUsage,
+                ["total_requests"] = stats.TotalRequests, [HealthFigures.Min("total_requests")] = settings.MinCacheRequests,
+                ["size"] = stats.Size, ["capacity"] = stats.MaxSize,
+            });
     }
 
     /// <summary>event_system: a real subscribe → notify → receive → unsubscribe round trip.</summary>
@@ -92,7 +109,7 @@ public static class HealthChecks
     {
         var result = await EventRoundTrip.RunAsync(system, target, adapter, clock).ConfigureAwait(false);
         var healthy = result.Delivered && result.Error is null;
-        var figures = new Dictionary<string, double> { ["delivered"] = result.Delivered ? 1 : 0 };
+        var figures = new Dictionary<string, double> { ["delivered"] = result.Delivered ? 1 : 0, [HealthFigures.Expected("delivered")] = 1 };
         if (result.RoundTripMs is { } ms) figures["round_trip_ms"] = ms;
         return new HealthCheckResult(HealthCheckNames.EventSystem, target.Id, healthy ? HealthState.Healthy : HealthState.Unhealthy,
             healthy ? $"change event arrived in {result.RoundTripMs:0.#} ms" : $"event round trip failed: {result.Error}",
@@ -107,6 +124,7 @@ public static class HealthChecks
         {
             ["probes"] = probes,
             ["consecutive_failures"] = status.ConsecutiveFailures,
+            [HealthFigures.Max("consecutive_failures")] = settings.MaxConsecutiveFailures,
         };
         if (status.LastSuccessAt is { } last) figures["seconds_since_last_success"] = (now - last).TotalSeconds;
         if (!status.Monitoring)
@@ -127,17 +145,16 @@ public static class HealthChecks
         return Result(HealthCheckNames.ServiceAdapters, status.TargetId, state, message, figures);
     }
 
-    /// <summary>memory_usage: this process below the limit; the system's memory load as a figure.</summary>
+    /// <summary>memory_usage: this process below the limit; the machine's used memory as a figure (not judged).</summary>
     public static HealthCheckResult MemoryUsage(HealthCheckSettings settings)
     {
         using var process = Process.GetCurrentProcess();
         var processMb = process.WorkingSet64 / (1024.0 * 1024.0);
-        var info = GC.GetGCMemoryInfo();
-        var systemPercent = info.TotalAvailableMemoryBytes > 0 ? 100.0 * info.MemoryLoadBytes / info.TotalAvailableMemoryBytes : 0;
+        var systemPercent = SystemMemory.UsedPercent();
         var healthy = processMb < settings.MaxProcessMemoryMb;
         return Result(HealthCheckNames.MemoryUsage, null, healthy ? HealthState.Healthy : HealthState.Degraded,
             $"process uses {processMb:0} MB (limit {settings.MaxProcessMemoryMb:0} MB); system memory {systemPercent:0.#}% used",
-            new() { ["process_mb"] = processMb, ["system_percent"] = systemPercent, ["limit_mb"] = settings.MaxProcessMemoryMb });
+            new() { ["process_mb"] = processMb, [HealthFigures.Max("process_mb")] = settings.MaxProcessMemoryMb, ["system_percent"] = systemPercent });
     }
 
     /// <summary>disk_space: more than the minimum percent free on the data folder's disk.</summary>
@@ -152,6 +169,60 @@ public static class HealthChecks
         var healthy = freePercent > settings.MinDiskFreePercent;
         return Result(HealthCheckNames.DiskSpace, null, healthy ? HealthState.Healthy : HealthState.Unhealthy,
             $"{freePercent:0.#}% free on {drive.RootDirectory.FullName} ({drive.AvailableFreeSpace / (1024 * 1024 * 1024.0):0.#} GiB; minimum {settings.MinDiskFreePercent:0}%)",
-            new() { ["free_percent"] = freePercent, ["free_bytes"] = drive.AvailableFreeSpace, ["total_bytes"] = drive.TotalSize });
+            new()
+            {
+                ["free_percent"] = freePercent, [HealthFigures.Min("free_percent")] = settings.MinDiskFreePercent,
+                ["free_bytes"] = drive.AvailableFreeSpace, ["total_bytes"] = drive.TotalSize,
+            });
+    }
+}
+
+/// <summary>Names of the thresholds that sit next to the figures they judge in a health check's figures.</summary>
+public static class HealthFigures
+{
+    /// <summary>The lowest healthy value of a figure: <c>min_hit_rate</c> next to <c>hit_rate</c>.</summary>
+    public static string Min(string figure) => $"min_{figure}";
+
+    /// <summary>The highest healthy value of a figure: <c>max_read_ms</c> next to <c>read_ms</c>.</summary>
+    public static string Max(string figure) => $"max_{figure}";
+
+    /// <summary>The one healthy value of a figure: <c>expected_delivered</c> next to <c>delivered</c>.</summary>
+    public static string Expected(string figure) => $"expected_{figure}";
+}
+
+/// <summary>The machine's used memory, as the OS counts it.</summary>
+public static class SystemMemory
+{
+    private const string MemInfoPath = "/proc/meminfo";
+
+    /// <summary>
+    /// Percent of the machine's memory in use. On Linux, as <c>free</c> counts "used": (MemTotal − MemAvailable) / MemTotal
+    /// from /proc/meminfo (page cache that can be reclaimed is not used). Elsewhere the GC's view of the machine's memory load.
+    /// </summary>
+    public static double UsedPercent()
+    {
+        if (OperatingSystem.IsLinux() && File.Exists(MemInfoPath) && FromMemInfo(File.ReadAllText(MemInfoPath)) is { } percent)
+            return percent;
+        var info = GC.GetGCMemoryInfo();
+        return info.TotalAvailableMemoryBytes > 0 ? 100.0 * info.MemoryLoadBytes / info.TotalAvailableMemoryBytes : 0;
+    }
+
+    /// <summary>(MemTotal − MemAvailable) / MemTotal in percent from the text of /proc/meminfo, or null when either is missing.</summary>
+    public static double? FromMemInfo(string memInfo)
+    {
+        long? total = null, available = null;
+        foreach (var line in memInfo.Split('\n'))
+        {
+            var colon = line.IndexOf(':');
+            if (colon < 0) continue;
+            var name = line[..colon];
+            if (name is not ("MemTotal" or "MemAvailable")) continue;
+            var value = line[(colon + 1)..].Trim();
+            if (value.EndsWith(" kB", StringComparison.Ordinal)) value = value[..^3].Trim();
+            if (!long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var kb)) return null;
+            if (name == "MemTotal") total = kb; else available = kb;
+        }
+        if (total is not > 0 || available is not { } free || free > total) return null;
+        return 100.0 * (total.Value - free) / total.Value;
     }
 }

@@ -7,7 +7,9 @@ namespace ConfigMonitor.Actors.Monitoring;
 
 /// <summary>
 /// Every interval asks the service for a config read, a database round trip and its cache statistics together,
-/// and reads this process's memory. The service is healthy when all three answer.
+/// and reads this process's memory. The service is healthy when all three answer. The service_health rule breaches when
+/// the service itself does not answer (the config read or the cache statistics fail); a database that alone fails is the
+/// database rule's cause (database/unreachable), so one database outage pages once.
 /// </summary>
 public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, LoopNames.Health, loop.Target.Health.Interval)
 {
@@ -18,7 +20,7 @@ public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, L
     public const string ProcessMemoryRule = "process_memory";
 
     /// <summary>What the three requests of one health probe came to.</summary>
-    public sealed record HealthProbeResult(IReadOnlyList<string> Failures, double ProcessMemoryMb);
+    public sealed record HealthProbeResult(IReadOnlyList<string> Failures, double ProcessMemoryMb, bool OnlyTheDatabaseFailed = false);
 
     /// <inheritdoc />
     protected override async Task<object> ProbeAsync()
@@ -28,6 +30,7 @@ public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, L
         var database = Loop.Adapter.ProbeDatabaseAsync(target.ProbeTimeout);
         var cache = Loop.Adapter.GetCacheStatsAsync(target.ProbeTimeout);
         var failures = new List<string>();
+        var serviceFailed = false;
         foreach (var (name, task) in new (string, Task)[] { ("config read", read), ("database", database), ("cache stats", cache) })
         {
             try
@@ -37,9 +40,10 @@ public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, L
             catch (Exception e)
             {
                 failures.Add($"{name}: {Describe(e)}");
+                serviceFailed |= task != database;
             }
         }
-        return new HealthProbeResult(failures, ProcessMemory.WorkingSetMb());
+        return new HealthProbeResult(failures, ProcessMemory.WorkingSetMb(), failures.Count > 0 && !serviceFailed);
     }
 
     /// <inheritdoc />
@@ -57,9 +61,10 @@ public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, L
                 new MetricSample(MetricNames.ProcessMemoryMb, result.ProcessMemoryMb, at),
             ],
             [
-                Observe(AlertCategory.Health, ServiceHealthRule, !healthy, AlertSeverity.Critical,
+                Observe(AlertCategory.Health, ServiceHealthRule, !healthy && !result.OnlyTheDatabaseFailed, AlertSeverity.Critical,
                     healthy ? "config read, database and cache statistics answer"
-                            : $"service unhealthy: {string.Join("; ", result.Failures)}", at),
+                    : result.OnlyTheDatabaseFailed ? $"config read and cache statistics answer; the database does not (the database rule's alert): {string.Join("; ", result.Failures)}"
+                    : $"service unhealthy: {string.Join("; ", result.Failures)}", at),
                 Observe(AlertCategory.Health, ProcessMemoryRule, memoryHigh, AlertSeverity.Warning,
                     $"monitor process uses {result.ProcessMemoryMb:0} MB (limit {maxMemory:0} MB)", at, result.ProcessMemoryMb, maxMemory),
             ],

@@ -18,6 +18,9 @@ public class AlertLifecycleSpecs
     private static Observation DbDown(DateTimeOffset at, string target = "orders") =>
         Obs(target, AlertCategory.Database, "unreachable", true, at, AlertSeverity.Critical);
 
+    private static Observation Health(string target, bool breached, DateTimeOffset at) =>
+        Obs(target, AlertCategory.Health, "service_health", breached, at, AlertSeverity.Critical);
+
     private static IReadOnlyList<IAlertEvent> Feed(AlertBook book, Observation o)
     {
         var events = book.Observe(o);
@@ -35,6 +38,7 @@ public class AlertLifecycleSpecs
         WarningRule = rule ?? new AlertRule(3, TimeSpan.Zero, 2),
         CriticalRule = AlertRule.Immediate,
         RepeatInterval = repeat ?? TimeSpan.FromHours(4),
+        RootCauseWait = TimeSpan.Zero, // waiting for a root cause: InhibitionSpecs
     });
 
     [Fact]
@@ -239,6 +243,7 @@ public class AlertLifecycleSpecs
     {
         var book = Book(AlertRule.Immediate);
         Feed(book, DbDown(T0));
+        Feed(book, Health("orders", false, T0)); // the service answers: the database is the cause
         Feed(book, Slow(T0));
         Feed(book, Obs("orders", AlertCategory.Cache, "hit_rate", true, T0));
         Feed(book, Slow(T0, target: "billing"));
@@ -252,7 +257,11 @@ public class AlertLifecycleSpecs
         Assert.Equal(["orders", "billing"], book.DueNotifications(T0).Select(a => a.TargetId));
 
         Feed(book, Obs("orders", AlertCategory.Database, "unreachable", false, T0.AddMinutes(1), AlertSeverity.Critical));
-        Assert.Equal(3, book.DueNotifications(T0.AddMinutes(1)).Count); // the inhibited ones become notifiable
+        // Still firing but not seen breaching since the database came back: they stay quiet until they are.
+        Assert.Equal(["billing"], book.DueNotifications(T0.AddMinutes(1)).Select(a => a.TargetId));
+        Feed(book, Slow(T0.AddMinutes(2)));
+        Assert.Equal([AlertCategory.Performance, AlertCategory.Performance],
+            book.DueNotifications(T0.AddMinutes(2)).Select(a => a.Category));
     }
 
     [Fact]

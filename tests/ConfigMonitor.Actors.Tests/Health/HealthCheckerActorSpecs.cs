@@ -71,6 +71,76 @@ public sealed class HealthCheckerActorSpecs(ITestOutputHelper output) : Akka.Tes
         Assert.InRange(report.Checks.Single(c => c.Name == HealthCheckNames.DiskSpace).Figures["free_percent"], 0, 100);
     }
 
+    [Theory]
+    [InlineData(0.7, 0.95, 500, 10, 3)]     // the seed's thresholds
+    [InlineData(0.55, 0.8, 12345, 0.5, 7)] // others, so a threshold cannot be a constant that happens to match
+    public async Task Every_judged_figure_should_sit_next_to_the_threshold_it_was_judged_against(
+        double minHitRate, double maxUsage, double maxProcessMb, double minFreePercent, int maxFailures)
+    {
+        var settings = Roomy with
+        {
+            MinCacheHitRate = minHitRate, MaxCacheUsage = maxUsage, MaxProcessMemoryMb = maxProcessMb,
+            MinDiskFreePercent = minFreePercent, MaxConsecutiveFailures = maxFailures, MinCacheRequests = 42,
+        };
+        var (checker, _) = Start(settings, loopInterval: TimeSpan.FromHours(1));
+        var target = ReferenceServices.Target("orders", ActorRefs.Nobody);
+
+        var report = await Report(checker);
+
+        (string Check, string Figure, string Threshold, double Value)[] expected =
+        [
+            (HealthCheckNames.ConfigurationService, "read_ms", "max_read_ms", target.Performance.AccessTimeThresholdMs),
+            (HealthCheckNames.DatabaseConnectivity, "response_ms", "max_response_ms", target.Database.ResponseTimeThresholdMs),
+            (HealthCheckNames.DatabaseConnectivity, "select_one", "expected_select_one", 1),
+            (HealthCheckNames.CachePerformance, "hit_rate", "min_hit_rate", minHitRate),
+            (HealthCheckNames.CachePerformance, "usage", "max_usage", maxUsage),
+            (HealthCheckNames.CachePerformance, "total_requests", "min_total_requests", 42),
+            (HealthCheckNames.EventSystem, "delivered", "expected_delivered", 1),
+            (HealthCheckNames.ServiceAdapters, "consecutive_failures", "max_consecutive_failures", maxFailures),
+            (HealthCheckNames.MemoryUsage, "process_mb", "max_process_mb", maxProcessMb),
+            (HealthCheckNames.DiskSpace, "free_percent", "min_free_percent", minFreePercent),
+        ];
+        foreach (var (check, figure, threshold, value) in expected)
+        {
+            var figures = report.Checks.Single(c => c.Name == check).Figures;
+            Assert.True(figures.ContainsKey(figure), $"{check} lacks {figure}: {string.Join(", ", figures.Keys)}");
+            Assert.True(figures.TryGetValue(threshold, out var actual), $"{check} lacks {threshold} next to {figure}");
+            Assert.Equal(value, actual, 6);
+        }
+        // Every threshold in a report names a figure beside it (no threshold without its figure, on any of the seven checks).
+        Assert.Equal(HealthCheckNames.All.Order(), report.Checks.Select(c => c.Name).Order());
+        foreach (var check in report.Checks)
+            foreach (var key in check.Figures.Keys.Where(k => k.StartsWith("min_") || k.StartsWith("max_") || k.StartsWith("expected_")))
+                Assert.Contains(key[(key.IndexOf('_') + 1)..], check.Figures.Keys);
+    }
+
+    [Fact]
+    public void System_memory_should_be_used_memory_as_linux_counts_it_from_proc_meminfo()
+    {
+        var result = HealthChecks.MemoryUsage(Roomy);
+        var figure = result.Figures["system_percent"];
+
+        Assert.InRange(figure, 0, 100);
+        if (!File.Exists("/proc/meminfo")) return; // not Linux: the GC's memory load is the figure (range checked above)
+        var lines = File.ReadAllLines("/proc/meminfo").Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => long.Parse(p[1].Trim().Split(' ')[0]));
+        var expected = 100.0 * (lines["MemTotal"] - lines["MemAvailable"]) / lines["MemTotal"];
+        // Memory moves between the two reads: a few percent apart at most, where the GC's load differed by tens.
+        Assert.InRange(figure, expected - 3, expected + 3);
+        Assert.Contains($"system memory {figure:0.#}% used", result.Message);
+    }
+
+    [Theory]
+    [InlineData("MemTotal:       16000000 kB\nMemFree:  1000000 kB\nMemAvailable:    4000000 kB\n", 75.0)]
+    [InlineData("MemAvailable: 1000 kB\nMemTotal: 1000 kB", 0.0)]
+    [InlineData("MemTotal: 1000 kB\nMemAvailable: 0 kB", 100.0)]
+    [InlineData("MemTotal: 1000 kB\n", null)]              // no MemAvailable (kernels before 3.14): fall back
+    [InlineData("MemTotal: 0 kB\nMemAvailable: 0 kB", null)]
+    [InlineData("MemTotal: 1000 kB\nMemAvailable: 2000 kB", null)]
+    [InlineData("MemTotal: lots\nMemAvailable: 10 kB", null)]
+    [InlineData("", null)]
+    public void Meminfo_should_give_used_percent_or_nothing_when_it_cannot(string memInfo, double? expected) =>
+        Assert.Equal(expected, SystemMemory.FromMemInfo(memInfo));
+
     [Fact]
     public async Task Configuration_service_check_should_be_degraded_when_reads_are_slower_than_the_threshold()
     {

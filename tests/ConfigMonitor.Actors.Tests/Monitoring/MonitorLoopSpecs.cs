@@ -8,6 +8,7 @@ using ConfigMonitor.Actors.Tests.Support;
 using ConfigMonitor.Actors.Time;
 using Xunit.Abstractions;
 using static ConfigMonitor.ConfigService.ConfigServiceFaults;
+using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
 
 namespace ConfigMonitor.Actors.Tests.Monitoring;
 
@@ -221,15 +222,34 @@ public sealed class MonitorLoopSpecs(ITestOutputHelper output) : Akka.TestKit.Xu
     }
 
     [Fact]
-    public async Task Health_loop_should_name_the_failing_component_of_an_unhealthy_service()
+    public async Task Health_loop_should_leave_a_database_that_alone_fails_to_the_database_rule_and_name_it()
     {
         var service = ReferenceServices.Start(Sys, _data, "svc");
+        var target = ReferenceServices.Target("orders", service);
+        // The probe key is in the cache, so reads still answer while the database is down.
+        await service.Ask<ConfigValue>(new GetConfig(target.ProbeKey, null), TimeSpan.FromSeconds(5));
         await ReferenceServices.Fault(service, new SetDatabaseAvailable(false));
-        var (_, alerts, _) = StartLoop(HealthLoopActor.Props, ReferenceServices.Target("orders", service));
+        var (metrics, alerts, _) = StartLoop(HealthLoopActor.Props, target);
+
+        // The service answers its reads and cache statistics: the outage is the database's (database/unreachable pages for it).
+        var observed = await ExpectObservation(alerts, HealthLoopActor.ServiceHealthRule, breached: false);
+        Assert.Contains("database:", observed.Message);
+        Assert.DoesNotContain("cache stats:", observed.Message);
+        Assert.Equal(0, (await ExpectSample(metrics, MetricNames.HealthOk)).Value);
+    }
+
+    [Fact]
+    public async Task Health_loop_should_find_a_service_that_does_not_answer_unhealthy_and_name_each_failing_request()
+    {
+        var service = ReferenceServices.Start(Sys, _data, "svc");
+        await ReferenceServices.Fault(service, new SetHang(true));
+        var target = ReferenceServices.Target("orders", service, interval: TimeSpan.FromMilliseconds(400), probeTimeout: TimeSpan.FromMilliseconds(300));
+        var (_, alerts, _) = StartLoop(HealthLoopActor.Props, target);
 
         var unhealthy = await ExpectObservation(alerts, HealthLoopActor.ServiceHealthRule, breached: true);
-        Assert.Contains("database:", unhealthy.Message);
-        Assert.DoesNotContain("cache stats:", unhealthy.Message);
+        Assert.Equal(AlertSeverity.Critical, unhealthy.Severity);
+        Assert.Contains("config read:", unhealthy.Message);
+        Assert.Contains("cache stats:", unhealthy.Message);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class AlertDeliverySpecs(ITestOutputHelper output) : Akka.TestKit.
 
     private static AlertManagerSettings Settings(TimeSpan repeat) => new()
     {
-        Policy = new AlertPolicy { WarningRule = AlertRule.Immediate, CriticalRule = AlertRule.Immediate, RepeatInterval = repeat },
+        Policy = new AlertPolicy { WarningRule = AlertRule.Immediate, CriticalRule = AlertRule.Immediate, RepeatInterval = repeat, RootCauseWait = TimeSpan.Zero },
         NotifyCheckInterval = TimeSpan.FromMilliseconds(100),
         ReceiverRefreshInterval = TimeSpan.FromMilliseconds(300),
     };

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Akka.Actor;
 using Akka.Hosting;
+using ConfigMonitor.ConfigService;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,9 +27,6 @@ public static class TestNode
         ["ConfigMonitor:Targets:demo:Performance:Interval"] = "1s",
         ["ConfigMonitor:Targets:demo:Health:Interval"] = "1s",
         ["ConfigMonitor:Targets:demo:Cache:Interval"] = "1s",
-        // Judge every interval's hit rate, however few requests: the demo cache starts cold, so the hit-rate rule raises
-        // an alert within seconds, which the alert tests use.
-        ["ConfigMonitor:Targets:demo:Cache:MinRequests"] = "1",
         ["ConfigMonitor:Targets:demo:Database:Interval"] = "1s",
     };
 
@@ -49,6 +47,14 @@ public static class TestNode
 
     /// <summary>The node's actor system.</summary>
     public static ActorSystem System(this IHost host) => host.Services.GetRequiredService<ActorSystem>();
+
+    /// <summary>
+    /// Makes the node's demo config service misbehave (a test causes the alert it needs): the reference service's fault
+    /// commands, sent in process to its actor; answers what the service now does.
+    /// </summary>
+    public static async Task<string> FaultDemoAsync(this IHost host, ConfigServiceFaults.IConfigServiceFault fault) =>
+        (await host.System().ActorSelection("/user/" + MonitorNode.DemoServiceName)
+            .Ask<ConfigServiceFaults.FaultApplied>(fault, TimeSpan.FromSeconds(10))).Description;
 
     /// <summary>Stops the node and fails the test if CoordinatedShutdown does not finish in time.</summary>
     public static async Task StopWithinAsync(this IHost host, TimeSpan timeout)
