@@ -1,3 +1,4 @@
+using ConfigMonitor.Actors.Protocol;
 using static ConfigMonitor.Actors.Alerts.AlertCommands;
 using static ConfigMonitor.Actors.Alerts.AlertEvents;
 
@@ -126,6 +127,7 @@ public sealed class AlertBook(AlertPolicy policy)
     /// </summary>
     public IReadOnlyList<IAlertEvent> Observe(Observation o)
     {
+        if (o.Message.Length > TextLimits.AlertMessage) o = o with { Message = TextLimits.Bounded(o.Message, TextLimits.AlertMessage) };
         var fingerprint = o.Fingerprint;
         var open = OpenFor(fingerprint);
         var rule = Policy.RuleFor(o.Category, o.Rule, o.Severity);
@@ -167,7 +169,8 @@ public sealed class AlertBook(AlertPolicy policy)
         if (failingTargets.Count >= Math.Max(2, Policy.GroupMinFailing))
         {
             var severity = firing.Max(a => a.Severity);
-            var message = $"{failingTargets.Count} of {members.Count} targets in group '{group}' are failing: {string.Join(", ", failingTargets)}";
+            var message = TextLimits.Bounded(
+                $"{failingTargets.Count} of {members.Count} targets in group '{group}' are failing: {string.Join(", ", failingTargets)}", TextLimits.AlertMessage);
             if (open is null)
                 return [new AlertRaised(new Alert(FormatAlertId(NextNumber), GroupTarget(group), AlertCategory.Health, GroupRule, severity, message,
                     now, now, null, false, null, null, AlertState.Firing, now, Group: group))];
@@ -280,7 +283,7 @@ public sealed class AlertBook(AlertPolicy policy)
                 _progress.Remove(a.Fingerprint);
                 _judgedAtRaise.Remove(a.Id);
                 NoteRootResolved(a.Id, a.Fingerprint, a.Category, a.Rule, resolved.At);
-                return [Put(AlertChangeKind.Resolved, a with { State = AlertState.Resolved, ResolvedAt = resolved.At, Message = $"{a.Message} — resolved: {resolved.Message}" })];
+                return [Put(AlertChangeKind.Resolved, a with { State = AlertState.Resolved, ResolvedAt = resolved.At, Message = TextLimits.Bounded($"{a.Message} — resolved: {resolved.Message}", 2 * TextLimits.AlertMessage) })];
             case AlertWasAcknowledged ack when _byId.TryGetValue(ack.AlertId, out var a):
                 return [Put(AlertChangeKind.Acknowledged, a with { Acknowledged = true, AcknowledgedAt = ack.At, AcknowledgedBy = ack.By, AcknowledgeComment = ack.Comment })];
             case AlertWasUnacknowledged unack when _byId.TryGetValue(unack.AlertId, out var a):

@@ -40,8 +40,22 @@ public static class TextLimits
     /// <summary>An IANA time zone name.</summary>
     public const int TimeZone = 64;
 
+    /// <summary>
+    /// An alert's message: built from what a probe saw (an exception's text, a service's error body), so it is cut here
+    /// rather than refused; every alert rides in list replies, notifications and log lines.
+    /// </summary>
+    public const int AlertMessage = 1000;
+
     /// <summary>The largest request body the management API reads (a target definition is a few KiB).</summary>
     public const int RequestBodyBytes = 64 * 1024;
+
+    /// <summary><paramref name="text"/> cut to <paramref name="limit"/> characters, saying how long it was when it is cut.</summary>
+    public static string Bounded(string text, int limit)
+    {
+        if (text.Length <= limit) return text;
+        var note = $"… ({text.Length} characters)";
+        return text[..Math.Max(0, limit - note.Length)] + note;
+    }
 
     /// <summary>What is wrong with <paramref name="text"/> for a field limited to <paramref name="limit"/>; null when it fits.</summary>
     public static string? Check(string? text, int limit) =>

@@ -36,6 +36,22 @@ public class AlertBookSpecs
         Assert.Equal(T0.AddMinutes(10), alert.ResolvedAt);
     }
 
+    [Theory]
+    [InlineData(1_001)]
+    [InlineData(20_000_000)] // a 20 MB error text from a hostile or broken service
+    public void Should_cut_a_long_probe_message_so_no_alert_outgrows_its_limit(int length)
+    {
+        var book = new AlertBook(AlertPolicy.Immediate);
+        var huge = new string('e', length);
+        Feed(book, Slow(T0) with { Message = huge });
+        Feed(book, Fast(T0.AddMinutes(1)) with { Message = huge });
+
+        var alert = Assert.Single(book.All(T0.AddDays(1)));
+        Assert.Equal(AlertState.Resolved, alert.State);
+        Assert.True(alert.Message.Length <= 2 * ConfigMonitor.Actors.Protocol.TextLimits.AlertMessage, $"the alert message is {alert.Message.Length} characters");
+        Assert.Contains($"({length} characters)", alert.Message);
+    }
+
     [Fact]
     public void Should_raise_a_new_alert_with_a_new_id_when_the_breach_returns_after_recovery()
     {
