@@ -95,10 +95,13 @@ public static class ConfigMonitorHosting
         return builder;
     }
 
-    /// <summary>The MetricsStore region: one persistent store per target; hand-off flushes pending samples first.</summary>
+    /// <summary>
+    /// The MetricsStore region: one store per target under a host that keeps its unsaved samples and re-creates it when
+    /// its journal fails; hand-off flushes pending samples first.
+    /// </summary>
     public static AkkaConfigurationBuilder AddMetricsStores(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock) =>
         builder.WithShardRegion<MetricsStoreRegion>("metrics-store",
-            (_, _, _) => targetId => MetricsStoreActor.Props(targetId, options.Metrics, clock),
+            (_, _, _) => targetId => MetricsStoreHost.Props(targetId, options.Metrics, clock),
             new TargetMessageExtractor(),
             new ShardOptions
             {

@@ -22,12 +22,21 @@ public sealed record MetricsStoreSettings
 
     /// <summary>Bucket widths, fine horizon and raw samples kept per metric.</summary>
     public RollupSettings Rollups { get; init; } = new();
+
+    /// <summary>A store whose journal failed (a write or its recovery) is re-created after this long, keeping its unsaved samples.</summary>
+    public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Each failure in a row doubles the wait before the next attempt, up to this long.</summary>
+    public TimeSpan MaxRetryBackoff { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
 /// The persistent metric history of one target (a sharded entity, so the history follows the target).
 /// Samples are visible to queries at once and persisted in batches (PersistAsync: ingestion never waits for the journal);
 /// the rollups are snapshotted every few batches and on retention, and the journal behind a snapshot is deleted.
+/// Akka.Persistence stops a persistent actor whose journal write fails: under a <see cref="MetricsStoreHost"/> the store
+/// reports what it had not saved (the failed batch, the batches behind it and its pending samples) before it stops, and
+/// the next incarnation takes back whatever its recovery shows is not in the journal.
 /// </summary>
 public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
 {
@@ -42,14 +51,26 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
     private MetricRollups _history;
     private readonly List<MetricSample> _pending = [];
     private readonly List<(IActorRef ReplyTo, object Reply)> _afterSnapshot = [];
+    // Batches handed to the journal and not yet confirmed, in the order (and so the sequence numbers) the journal gets them.
+    private readonly Queue<(SampleBatchRecorded Batch, IActorRef? ReplyTo)> _writing = new();
+    private readonly IActorRef? _host;
+    private List<UnsavedBatch>? _carried;
+    private long _took;
+    private long _tookReported;
+    private bool _savedReported;
     private int _batchesSinceSnapshot;
 
     /// <summary>Creates the store of <paramref name="targetId"/>.</summary>
-    public MetricsStoreActor(string targetId, MetricsStoreSettings settings, IClock clock)
+    public MetricsStoreActor(string targetId, MetricsStoreSettings settings, IClock clock) : this(targetId, settings, clock, null, []) { }
+
+    /// <summary>A store under <paramref name="host"/>, taking back the samples an earlier incarnation could not save.</summary>
+    public MetricsStoreActor(string targetId, MetricsStoreSettings settings, IClock clock, IActorRef? host, IReadOnlyList<UnsavedBatch> carried)
     {
         _targetId = targetId;
         _settings = settings;
         _clock = clock;
+        _host = host;
+        _carried = carried.Count > 0 ? [.. carried] : null;
         _history = new MetricRollups(settings.Rollups);
     }
 
@@ -57,6 +78,7 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
     /// <inheritdoc />
     protected override void OnRecover(object message)
     {
+        if (_carried is not null) ForgetDurable(message);
         switch (message)
         {
             case SnapshotOffer { Snapshot: RollupSnapshot snapshot }:
@@ -74,8 +96,38 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
                 break;
             case RecoveryCompleted:
                 Log.Info("Metrics of target {0} recovered: {1} samples retained", _targetId, _history.Count);
+                TakeBackCarried();
+                _host?.Tell(MetricsStoreReports.Recovered.Instance);
                 break;
         }
+    }
+
+    /// <summary>
+    /// A carried batch the journal holds after all (its write failed late, or the write behind it landed) is not taken
+    /// back: replay shows it at its sequence number, or a snapshot covers it.
+    /// </summary>
+    private void ForgetDurable(object replayed)
+    {
+        if (replayed is SnapshotOffer offer)
+            _carried!.RemoveAll(b => b.SequenceNr > 0 && b.SequenceNr <= offer.Metadata.SequenceNr);
+        else if (replayed is SampleBatchRecorded or SamplesRecorded)
+            _carried!.RemoveAll(b => b.SequenceNr == LastSequenceNr);
+    }
+
+    private void TakeBackCarried()
+    {
+        if (_carried is null) return;
+        var count = 0;
+        foreach (var batch in _carried)
+        {
+            _history.Add(batch.Samples);
+            _pending.AddRange(batch.Samples);
+            count += batch.Samples.Count;
+        }
+        _carried = null;
+        if (count == 0) return;
+        Log.Info("Metrics store of target {0} took back {1} samples an earlier incarnation could not save; saving them now", _targetId, count);
+        Self.Tell(FlushTick.Instance);
     }
 
     /// <inheritdoc />
@@ -84,9 +136,11 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
         switch (message)
         {
             case RecordSamples cmd:
-                _history.Add(cmd.Samples);
-                _pending.AddRange(cmd.Samples);
-                if (_pending.Count >= _settings.BatchSize) Flush(null);
+                Record(cmd);
+                break;
+            case MetricsStoreReports.Numbered numbered:
+                _took = Math.Max(_took, numbered.Number);
+                OnCommand(numbered.Message);
                 break;
             case FlushTick:
                 Flush(null);
@@ -132,6 +186,13 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
                 Unhandled(message);
                 break;
         }
+    }
+
+    private void Record(RecordSamples cmd)
+    {
+        _history.Add(cmd.Samples);
+        _pending.AddRange(cmd.Samples);
+        if (_pending.Count >= _settings.BatchSize) Flush(null);
     }
 
     /// <summary>
@@ -193,7 +254,8 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
         {
             Log.Warning("Metrics store of target {0} restarts after {1}; its {2} unflushed samples are carried over",
                 _targetId, reason.GetType().Name, _pending.Count);
-            Self.Tell(new RecordSamples(_targetId, TakePending().Samples));
+            // Numbered with the last message taken, so the host does not count the records behind it twice.
+            Self.Tell(new MetricsStoreReports.Numbered(_took, new RecordSamples(_targetId, TakePending().Samples)));
         }
         base.PreRestart(reason, message);
     }
@@ -213,19 +275,45 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
 
     private void Flush(IActorRef? replyTo)
     {
+        // Each flush (at least every FlushInterval) lets the host forget what this store has taken.
+        if (_host is not null && _took > _tookReported)
+        {
+            _tookReported = _took;
+            _host.Tell(new MetricsStoreReports.Took(_took));
+        }
         if (_pending.Count == 0)
         {
             // Earlier batches may still be on their way to the journal: answer after them.
             if (replyTo is not null) DeferAsync(replyTo, r => r.Tell(new MetricsFlushed(_targetId, 0)));
             return;
         }
-        var batch = TakePending();
+        var batch = Writing(TakePending(), replyTo);
         if (++_batchesSinceSnapshot >= _settings.SnapshotEveryBatches)
         {
             PersistThenSnapshot(batch, persisted => replyTo?.Tell(new MetricsFlushed(_targetId, persisted.Samples.Count)));
             return;
         }
-        PersistAsync(batch, persisted => replyTo?.Tell(new MetricsFlushed(_targetId, persisted.Samples.Count)));
+        PersistAsync(batch, persisted =>
+        {
+            Written();
+            replyTo?.Tell(new MetricsFlushed(_targetId, persisted.Samples.Count));
+        });
+    }
+
+    /// <summary>Notes a batch on its way to the journal: a failure report carries it, and its asker hears of the failure.</summary>
+    private SampleBatchRecorded Writing(SampleBatchRecorded batch, IActorRef? replyTo)
+    {
+        _writing.Enqueue((batch, replyTo));
+        return batch;
+    }
+
+    /// <summary>The oldest batch on its way is durable (handlers run in the order of the writes).</summary>
+    private void Written()
+    {
+        _writing.Dequeue();
+        if (_savedReported || _host is null) return;
+        _savedReported = true;
+        _host.Tell(MetricsStoreReports.Saved.Instance);
     }
 
     private void Prune(DateTimeOffset cutoff, IActorRef replyTo)
@@ -235,7 +323,7 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
             replyTo.Tell(new MetricsPruned(_targetId, 0, 0));
             return;
         }
-        PersistThenSnapshot(TakePending(), _ =>
+        PersistThenSnapshot(Writing(TakePending(), replyTo), _ =>
         {
             var removed = _history.Prune(cutoff);
             var reply = new MetricsPruned(_targetId, (int)Math.Min(removed, int.MaxValue), (int)Math.Min(_history.Count, int.MaxValue));
@@ -260,6 +348,7 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
     private void PersistThenSnapshot(SampleBatchRecorded batch, Action<SampleBatchRecorded> beforeSnapshot) =>
         Persist(batch, persisted =>
         {
+            Written();
             beforeSnapshot(persisted);
             TakeSnapshot();
         });
@@ -279,11 +368,40 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
     /// <inheritdoc />
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        Log.Error(cause, "Could not persist a batch of metrics of target {0}; the store restarts and replays what is durable", _targetId);
-        base.OnPersistFailure(cause, @event, sequenceNr);
+        // Akka.Persistence stops the store after this; the askers of the failed batches hear it now, not never.
+        foreach (var (_, replyTo) in _writing)
+            replyTo?.Tell(new Status.Failure(new MetricsStoreUnavailableException(_targetId, "could not be saved", cause, retryIn: null)));
+        if (_host is null)
+        {
+            Log.Error(cause, "Could not persist a batch of metrics of target {0}; the store stops and its unsaved samples are lost", _targetId);
+            return;
+        }
+        // The failed write is the oldest on its way; the ones behind it got the next sequence numbers. If it is not (it
+        // always is), their positions are unknown: they are carried as never written, as a duplicate beats a loss.
+        var known = _writing.TryPeek(out var oldest) && ReferenceEquals(oldest.Batch, @event);
+        var sequenceNrOfNext = known ? sequenceNr : 0;
+        var unsaved = new List<UnsavedBatch>();
+        foreach (var (batch, _) in _writing)
+        {
+            if (batch.Samples.Count > 0) unsaved.Add(new UnsavedBatch(sequenceNrOfNext, batch.Samples));
+            if (known) sequenceNrOfNext++;
+        }
+        if (_pending.Count > 0) unsaved.Add(new UnsavedBatch(0, TakePending().Samples));
+        _host.Tell(new MetricsStoreReports.WriteFailed(cause, _took, unsaved));
+    }
+
+    /// <inheritdoc />
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        if (_host is null) base.OnRecoveryFailure(reason, message);
+        else _host.Tell(new MetricsStoreReports.RecoveryFailed(reason));
     }
 
     /// <summary>Props for the store of <paramref name="targetId"/>.</summary>
     public static Props Props(string targetId, MetricsStoreSettings settings, IClock clock) =>
         Akka.Actor.Props.Create(() => new MetricsStoreActor(targetId, settings, clock));
+
+    /// <summary>Props for the store of <paramref name="targetId"/> under <paramref name="host"/>, taking back <paramref name="carried"/>.</summary>
+    internal static Props Hosted(string targetId, MetricsStoreSettings settings, IClock clock, IActorRef host, IReadOnlyList<UnsavedBatch> carried) =>
+        Akka.Actor.Props.Create(() => new MetricsStoreActor(targetId, settings, clock, host, carried));
 }

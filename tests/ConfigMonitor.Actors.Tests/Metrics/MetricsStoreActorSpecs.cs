@@ -19,7 +19,7 @@ public sealed class MetricsStoreActorSpecs(ITestOutputHelper output) : Akka.Test
         Enumerable.Range(0, count).Select(i => new MetricSample(metric, first + i, from.AddSeconds(i))).ToArray();
 
     private IActorRef Store(PersistentNode node, string target = "orders", MetricsStoreSettings? settings = null) =>
-        node.System.ActorOf(MetricsStoreActor.Props(target, settings ?? new MetricsStoreSettings { FlushInterval = TimeSpan.FromHours(1) }, _clock));
+        node.System.ActorOf(MetricsStoreHost.Props(target, settings ?? new MetricsStoreSettings { FlushInterval = TimeSpan.FromHours(1) }, _clock));
 
     [Fact]
     public async Task Should_persist_many_samples_as_one_batch_event()

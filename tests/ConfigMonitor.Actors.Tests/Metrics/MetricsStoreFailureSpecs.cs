@@ -22,7 +22,7 @@ public sealed class MetricsStoreFailureSpecs(ITestOutputHelper output) : Akka.Te
         Enumerable.Range(0, count).Select(i => new MetricSample(Metric, 1 + i, T0.AddMinutes(-30).AddSeconds(i))).ToArray();
 
     private IActorRef Store(PersistentNode node) =>
-        node.System.ActorOf(MetricsStoreActor.Props("orders", new MetricsStoreSettings { FlushInterval = TimeSpan.FromHours(1) }, _clock));
+        node.System.ActorOf(MetricsStoreHost.Props("orders", new MetricsStoreSettings { FlushInterval = TimeSpan.FromHours(1) }, _clock));
 
     private async Task<long> RecoveredCount(PersistentNode node, IActorRef store)
     {
