@@ -189,7 +189,7 @@ public static class ConfigMonitorOptionsReader
     [
         "ActorSystemName", "DataDirectory", "Hostname", "Port", "PublicHostname", "SeedNodes:*", "Role", "Persistence",
         "ConnectionString", "LoopStartSpread", "KeepMonitoringInterval",
-        "Metrics:FlushInterval", "Metrics:BatchSize", "Metrics:SnapshotEveryBatches",
+        "Metrics:FlushInterval", "Metrics:BatchSize", "Metrics:SnapshotEveryBatches", "Metrics:RetryBackoff", "Metrics:MaxRetryBackoff",
         "Maintenance:RetentionInterval", "Maintenance:MetricsRetention", "Maintenance:AcknowledgedAlertRetention",
         "Maintenance:EventProbeInterval", "Maintenance:RequestTimeout",
         "Health:MinCacheHitRate", "Health:MaxCacheUsage", "Health:MinCacheRequests", "Health:MaxProcessMemoryMb",
@@ -290,6 +290,8 @@ public static class ConfigMonitorOptionsReader
                 FlushInterval = Duration("Metrics:FlushInterval", d.Metrics.FlushInterval, DurationLimits.Housekeeping),
                 BatchSize = Integer("Metrics:BatchSize", d.Metrics.BatchSize, 1, 1_000_000),
                 SnapshotEveryBatches = Integer("Metrics:SnapshotEveryBatches", d.Metrics.SnapshotEveryBatches, 1, 1_000_000),
+                RetryBackoff = Duration("Metrics:RetryBackoff", d.Metrics.RetryBackoff, DurationLimits.Housekeeping),
+                MaxRetryBackoff = Duration("Metrics:MaxRetryBackoff", d.Metrics.MaxRetryBackoff, DurationLimits.Housekeeping),
             },
             Maintenance = new MaintenanceSettings
             {
@@ -327,6 +329,9 @@ public static class ConfigMonitorOptionsReader
         if (options.Delivery.FirstBackoff > options.Delivery.MaxBackoff)
             problems.Add($"setting '{SectionName}:Alerts:Delivery:FirstBackoff' is '{Durations.Format(options.Delivery.FirstBackoff)}', " +
                          $"longer than Alerts:Delivery:MaxBackoff ('{Durations.Format(options.Delivery.MaxBackoff)}'); make it at most that");
+        if (options.Metrics.RetryBackoff > options.Metrics.MaxRetryBackoff)
+            problems.Add($"setting '{SectionName}:Metrics:RetryBackoff' is '{Durations.Format(options.Metrics.RetryBackoff)}', " +
+                         $"longer than Metrics:MaxRetryBackoff ('{Durations.Format(options.Metrics.MaxRetryBackoff)}'); make it at most that");
         if (options.Persistence == PersistenceProvider.PostgreSql && string.IsNullOrWhiteSpace(options.ConnectionString))
             problems.Add($"setting '{SectionName}:ConnectionString' is required when Persistence is PostgreSql");
         if (problems.Count > 0) throw new InvalidConfigMonitorOptionsException(problems);

@@ -45,6 +45,9 @@ public sealed class MetricsStoreUnavailableException(string targetId, string wha
 {
     /// <summary>The target whose store is unavailable.</summary>
     public string TargetId { get; } = targetId;
+
+    /// <summary>When the store tries again, if a retry is scheduled.</summary>
+    public TimeSpan? RetryIn { get; } = retryIn;
 }
 
 /// <summary>

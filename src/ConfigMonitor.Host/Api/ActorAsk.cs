@@ -31,19 +31,19 @@ public sealed class ActorAsk(ActorRegistry registry, ApiSettings settings)
     /// <summary>Asks and returns the typed answer, or throws <see cref="AskTimeoutException"/>/<see cref="InvalidOperationException"/>.</summary>
     public async Task<T> AskAsync<TKey, T>(object message, CancellationToken ct, TimeSpan? timeout = null)
     {
-        var actor = Find<TKey>() ?? throw new InvalidOperationException($"{typeof(TKey).Name} is not running yet");
+        var actor = Find<TKey>() ?? throw new ActorNotRunningException(typeof(TKey).Name);
         return await actor.Ask<T>(message, timeout ?? Timeout, ct);
     }
 
     /// <summary>Every target, read page by page from the registry (throws like <see cref="AskAsync{TKey,T}"/>).</summary>
     public Task<Actors.Targets.TargetRegistryCommands.TargetList> AllTargetsAsync(CancellationToken ct) =>
         Actors.Targets.TargetPages.AllAsync(
-            Find<ConfigMonitor.Actors.Hosting.TargetRegistry>() ?? throw new InvalidOperationException("TargetRegistry is not running yet"), Timeout, ct);
+            Find<ConfigMonitor.Actors.Hosting.TargetRegistry>() ?? throw new ActorNotRunningException("TargetRegistry"), Timeout, ct);
 
     /// <summary>Every retained alert, read page by page from the AlertManager (throws like <see cref="AskAsync{TKey,T}"/>).</summary>
     public Task<Actors.Alerts.AlertQueries.AlertList> AllAlertsAsync(CancellationToken ct) =>
         Actors.Alerts.AlertQueries.AllAlertsAsync(
-            Find<ConfigMonitor.Actors.Hosting.AlertManager>() ?? throw new InvalidOperationException("AlertManager is not running yet"), false, Timeout, ct);
+            Find<ConfigMonitor.Actors.Hosting.AlertManager>() ?? throw new ActorNotRunningException("AlertManager"), false, Timeout, ct);
 
     /// <summary>503: the actor is not registered yet.</summary>
     public static IResult NotReady(string what) => TypedResults.Problem(
@@ -62,3 +62,6 @@ public sealed class ActorAsk(ActorRegistry registry, ApiSettings settings)
     public static IResult Unexpected(object answer) =>
         Problem(StatusCodes.Status500InternalServerError, "Unexpected answer", $"the actor answered {answer.GetType().Name}");
 }
+
+/// <summary>An actor the API needs is not registered yet (the node is starting): a 503, never a 500.</summary>
+public sealed class ActorNotRunningException(string what) : InvalidOperationException($"{what} is not running yet; the node is still starting");

@@ -126,9 +126,15 @@ public static class ManagementApi
             {
                 await JsonBody.TooLarge().ExecuteAsync(context);
             }
-            catch (InvalidOperationException e) when (!context.Response.HasStarted && e.Message.Contains("not running yet", StringComparison.Ordinal))
+            catch (ActorNotRunningException e) when (!context.Response.HasStarted)
             {
                 await TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Node not ready").ExecuteAsync(context);
+            }
+            catch (ConfigMonitor.Actors.Metrics.MetricsStoreUnavailableException e) when (!context.Response.HasStarted)
+            {
+                // The store keeps what it accepted and retries its journal; the client may ask again then.
+                if (e.RetryIn is { } wait) context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Metrics store unavailable").ExecuteAsync(context);
             }
         });
         app.UseStatusCodePages();

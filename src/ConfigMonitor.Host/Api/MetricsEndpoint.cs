@@ -132,7 +132,7 @@ public static class MetricsEndpoint
         {
             return await ask();
         }
-        catch (Exception e) when (e is AskTimeoutException or InvalidOperationException)
+        catch (Exception e) when (e is AskTimeoutException or InvalidOperationException or ConfigMonitor.Actors.Metrics.MetricsStoreUnavailableException)
         {
             return null;
         }

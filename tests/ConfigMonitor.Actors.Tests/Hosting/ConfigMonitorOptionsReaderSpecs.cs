@@ -33,6 +33,8 @@ public sealed class ConfigMonitorOptionsReaderSpecs
         { "KeepMonitoringInterval", "100ms", "1h", "100ms to 1h" },
         { "LoopStartSpread", "0s", "24h", "0s to 1d" },
         { "Metrics:FlushInterval", "100ms", "1h", "100ms to 1h" },
+        { "Metrics:RetryBackoff", "100ms", "30s", "100ms to 1h" }, // at most the default MaxRetryBackoff
+        { "Metrics:MaxRetryBackoff", "1s", "1h", "100ms to 1h" }, // at least the default RetryBackoff
         { "Maintenance:RetentionInterval", "100ms", "1h", "100ms to 1h" },
         { "Maintenance:MetricsRetention", "1h", "365d", "1h to 365d" },
         { "Maintenance:AcknowledgedAlertRetention", "1h", "365d", "1h to 365d" },
@@ -82,6 +84,8 @@ public sealed class ConfigMonitorOptionsReaderSpecs
         "KeepMonitoringInterval" => o.KeepMonitoringInterval,
         "LoopStartSpread" => o.LoopStartSpread,
         "Metrics:FlushInterval" => o.Metrics.FlushInterval,
+        "Metrics:RetryBackoff" => o.Metrics.RetryBackoff,
+        "Metrics:MaxRetryBackoff" => o.Metrics.MaxRetryBackoff,
         "Maintenance:RetentionInterval" => o.Maintenance.RetentionInterval,
         "Maintenance:MetricsRetention" => o.Maintenance.MetricsRetention,
         "Maintenance:AcknowledgedAlertRetention" => o.Maintenance.AcknowledgedAlertRetention,
