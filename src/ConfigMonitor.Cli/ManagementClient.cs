@@ -29,7 +29,7 @@ public static class ExitCodes
 public sealed record ApiAnswer(HttpStatusCode Status, JsonElement? Body, string Text);
 
 /// <summary>HttpClient over a node's management API; turns every failure into a <see cref="CliException"/> with a one-line reason.</summary>
-public sealed class ManagementClient(HttpClient http, string node, string? token)
+public sealed partial class ManagementClient(HttpClient http, string node, string? token)
 {
     /// <summary>host:port as given.</summary>
     public string Node => node;
@@ -102,7 +102,12 @@ public sealed class ManagementClient(HttpClient http, string node, string? token
                 }
             }
             if (response.IsSuccessStatusCode || accept.Contains(response.StatusCode)) return new ApiAnswer(response.StatusCode, json, text);
-            var detail = Problem(json) ?? $"{(int)response.StatusCode} {response.ReasonPhrase}";
+            var problem = Problem(json);
+            // Every refusal of a ConfigMonitor node is a problem body; a bare error page is some other server at that address.
+            if (problem is null && response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.BadGateway)
+                throw new CliException(ExitCodes.Unreachable,
+                    $"{node} answered {(int)response.StatusCode} {response.ReasonPhrase} without a problem body: is it a ConfigMonitor node's management API (ConfigMonitor:Api:Url)?");
+            var detail = problem ?? $"{(int)response.StatusCode} {response.ReasonPhrase}";
             throw response.StatusCode switch
             {
                 HttpStatusCode.Unauthorized => new CliException(ExitCodes.Unauthorized,
@@ -122,12 +127,17 @@ public sealed class ManagementClient(HttpClient http, string node, string? token
         return detail is null ? title : title is null ? detail : $"{title.ToLowerInvariant()}: {detail}";
     }
 
-    /// <summary>http://host:port/ from host:port (a full URL is taken as is).</summary>
+    /// <summary>http://host:port/ from host:port (the port is required; a full http:// or https:// URL is taken as is).</summary>
     public static Uri BaseAddress(string node)
     {
-        var text = node.Contains("://", StringComparison.Ordinal) ? node : "http://" + node;
-        if (!Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var uri))
-            throw new CliException(ExitCodes.Refused, $"--node '{node}' is not host:port");
+        var hasScheme = node.Contains("://", StringComparison.Ordinal);
+        var text = hasScheme ? node : "http://" + node;
+        if (!Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
+            || (!hasScheme && !HostAndPort().IsMatch(node)))
+            throw new CliException(ExitCodes.Refused, $"--node '{node}' is not host:port (for example 127.0.0.1:9110)");
         return uri;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(\[[0-9A-Fa-f:.]+\]|[^:/\[\]\s]+):[0-9]{1,5}$")]
+    private static partial System.Text.RegularExpressions.Regex HostAndPort();
 }

@@ -14,6 +14,9 @@ public sealed class Output
     /// <summary>The narrowest a wrapping column gets, however wide the others are.</summary>
     public const int MinWrapWidth = 20;
 
+    /// <summary>The narrowest a cut column may get (beside its header's length): fewer characters tell nothing.</summary>
+    public const int MinCutWidth = 8;
+
     /// <summary>The width tables get when nothing says otherwise (output to a file or a pipe).</summary>
     public const int DefaultWidth = 220;
 
@@ -80,42 +83,59 @@ public sealed class Output
     /// <summary>
     /// A table whose first <paramref name="identifying"/> columns (ids, names, states: what people copy) always keep their
     /// full width and never wrap; the last column (free text) wraps into what is left, at least <see cref="MinWrapWidth"/>;
-    /// the columns between are cut with an ellipsis when space runs out. When even that does not fit, the table is written
-    /// wider than the console rather than drop an identifying column.
+    /// the columns between are cut with an ellipsis when space runs out, and left out (last first, said under the table)
+    /// when they would keep less than their header, so no header breaks and no cell shrinks to a meaningless stub. When even
+    /// that does not fit, the table is written wider than the console rather than drop an identifying column.
     /// </summary>
     public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, int identifying)
     {
         var rowList = rows.ToList();
+        var columns = Enumerable.Range(0, headers.Count).ToList();
         var natural = headers.Select((h, i) => rowList.Select(r => r[i].Length).Append(h.Length).Max()).ToList();
         var last = headers.Count - 1;
-        // Each column takes its padding (2) and a separator (1); the table its two edges.
-        var room = _console.Profile.Width - 3 * headers.Count - 2 - natural.Take(identifying).Sum();
         var message = Math.Min(natural[last], MinWrapWidth);
-        var middle = Enumerable.Range(identifying, last - identifying).ToList();
-        var widths = natural.ToList();
-        if (middle.Sum(i => natural[i]) + message > room)
+        var left = new List<string>();
+        int[] widths;
+        while (true)
         {
-            var share = Math.Max(3, (room - message) / Math.Max(1, middle.Count));
-            foreach (var i in middle) widths[i] = Math.Min(natural[i], share);
+            var middle = columns.Where(i => i >= identifying && i != last).ToList();
+            // Each column takes its padding (2) and a separator (1); the table its two edges.
+            var room = _console.Profile.Width - 3 * columns.Count - 2 - natural.Take(identifying).Sum();
+            widths = natural.ToArray();
+            if (middle.Sum(i => natural[i]) + message > room)
+            {
+                var share = (room - message) / Math.Max(1, middle.Count);
+                var tooNarrow = middle.Where(i => Math.Min(natural[i], share) < Math.Max(headers[i].Length, MinCutWidth)).ToList();
+                if (tooNarrow.Count > 0)
+                {
+                    var drop = middle[^1];
+                    columns.Remove(drop);
+                    left.Insert(0, headers[drop]);
+                    continue;
+                }
+                foreach (var i in middle) widths[i] = Math.Min(natural[i], share);
+            }
+            widths[last] = Math.Min(natural[last], Math.Max(MinWrapWidth, room - middle.Sum(i => widths[i])));
+            break;
         }
-        widths[last] = Math.Min(natural[last], Math.Max(MinWrapWidth, room - middle.Sum(i => widths[i])));
-        var needed = widths.Sum() + 3 * headers.Count + 2;
+        var needed = columns.Sum(i => widths[i]) + 3 * columns.Count + 2;
 
         var table = new Table().Border(TableBorder.Simple);
-        for (var i = 0; i < headers.Count; i++)
+        foreach (var i in columns)
         {
             var column = new TableColumn(new Text(headers[i])) { Width = widths[i] };
             if (i != last) column.NoWrap();
             table.AddColumn(column);
         }
         foreach (var row in rowList)
-            table.AddRow(row.Select((cell, i) => (IRenderable)(i == last || cell.Length <= widths[i]
-                ? new Text(cell)
-                : new Text(cell[..Math.Max(0, widths[i] - 1)] + "…"))).ToArray());
+            table.AddRow(columns.Select(i => (IRenderable)(i == last || row[i].Length <= widths[i]
+                ? new Text(row[i])
+                : new Text(row[i][..Math.Max(0, widths[i] - 1)] + "…"))).ToArray());
         var width = _console.Profile.Width;
         if (needed > width) _console.Profile.Width = needed;
         _console.Write(table);
         _console.Profile.Width = width;
+        if (left.Count > 0) Writer.WriteLine($"(left out at this width: {string.Join(", ", left)}; widen the terminal, set COLUMNS, or use --json)");
     }
 
     /// <summary>Two columns: field and value.</summary>

@@ -54,6 +54,31 @@ public sealed class CliListSpecs(ApiNode node) : IClassFixture<ApiNode>
         Assert.Contains(new string('w', 300), text);
     }
 
+    [Theory]
+    [InlineData(60)]
+    [InlineData(80)]
+    public async Task Alerts_list_at_a_narrow_width_leaves_out_whole_optional_columns_and_says_so_rather_than_break_their_headers(int width)
+    {
+        const string target = "cli-narrow";
+        Observe(target, "narrow_message", "a message long enough to need wrapping at a narrow width, " + new string('n', 200));
+        await Eventually.AssertAsync(async () =>
+            (await CliRun.RunAsync(On("alerts", "list", "--all", "--json"))).Json.EnumerateArray().Any(a => a.GetProperty("targetId").GetString() == target),
+            WaitTimeout, "the observation should raise an alert");
+
+        var table = await CliRun.RunAsync(On("alerts", "list", "--all"), variables: new Dictionary<string, string> { ["COLUMNS"] = width.ToString() });
+        Assert.True(table.ExitCode == 0, table.ToString());
+        var lines = table.Out.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var header = Assert.Single(lines, l => l.Contains("SEVERITY", StringComparison.Ordinal));
+        var note = Assert.Single(lines, l => l.StartsWith("(left out at this width:", StringComparison.Ordinal));
+        foreach (var optional in new[] { "RULE", "RAISED", "SUPPRESSED BY" })
+            Assert.True(header.Contains(optional, StringComparison.Ordinal) ^ note.Contains(optional, StringComparison.Ordinal),
+                $"{optional} should be either a whole header or named as left out:{Environment.NewLine}{table.Out}");
+        // No header is broken onto a second line: the line under the header holds no fragment of one.
+        var next = lines[lines.IndexOf(header) + 1];
+        Assert.DoesNotMatch("[A-Z]{2,}", next);
+        Assert.Contains(lines, l => l.Contains(target, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Alerts_and_silences_list_follow_every_page()
     {
