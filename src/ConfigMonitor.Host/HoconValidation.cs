@@ -66,7 +66,7 @@ public static partial class HoconValidation
         if (!File.Exists(path))
             throw new NodeConfigurationException(
                 $"{path}: the file is missing; it holds the node's Akka settings (split-brain resolver, frame size, sharding store) " +
-                "and ships next to ConfigMonitor.Host.dll: restore it from the build output");
+                "and ships next to ConfigMonitor.Host.dll: put it back (the build copies it from akka.hocon at the top of the repository)");
         string text;
         try
         {
