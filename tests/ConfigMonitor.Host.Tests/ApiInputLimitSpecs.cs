@@ -399,6 +399,227 @@ public sealed class ApiInputLimitSpecs(ApiNode node) : IClassFixture<ApiNode>
         }
     }
 
+    [Fact]
+    public async Task Should_refuse_a_field_given_twice_in_every_request_body_at_any_depth_naming_it()
+    {
+        var alertId = await RaiseAlertAsync("repeats");
+        var before = await ListingsAsync();
+        var cases = new List<(string Path, string Json, string Field)>();
+        foreach (var (route, type) in ApiRequests.Bodies)
+        {
+            var body = Valid(type);
+            var (name, value) = body.First();
+            var json = body.ToJsonString();
+            // The same name again, exactly and in another case.
+            cases.Add((Path(route, alertId), json[..^1] + $",\"{name}\":{value!.ToJsonString()}}}", name));
+            cases.Add((Path(route, alertId), json[..^1] + $",\"{name.ToUpperInvariant()}\":{value.ToJsonString()}}}", name));
+        }
+        cases.Add(("/api/targets", """{"id":"t9","endpoint":"/user/config-service-demo","ID":"t9"}""", "id"));
+        cases.Add(("/api/targets", """{"id":"t9","endpoint":"/user/config-service-demo","id":"t9"}""", "id"));
+        cases.Add(("/api/targets", """{"id":"t9","endpoint":"/user/config-service-demo","performance":{"interval":"30s","Interval":"40s"}}""", "performance.interval"));
+        cases.Add(("/api/targets", """{"id":"t9","Endpoint":"/user/config-service-demo","endpoint":"/user/y"}""", "Endpoint"));
+        cases.Add(("/api/silences", """{"matchers":[{"field":"target","value":"a","Field":"rule"}],"duration":"1h"}""", "matchers[0].field"));
+        cases.Add(("/api/maintenance-windows",
+            """{"name":"w","matchers":["target=a"],"recurrence":{"days":["monday"],"startTime":"02:00","duration":"1h","Days":["tuesday"]}}""", "recurrence.days"));
+        foreach (var (path, json, field) in cases)
+        {
+            var problem = await Problem(await PostRawAsync(path, Encoding.UTF8.GetBytes(json)), HttpStatusCode.BadRequest);
+            Assert.Contains($"field '{field}' is given twice", problem.GetProperty("detail").GetString());
+        }
+        Assert.Equal(before, await ListingsAsync());
+
+        // The same name in different objects is not a repeat.
+        var accepted = await PostRawAsync("/api/silences",
+            Encoding.UTF8.GetBytes("""{"matchers":[{"field":"target","value":"repeats-none"},{"field":"rule","value":"x"}],"duration":"1h"}"""));
+        Assert.True(accepted.StatusCode == HttpStatusCode.Created, await accepted.Content.ReadAsStringAsync());
+        var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await node.Operator.DeleteAsync($"/api/silences/{id}")).StatusCode);
+
+        // The definition reader itself refuses it (the CLI's --set can repeat a field), instead of the configuration provider's FormatException.
+        var repeated = JsonDocument.Parse("""{"id":"t9","endpoint":"/user/x","Endpoint":"/user/y"}""").RootElement;
+        var refused = Assert.Throws<InvalidTargetDefinitionException>(() => TargetEndpoints.ReadDefinition(repeated));
+        Assert.Contains("field 'endpoint' is given twice", Assert.Single(refused.Problems));
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_lone_surrogate_in_every_string_field_and_a_body_that_is_not_utf8_naming_what_is_wrong()
+    {
+        var alertId = await RaiseAlertAsync("encoding");
+        var before = await ListingsAsync();
+        foreach (var field in StringFields())
+        {
+            var json = field.Build("placeholder").ToJsonString().Replace("\"placeholder\"", "\"x\\ud800\"", StringComparison.Ordinal);
+            var problem = await Problem(await PostRawAsync(Path(field.Route, alertId), Encoding.UTF8.GetBytes(json)), HttpStatusCode.BadRequest);
+            var detail = problem.GetProperty("detail").GetString()!;
+            Assert.Contains($"field '{field.Path}' has an escape that is not a character", detail);
+            Assert.DoesNotContain("Request", detail);
+        }
+        foreach (var json in new[] { """{"id":"enc","endpoint":"/user/\udc00"}""", """{"id":"enc","endpoint":"/user/config-service-demo","\ud800":1}""" })
+        {
+            var problem = await Problem(await PostRawAsync("/api/targets", Encoding.UTF8.GetBytes(json)), HttpStatusCode.BadRequest);
+            Assert.Contains("escape that is not a character", problem.GetProperty("detail").GetString());
+        }
+
+        // Bytes that are not UTF-8: a stray continuation byte, a truncated sequence, an overlong form, a surrogate encoded directly.
+        foreach (var bad in new byte[][] { [0x80], [0xC3], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xFF] })
+            foreach (var route in new[] { "/api/targets", "/api/silences", $"/api/alerts/{alertId}/ack", "/api/maintenance-windows" })
+            {
+                var prefix = Encoding.UTF8.GetBytes("{\"comment\":\"ok é ");
+                var body = prefix.Concat(bad).Concat(Encoding.UTF8.GetBytes("\"}")).ToArray();
+                var problem = await Problem(await PostRawAsync(route, body), HttpStatusCode.BadRequest);
+                Assert.StartsWith($"the body is not valid UTF-8 at byte {prefix.Length}", problem.GetProperty("detail").GetString());
+            }
+        Assert.Equal(before, await ListingsAsync());
+        Assert.Null(JsonBody.InvalidUtf8At(Encoding.UTF8.GetBytes("plain, é, 😀 and 中文 " + new string('x', 5000))));
+    }
+
+    [Fact]
+    public async Task Should_answer_400_naming_the_parameter_and_its_values_when_a_query_parameter_is_not_one_of_them()
+    {
+        foreach (var all in new[] { "maybe", "", "1", "yes", "true,false" })
+        {
+            var problem = await Problem(await node.Anonymous.GetAsync($"/api/silences?all={Uri.EscapeDataString(all)}"), HttpStatusCode.BadRequest);
+            Assert.Equal($"parameter 'all' is '{all}', which is not true or false", problem.GetProperty("detail").GetString());
+        }
+        foreach (var all in new[] { "true", "FALSE", "True" })
+            Assert.Equal(HttpStatusCode.OK, (await node.Anonymous.GetAsync($"/api/silences?all={all}")).StatusCode);
+
+        // No route binds a query parameter to a typed value: a failed binding answers a problem that names nothing.
+        var typed = ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)node.App).DataSources.SelectMany(d => d.Endpoints)
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<MethodInfo>()?.GetParameters() ?? []).Select(p => (e.RoutePattern.RawText, Parameter: p)))
+            .Where(x => x.Parameter.ParameterType.IsValueType && x.Parameter.ParameterType != typeof(CancellationToken))
+            .Select(x => $"{x.RawText}: {x.Parameter.ParameterType.Name} {x.Parameter.Name}")
+            .ToList();
+        Assert.Empty(typed);
+        Assert.Contains(((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)node.App).DataSources.SelectMany(d => d.Endpoints)
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>(), e => e.RoutePattern.RawText?.EndsWith("/silences", StringComparison.Ordinal) == true
+                && e.Metadata.GetMetadata<MethodInfo>() is not null);
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_past_one_off_window_dates_with_a_recurrence_and_a_repeated_day()
+    {
+        var before = await ListingsAsync();
+        var now = DateTimeOffset.UtcNow;
+        var recurrence = new JsonObject { ["days"] = new JsonArray("saturday"), ["startTime"] = "02:00", ["duration"] = "1h" };
+        var cases = new (JsonObject Body, string Expected)[]
+        {
+            (Window(new() { ["startsAt"] = now.AddDays(-2).ToString("O"), ["endsAt"] = now.AddDays(-1).ToString("O") }), "which is not in the future"),
+            (Window(new() { ["startsAt"] = now.AddHours(-2).ToString("O"), ["endsAt"] = now.AddMinutes(-1).ToString("O") }), "which is not in the future"),
+            (Window(new() { ["startsAt"] = now.AddHours(1).ToString("O"), ["endsAt"] = now.AddHours(2).ToString("O"), ["recurrence"] = recurrence.DeepClone() }), "not both"),
+            (Window(new() { ["endsAt"] = now.AddHours(2).ToString("O"), ["recurrence"] = recurrence.DeepClone() }), "not both"),
+            (Window(new() { ["startsAt"] = now.AddHours(2).ToString("O"), ["recurrence"] = recurrence.DeepClone() }), "not both"),
+            (Window(new() { ["recurrence"] = new JsonObject { ["days"] = new JsonArray("Saturday", "saturday"), ["startTime"] = "02:00", ["duration"] = "1h" } }),
+                "field 'recurrence.days' has saturday twice"),
+            (Window(new() { ["recurrence"] = new JsonObject { ["days"] = new JsonArray("monday", "SUNDAY", "Monday"), ["startTime"] = "02:00", ["duration"] = "1h" } }),
+                "field 'recurrence.days' has monday twice"),
+        };
+        foreach (var (body, expected) in cases)
+        {
+            var problem = await Problem(await PostAsync("/api/maintenance-windows", body), HttpStatusCode.BadRequest);
+            Assert.Contains(expected, problem.GetProperty("detail").GetString());
+        }
+        Assert.Equal(before, await ListingsAsync());
+
+        // A one-off window that started in the past but ends in the future is still taken, as is a recurrence of distinct days.
+        foreach (var body in new[]
+                 {
+                     Window(new() { ["startsAt"] = now.AddHours(-1).ToString("O"), ["endsAt"] = now.AddHours(1).ToString("O") }),
+                     Window(new() { ["recurrence"] = new JsonObject { ["days"] = new JsonArray("saturday", "sunday"), ["startTime"] = "02:00", ["duration"] = "1h" } }),
+                 })
+        {
+            var created = await PostAsync("/api/maintenance-windows", body);
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+            var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+            Assert.Equal(HttpStatusCode.NoContent, (await node.Operator.DeleteAsync($"/api/maintenance-windows/{id}")).StatusCode);
+        }
+
+        static JsonObject Window(JsonObject fields)
+        {
+            fields["name"] = "review";
+            fields["matchers"] = new JsonArray("target=review-none");
+            return fields;
+        }
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_plain_severity_or_category_matcher_that_no_alert_can_have_naming_the_allowed_values()
+    {
+        var before = await ListingsAsync();
+        var severities = Enum.GetValues<AlertSeverity>().Select(AlertNames.Severity).ToList();
+        var categories = Enum.GetValues<AlertCategory>().Select(AlertNames.Category).ToList();
+        Assert.Equal(["info", "warning", "critical"], severities);
+        Assert.Equal(["performance", "health", "cache", "database", "event_system"], categories);
+        foreach (var (field, names) in new[] { ("severity", severities), ("category", categories) })
+            foreach (var value in new[] { "bogus", "warn", "eventsystem", "1" })
+                foreach (var matcher in new JsonNode[] { JsonValue.Create($"{field}={value}"), new JsonObject { ["field"] = field, ["value"] = value } })
+                    foreach (var route in new[] { "/api/silences", "/api/maintenance-windows" })
+                    {
+                        var body = new JsonObject { ["matchers"] = new JsonArray(matcher.DeepClone()), ["name"] = "m", ["duration"] = "1h" };
+                        if (route == "/api/maintenance-windows")
+                        {
+                            body.Remove("duration");
+                            body["recurrence"] = new JsonObject { ["days"] = new JsonArray("monday"), ["startTime"] = "02:00", ["duration"] = "1h" };
+                        }
+                        else body.Remove("name");
+                        var problem = await Problem(await PostAsync(route, body), HttpStatusCode.BadRequest);
+                        Assert.Contains($"matcher on {field} has the value '{value}', which no alert has ({field} is one of {string.Join(", ", names)}",
+                            problem.GetProperty("detail").GetString());
+                    }
+        Assert.Equal(before, await ListingsAsync());
+
+        // Every name (in any case), and any regex, is taken.
+        var accepted = severities.Select(n => $"severity={n.ToUpperInvariant()}").Concat(categories.Select(n => $"category={n}"))
+            .Concat(["severity=~bog.*", "category=~.*"]);
+        foreach (var text in accepted)
+        {
+            var created = await PostAsync("/api/silences", new JsonObject { ["matchers"] = new JsonArray(text, "target=matchers-none"), ["duration"] = "1h" });
+            Assert.True(created.StatusCode == HttpStatusCode.Created, $"{text}: {await created.Content.ReadAsStringAsync()}");
+            var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+            Assert.Equal(HttpStatusCode.OK, (await node.Operator.DeleteAsync($"/api/silences/{id}")).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Should_print_only_one_maximum_and_only_durations_that_parse_back_in_its_messages()
+    {
+        // Not a duration: the grammar's message alone. A duration out of range: the range and then the retention hint.
+        foreach (var window in new[] { "30", "soon", "99999d" })
+        {
+            var detail = (await Problem(await node.Anonymous.GetAsync($"/api/targets/demo/metrics/config_access_ms/summary?window={window}"),
+                HttpStatusCode.BadRequest)).GetProperty("detail").GetString()!;
+            Assert.DoesNotContain("retention", detail);
+        }
+        foreach (var window in new[] { "3000d", "30s" })
+        {
+            var detail = (await Problem(await node.Anonymous.GetAsync($"/api/targets/demo/metrics/config_access_ms/summary?window={window}"),
+                HttpStatusCode.BadRequest)).GetProperty("detail").GetString()!;
+            Assert.Contains("(the most is the metrics retention, ConfigMonitor:Maintenance:MetricsRetention)", detail);
+            Assert.DoesNotContain("which is not a duration", detail);
+        }
+
+        // endsAt far away: every duration printed in the message parses back.
+        var now = DateTimeOffset.UtcNow;
+        foreach (var endsAt in new[] { now.AddDays(400), now.AddDays(5000), DateTimeOffset.MaxValue.AddDays(-1) })
+        {
+            var detail = (await Problem(await PostAsync("/api/silences", new JsonObject
+            {
+                ["matchers"] = new JsonArray("target=x"), ["endsAt"] = endsAt.ToString("O"),
+            }), HttpStatusCode.BadRequest)).GetProperty("detail").GetString()!;
+            Assert.Contains("the longest allowed is 365d", detail);
+            foreach (System.Text.RegularExpressions.Match duration in System.Text.RegularExpressions.Regex.Matches(detail, @"(?<![\w:.-])[0-9][0-9.]*(ms|s|m|h|d)\b"))
+                Assert.True(Durations.TryParse(duration.Value, out _), $"'{duration.Value}' in \"{detail}\" does not parse back");
+        }
+    }
+
+    private async Task<HttpResponseMessage> PostRawAsync(string path, byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+        return await node.Operator.PostAsync(path, content);
+    }
+
     private async Task<List<string>> AllPagesAsync(string path)
     {
         var ids = new List<string>();

@@ -54,13 +54,16 @@ public static class AlertEndpoints
             return await actors.AskAsync<AlertManager>(new AlertCommands.UnacknowledgeAlert(id, body.By ?? DefaultActor), AlertAnswer, ct);
         });
 
-        api.MapGet("/silences", async (bool? all, string? limit, string? cursor, ActorAsk actors, CancellationToken ct) =>
+        // Query parameters bind as strings and are read here: a typed parameter that fails to bind answers a problem naming nothing.
+        api.MapGet("/silences", async (string? all, string? limit, string? cursor, ActorAsk actors, CancellationToken ct) =>
         {
+            var (everything, badAll) = QueryFlag("all", all);
+            if (badAll is not null) return badAll;
             var (size, badLimit) = Paging.Limit(limit, AlertQueries.MaxSilencesPerPage);
             if (badLimit is not null) return badLimit;
             var (offset, badCursor) = Paging.Offset(cursor);
             if (badCursor is not null) return badCursor;
-            return await actors.AskAsync<AlertManager>(new AlertQueries.GetSilences(all ?? false, size, offset), answer => answer is AlertQueries.SilenceList list
+            return await actors.AskAsync<AlertManager>(new AlertQueries.GetSilences(everything, size, offset), answer => answer is AlertQueries.SilenceList list
                 ? TypedResults.Ok(new Page<Silence>(list.Silences, list.Total, list.NextOffset?.ToString(CultureInfo.InvariantCulture)))
                 : ActorAsk.Unexpected(answer), ct);
         });
@@ -111,7 +114,13 @@ public static class AlertEndpoints
             if (string.IsNullOrWhiteSpace(body.Name)) problems.Add("field 'name' is required");
             var matchers = ReadMatchers(body.Matchers, problems);
             var recurrence = ReadRecurrence(body.Recurrence, problems);
-            if (recurrence is null && body.StartsAt is { } startsAt && body.EndsAt is { } endsAt) CheckSpan(startsAt, endsAt, "'startsAt'", problems);
+            if (body.Recurrence is not null && (body.StartsAt is not null || body.EndsAt is not null))
+                problems.Add("give either 'startsAt' and 'endsAt' (a one-off window) or 'recurrence' (a weekly one), not both");
+            else if (recurrence is null && body.StartsAt is { } startsAt && body.EndsAt is { } endsAt)
+            {
+                if (endsAt <= DateTimeOffset.UtcNow) problems.Add($"field 'endsAt' is {endsAt:u}, which is not in the future: a window must end in the future");
+                else CheckSpan(startsAt, endsAt, "'startsAt'", problems);
+            }
             if (problems.Count > 0) return JsonBody.Bad(string.Join("; ", problems), problems);
             return await actors.AskAsync<AlertManager>(
                 new AlertCommands.CreateMaintenanceWindow(body.Name!, matchers, body.StartsAt, body.EndsAt, recurrence, body.CreatedBy ?? DefaultActor), answer => answer switch
@@ -164,16 +173,34 @@ public static class AlertEndpoints
     {
         if (endsAt <= startsAt) problems.Add($"field 'endsAt' is {endsAt:u}, which is not after {from} ({startsAt:u})");
         else if (endsAt - startsAt > DurationLimits.Silence.Max)
-            problems.Add($"field 'endsAt' is {endsAt:u}, {Durations.Format(endsAt - startsAt)} after {from}; the longest allowed is {Durations.Format(DurationLimits.Silence.Max)}");
+        {
+            // A printed duration must parse back, so a span past the grammar's largest is shown by the latest allowed end instead.
+            var span = endsAt - startsAt;
+            var how = span <= Durations.Largest ? $"{Durations.Format(span)} after {from}" : $"later than {startsAt + DurationLimits.Silence.Max:u}";
+            problems.Add($"field 'endsAt' is {endsAt:u}, {how}; the longest allowed is {Durations.Format(DurationLimits.Silence.Max)}");
+        }
     }
+
+    /// <summary>A true/false query parameter (absent is false); anything else is a 400 naming the parameter and its values.</summary>
+    public static (bool Value, IResult? Problem) QueryFlag(string name, string? text)
+    {
+        if (text is null) return (false, null);
+        if (text.Equals("true", StringComparison.OrdinalIgnoreCase)) return (true, null);
+        if (text.Equals("false", StringComparison.OrdinalIgnoreCase)) return (false, null);
+        return (false, JsonBody.Bad($"parameter '{name}' is '{Shorten(text)}', which is not true or false"));
+    }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
     private static Recurrence? ReadRecurrence(RecurrenceRequest? r, List<string> problems)
     {
         if (r is null) return null;
         var days = new List<DayOfWeek>();
         foreach (var day in r.Days ?? [])
-            if (Enum.TryParse<DayOfWeek>(day, ignoreCase: true, out var d) && !int.TryParse(day, out _)) days.Add(d);
-            else problems.Add($"field 'recurrence.days' has '{day}', which is not a day of the week (monday … sunday)");
+            if (!Enum.TryParse<DayOfWeek>(day, ignoreCase: true, out var d) || int.TryParse(day, out _))
+                problems.Add($"field 'recurrence.days' has '{day}', which is not a day of the week (monday … sunday)");
+            else if (days.Contains(d)) problems.Add($"field 'recurrence.days' has {d.ToString().ToLowerInvariant()} twice; give each day once");
+            else days.Add(d);
         var startTime = TimeSpan.Zero;
         if (r.StartTime is null || !TimeOnly.TryParseExact(r.StartTime, ["HH:mm", "HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var start))
             problems.Add($"field 'recurrence.startTime' is '{r.StartTime}', which is not a time of day (write HH:mm or HH:mm:ss, such as 02:00)");

@@ -30,6 +30,8 @@ public static class JsonBody
         {
             return (null, TooLarge(request));
         }
+        if (InvalidUtf8At(bytes) is { } at)
+            return (null, Bad($"the body is not valid UTF-8 at byte {at} (send the JSON encoded as UTF-8)"));
         var text = Encoding.UTF8.GetString(bytes);
         if (string.IsNullOrWhiteSpace(text))
             return optional ? (null, null) : (null, Bad("the request needs a JSON object body"));
@@ -38,11 +40,86 @@ public static class JsonBody
             using var document = JsonDocument.Parse(text);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 return (null, Bad($"the body is a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}, but a JSON object is expected"));
+            var problems = Problems(document.RootElement);
+            if (problems.Count > 0) return (null, Bad(string.Join("; ", problems), problems));
             return (document.RootElement.Clone(), null);
         }
         catch (JsonException e)
         {
             return (null, Bad($"the body is not valid JSON: {e.Message}"));
+        }
+    }
+
+    /// <summary>The offset of the first byte that does not belong to a UTF-8 sequence, or null when all of them do.</summary>
+    public static long? InvalidUtf8At(ReadOnlySpan<byte> bytes)
+    {
+        var chars = new char[Math.Min(bytes.Length, 4096)];
+        long offset = 0;
+        while (!bytes.IsEmpty)
+        {
+            var status = System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out var read, out _, replaceInvalidSequences: false, isFinalBlock: true);
+            if (status is System.Buffers.OperationStatus.InvalidData or System.Buffers.OperationStatus.NeedMoreData) return offset + read;
+            offset += read;
+            bytes = bytes[read..];
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// What no request body may hold, at any depth: a field given twice (names compared case-insensitively, as every reader of the
+    /// body compares them, so which one wins is never a guess) and a text whose escapes are not a character (a lone surrogate such
+    /// as <c>\ud800</c>). Fields are named by their path (<c>performance.interval</c>, <c>matchers[0].field</c>).
+    /// </summary>
+    public static List<string> Problems(JsonElement body)
+    {
+        var problems = new List<string>();
+        Walk(body, "", problems);
+        return problems;
+    }
+
+    private static void Walk(JsonElement element, string path, List<string> problems)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                var repeated = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        problems.Add($"{(path.Length == 0 ? "the body" : $"field '{path}'")} has a field name with an escape that is not a character (a lone surrogate such as \\ud800)");
+                        continue;
+                    }
+                    var full = path.Length == 0 ? name : $"{path}.{name}";
+                    if (seen.TryGetValue(name, out var first))
+                    {
+                        if (repeated.Add(name)) problems.Add($"field '{first}' is given twice (names are compared ignoring case); give each field once");
+                        continue;
+                    }
+                    seen[name] = full;
+                    Walk(property.Value, full, problems);
+                }
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray()) Walk(item, $"{path}[{i++}]", problems);
+                break;
+            case JsonValueKind.String:
+                try
+                {
+                    _ = element.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    problems.Add($"field '{path}' has an escape that is not a character (a lone surrogate such as \\ud800); write the text as valid Unicode");
+                }
+                break;
         }
     }
 

@@ -51,10 +51,33 @@ public sealed record MatcherInput([property: TextLimit(TextLimits.Matcher)] stri
     /// <summary>The matcher, or what is wrong with it.</summary>
     public (Matcher? Matcher, string? Problem) Parse()
     {
-        if (Field is null) return MatcherText.TryParse(Text, out var matcher, out var problem) ? (matcher, null) : (null, problem);
-        if (!Enum.TryParse<MatchField>(Field, ignoreCase: true, out var parsed) || int.TryParse(Field, out _))
+        Matcher matcher;
+        if (Field is null)
+        {
+            if (!MatcherText.TryParse(Text, out matcher, out var problem)) return (null, problem);
+        }
+        else if (!Enum.TryParse<MatchField>(Field, ignoreCase: true, out var parsed) || int.TryParse(Field, out _))
             return (null, $"matcher field '{Field}' is not one of target, category, severity, rule, group");
-        return (new Matcher(parsed, Value ?? "", IsRegex), null);
+        else matcher = new Matcher(parsed, Value ?? "", IsRegex);
+        return KnownValue(matcher) is { } unknown ? (null, unknown) : (matcher, null);
+    }
+
+    /// <summary>
+    /// A plain (not regex) matcher on severity or category can only match one of their names; any other value would silently
+    /// match nothing, so it is refused with the names it could be.
+    /// </summary>
+    private static string? KnownValue(Matcher matcher)
+    {
+        if (matcher.IsRegex) return null;
+        var names = matcher.Field switch
+        {
+            MatchField.Severity => Enum.GetValues<AlertSeverity>().Select(AlertNames.Severity).ToList(),
+            MatchField.Category => Enum.GetValues<AlertCategory>().Select(AlertNames.Category).ToList(),
+            _ => null,
+        };
+        if (names is null || matcher.Value.Length == 0 || names.Contains(matcher.Value, StringComparer.OrdinalIgnoreCase)) return null;
+        var field = matcher.Field.ToString().ToLowerInvariant();
+        return $"matcher on {field} has the value '{matcher.Value}', which no alert has ({field} is one of {string.Join(", ", names)}; write {field}=~regex for a pattern)";
     }
 }
 
@@ -147,7 +170,7 @@ public static class RequestReader
         }
         catch (JsonException e)
         {
-            problems.Add($"field '{FieldOf(e.Path)}' {Describe(typeof(T), e.Path)}");
+            problems.Add($"field '{FieldOf(e.Path)}' {Describe(e.Path)}");
             return problems;
         }
         if (request is null) problems.Add("the request needs a JSON object body");
@@ -267,10 +290,10 @@ public static class RequestReader
     private static string FieldOf(string? path) =>
         string.IsNullOrEmpty(path) ? "(body)" : path.TrimStart('$').TrimStart('.');
 
-    private static string Describe(Type root, string? path) =>
+    private static string Describe(string? path) =>
         path is not null && (path.EndsWith("startsAt", StringComparison.OrdinalIgnoreCase) || path.EndsWith("endsAt", StringComparison.OrdinalIgnoreCase))
             ? "is not a date and time (write 2026-12-01T02:00:00Z)"
-            : $"cannot be read as part of {root.Name}";
+            : "has a value this field does not take (see the field's description in the README)";
 
     private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
 }

@@ -114,7 +114,9 @@ public static class TargetEndpoints
             var span = TimeSpan.FromHours(1);
             var range = DurationLimits.SummaryWindow(options.Maintenance.MetricsRetention);
             if (window is not null && Durations.Check(window, range, out span) is { } wrong)
-                return JsonBody.Bad($"parameter 'window' {wrong} (the most is the metrics retention, ConfigMonitor:Maintenance:MetricsRetention)");
+                return JsonBody.Bad(Durations.TryParse(window, out _)
+                    ? $"parameter 'window' {wrong} (the most is the metrics retention, ConfigMonitor:Maintenance:MetricsRetention)"
+                    : $"parameter 'window' {wrong}");
             if (span > range.Max) span = range.Max;
             var (target, problem) = await FindAsync(actors, id, ct);
             if (target is null) return problem!;
@@ -158,10 +160,12 @@ public static class TargetEndpoints
 
     /// <summary>
     /// Reads a definition written like a configuration entry (<c>{"id":"orders","endpoint":"/user/x","performance":{"interval":"30s"}}</c>)
-    /// through the same reader as configuration, so the API and appsettings.json accept and reject the same things.
+    /// through the same reader as configuration, so the API and appsettings.json accept and reject the same things. A field
+    /// given twice (the configuration reader would throw a FormatException) or an unreadable text is refused with the field's name.
     /// </summary>
     public static TargetDefinition ReadDefinition(JsonElement body)
     {
+        if (JsonBody.Problems(body) is { Count: > 0 } problems) throw new InvalidTargetDefinitionException(problems);
         var wrapped = "{\"Targets\":[" + body.GetRawText() + "]}";
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(wrapped));
         var configuration = new ConfigurationBuilder().AddJsonStream(stream).Build();
