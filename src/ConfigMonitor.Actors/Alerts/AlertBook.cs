@@ -208,19 +208,23 @@ public sealed class AlertBook(AlertPolicy policy)
     /// <summary>
     /// What a completed read of the registry means (a removal the registry's own message did not deliver): open alerts of targets
     /// not listed are closed as in <see cref="DecideTargetRemoved"/>, but only alerts numbered below <paramref name="nextNumberAtStart"/>
-    /// (raised before the read began, so a target registered during the read keeps its new alerts). As a side effect, targets listed
-    /// again are no longer retired, unless retired after the read began (the read may have seen them before their removal).
-    /// Group alerts' pseudo-targets are never closed.
+    /// (raised before the read began, so a target registered during the read keeps its new alerts), and only when none of the
+    /// target's open alerts was seen breaching for <paramref name="quietFor"/> (the loops of a removed target have stopped; a target
+    /// still reporting is left alone).
+    /// As a side effect, targets listed again are no longer retired, unless retired after the read began (the read may have seen
+    /// them before their removal). Group alerts' pseudo-targets are never closed.
     /// </summary>
     public IReadOnlyList<IAlertEvent> DecideRegistryRead(IReadOnlyCollection<string> registeredIds, long nextNumberAtStart, long retirementsAtStart,
-        DateTimeOffset now)
+        TimeSpan quietFor, DateTimeOffset now)
     {
         var registered = new HashSet<string>(registeredIds, StringComparer.OrdinalIgnoreCase);
         foreach (var (targetId, retired) in _retired.ToList())
             if (registered.Contains(targetId) && retired.Sequence <= retirementsAtStart) _retired.Remove(targetId);
         var gone = _openByFingerprint.Values.Select(id => _byId[id])
-            .Where(a => !IsGroupAlert(a) && Number(a.Id) < nextNumberAtStart && !registered.Contains(a.TargetId))
-            .Select(a => a.TargetId).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+            .Where(a => !IsGroupAlert(a) && !registered.Contains(a.TargetId))
+            .GroupBy(a => a.TargetId, StringComparer.OrdinalIgnoreCase)
+            .Where(target => target.All(a => Number(a.Id) < nextNumberAtStart && now - a.LastSeenAt >= quietFor))
+            .Select(target => target.Key).Order(StringComparer.Ordinal).ToList();
         return gone.SelectMany(t => DecideTargetRemoved(t, now)).ToList();
     }
 

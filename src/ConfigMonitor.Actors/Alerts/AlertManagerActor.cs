@@ -21,7 +21,7 @@ public sealed record AlertManagerSettings
     /// <summary>How often firing alerts are re-sent to receivers that keep state (below Alertmanager's 5 m resolve timeout).</summary>
     public TimeSpan ReceiverRefreshInterval { get; init; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How often the target registry is read: target groups, and alerts of targets no longer in it (closed).</summary>
+    /// <summary>How often the target registry is read: target groups, and alerts of targets no longer in it (closed once not seen for this long).</summary>
     public TimeSpan GroupsRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
 }
 
@@ -167,7 +167,8 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
             _book.SetGroups(list.Targets.Where(t => t.Group is not null)
                 .GroupBy(t => t.Group!, StringComparer.OrdinalIgnoreCase)
                 .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(t => t.Id).ToList(), StringComparer.OrdinalIgnoreCase));
-            var events = _book.DecideRegistryRead(list.Targets.Select(t => t.Id).ToList(), read.NextNumberAtStart, read.RetirementsAtStart, _clock.UtcNow);
+            var events = _book.DecideRegistryRead(list.Targets.Select(t => t.Id).ToList(), read.NextNumberAtStart, read.RetirementsAtStart,
+                _settings.GroupsRefreshInterval, _clock.UtcNow);
             foreach (var retired in events.OfType<TargetRetired>())
                 LogRetirement(retired.TargetId, events, "it is no longer in the registry");
             if (events.Count == 0) Self.Tell(AfterChange.Instance);

@@ -7,6 +7,7 @@ namespace ConfigMonitor.Actors.Tests.Alerts;
 public class AlertBookTargetRemovalSpecs
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Quiet = TimeSpan.FromMinutes(1);
 
     // Under the default policy a warning waits for a second breach (pending), a critical breach fires at once.
     private static Observation Pending(string target, DateTimeOffset at) =>
@@ -118,13 +119,26 @@ public class AlertBookTargetRemovalSpecs
         var book = TwoTargetsFailing();
         var next = book.NextNumber;
 
-        var events = book.DecideRegistryRead(["payments", "inventory"], next, book.Retirements, T0.AddMinutes(5));
+        var events = book.DecideRegistryRead(["payments", "inventory"], next, book.Retirements, Quiet, T0.AddMinutes(5));
         Apply(book, events);
 
         Assert.Equal(["AlertCancelled", "AlertResolved", "TargetRetired"], events.Select(e => e.GetType().Name));
         Assert.DoesNotContain(book.All(T0.AddMinutes(5)), a => a.TargetId == "orders" && a.IsOpen);
         Assert.Equal(2, book.All(T0.AddMinutes(5)).Count(a => a.TargetId == "payments" && a.IsOpen));
-        Assert.Empty(book.DecideRegistryRead(["payments", "inventory"], book.NextNumber, book.Retirements, T0.AddMinutes(6)));
+        Assert.Empty(book.DecideRegistryRead(["payments", "inventory"], book.NextNumber, book.Retirements, Quiet, T0.AddMinutes(6)));
+    }
+
+    [Fact]
+    public void Should_not_close_on_a_registry_read_the_alerts_of_an_unlisted_target_still_seen_breaching()
+    {
+        var book = TwoTargetsFailing();
+        Feed(book, Firing("orders", T0.AddMinutes(4) + TimeSpan.FromSeconds(30))); // its firing alert was seen 30 s before the read
+
+        var early = book.DecideRegistryRead(["payments"], book.NextNumber, book.Retirements, Quiet, T0.AddMinutes(5));
+        var quiet = book.DecideRegistryRead(["payments"], book.NextNumber, book.Retirements, Quiet, T0.AddMinutes(5) + TimeSpan.FromSeconds(30));
+
+        Assert.Empty(early);
+        Assert.Equal(["AlertCancelled", "AlertResolved", "TargetRetired"], quiet.Select(e => e.GetType().Name));
     }
 
     [Fact]
@@ -135,7 +149,7 @@ public class AlertBookTargetRemovalSpecs
         var retirements = book.Retirements;
         Feed(book, Firing("new-target", T0.AddMinutes(1))); // registered while the read was under way, so the answer does not list it
 
-        var events = book.DecideRegistryRead(["orders", "payments"], next, retirements, T0.AddMinutes(2));
+        var events = book.DecideRegistryRead(["orders", "payments"], next, retirements, Quiet, T0.AddMinutes(2));
 
         Assert.Empty(events);
         Assert.False(book.IsRetired("new-target"));
@@ -152,7 +166,7 @@ public class AlertBookTargetRemovalSpecs
         var group = book.OpenFor(AlertBook.GroupFingerprint("eu"));
         Assert.NotNull(group);
 
-        var read = book.DecideRegistryRead(["eu-1", "eu-2", "eu-3"], book.NextNumber, book.Retirements, T0.AddMinutes(1));
+        var read = book.DecideRegistryRead(["eu-1", "eu-2", "eu-3"], book.NextNumber, book.Retirements, Quiet, T0.AddMinutes(1));
         var removal = book.DecideTargetRemoved(AlertBook.GroupTarget("eu"), T0.AddMinutes(1));
 
         Assert.Empty(read);
@@ -183,12 +197,12 @@ public class AlertBookTargetRemovalSpecs
         Apply(book, book.DecideTargetRemoved("orders", T0.AddMinutes(5)));
 
         // A read that began before the removal may list the target as it was: it stays retired.
-        Apply(book, book.DecideRegistryRead(["orders", "payments"], book.NextNumber, readBegunBefore, T0.AddMinutes(6)));
+        Apply(book, book.DecideRegistryRead(["orders", "payments"], book.NextNumber, readBegunBefore, Quiet, T0.AddMinutes(6)));
         Assert.True(book.IsRetired("orders"));
         Assert.Empty(book.Observe(Firing("orders", T0.AddMinutes(6))));
 
         // The target was registered again: a read begun after the removal lists it.
-        Apply(book, book.DecideRegistryRead(["Orders", "payments"], book.NextNumber, book.Retirements, T0.AddMinutes(7)));
+        Apply(book, book.DecideRegistryRead(["Orders", "payments"], book.NextNumber, book.Retirements, Quiet, T0.AddMinutes(7)));
         Assert.False(book.IsRetired("orders"));
         var raised = Assert.IsType<AlertRaised>(Assert.Single(book.Observe(Firing("orders", T0.AddMinutes(8)))));
         Assert.Equal(AlertState.Firing, raised.Alert.State);

@@ -115,6 +115,7 @@ public sealed class AlertManagerTargetRemovalSpecs(ITestOutputHelper output) : A
         await changes.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(400));
 
         await registry.Ask<TargetRegistryCommands.TargetUnregistered>(new TargetRegistryCommands.UnregisterTarget("orders"), Timeout);
+        _clock.Advance(TimeSpan.FromMinutes(1)); // its loops have stopped: no breach seen for longer than a read interval
 
         await AwaitAssertAsync(async () =>
         {
