@@ -28,6 +28,9 @@ public sealed class AlertBook(AlertPolicy policy)
     private readonly Dictionary<string, long> _judged = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (long Service, long Database)> _judgedAtRaise = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Id, DateTimeOffset At)> _rootResolved = new(StringComparer.Ordinal);
+    // Targets the registry removed (persisted as TargetRetired): observations for them are ignored, so a loop that stops late cannot
+    // open an alert again. Each remembers the retirement count at which it was retired (see DecideRegistryRead).
+    private readonly Dictionary<string, (DateTimeOffset At, long Sequence)> _retired = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The policy in force.</summary>
     public AlertPolicy Policy { get; } = policy;
@@ -37,6 +40,12 @@ public sealed class AlertBook(AlertPolicy policy)
 
     /// <summary>The number the next silence or maintenance window id gets.</summary>
     public long NextMuteNumber { get; private set; } = 1;
+
+    /// <summary>How many retirements this book has applied (in memory; only compared within one incarnation).</summary>
+    public long Retirements { get; private set; }
+
+    /// <summary>Whether observations of this target are ignored because the registry removed it.</summary>
+    public bool IsRetired(string targetId) => _retired.ContainsKey(targetId);
 
     // ---------------------------------------------------------------- queries
 
@@ -127,6 +136,8 @@ public sealed class AlertBook(AlertPolicy policy)
     /// </summary>
     public IReadOnlyList<IAlertEvent> Observe(Observation o)
     {
+        // A loop of a removed target that stops late must not open an alert for a target that no longer exists.
+        if (_retired.ContainsKey(o.TargetId)) return [];
         if (o.Message.Length > TextLimits.AlertMessage) o = o with { Message = TextLimits.Bounded(o.Message, TextLimits.AlertMessage) };
         var fingerprint = o.Fingerprint;
         var open = OpenFor(fingerprint);
@@ -178,6 +189,49 @@ public sealed class AlertBook(AlertPolicy policy)
         }
         return open is null ? [] : [new AlertResolved(open.Id, now, $"{failingTargets.Count} of {members.Count} targets in group '{group}' failing")];
     }
+
+    /// <summary>
+    /// The registry removed <paramref name="targetId"/>: its pending alerts are cancelled, its firing ones resolved saying so, and it
+    /// is retired (observations for it are ignored). Nothing when it is already retired with nothing open; group alerts are never touched.
+    /// </summary>
+    public IReadOnlyList<IAlertEvent> DecideTargetRemoved(string targetId, DateTimeOffset now)
+    {
+        var events = new List<IAlertEvent>();
+        foreach (var alert in OpenAlertsOf(targetId))
+            events.Add(alert.State == AlertState.Pending
+                ? new AlertCancelled(alert.Id, now)
+                : new AlertResolved(alert.Id, now, $"target '{alert.TargetId}' was removed from the registry; its monitoring stopped"));
+        if (!_retired.ContainsKey(targetId) && !IsGroupTarget(targetId)) events.Add(new TargetRetired(targetId, now));
+        return events;
+    }
+
+    /// <summary>
+    /// What a completed read of the registry means (a removal the registry's own message did not deliver): open alerts of targets
+    /// not listed are closed as in <see cref="DecideTargetRemoved"/>, but only alerts numbered below <paramref name="nextNumberAtStart"/>
+    /// (raised before the read began, so a target registered during the read keeps its new alerts), and only when none of the
+    /// target's open alerts was seen breaching for <paramref name="quietFor"/> (the loops of a removed target have stopped; a target
+    /// still reporting is left alone).
+    /// As a side effect, targets listed again are no longer retired, unless retired after the read began (the read may have seen
+    /// them before their removal). Group alerts' pseudo-targets are never closed.
+    /// </summary>
+    public IReadOnlyList<IAlertEvent> DecideRegistryRead(IReadOnlyCollection<string> registeredIds, long nextNumberAtStart, long retirementsAtStart,
+        TimeSpan quietFor, DateTimeOffset now)
+    {
+        var registered = new HashSet<string>(registeredIds, StringComparer.OrdinalIgnoreCase);
+        foreach (var (targetId, retired) in _retired.ToList())
+            if (registered.Contains(targetId) && retired.Sequence <= retirementsAtStart) _retired.Remove(targetId);
+        var gone = _openByFingerprint.Values.Select(id => _byId[id])
+            .Where(a => !IsGroupAlert(a) && !registered.Contains(a.TargetId))
+            .GroupBy(a => a.TargetId, StringComparer.OrdinalIgnoreCase)
+            .Where(target => target.All(a => Number(a.Id) < nextNumberAtStart && now - a.LastSeenAt >= quietFor))
+            .Select(target => target.Key).Order(StringComparer.Ordinal).ToList();
+        return gone.SelectMany(t => DecideTargetRemoved(t, now)).ToList();
+    }
+
+    private IEnumerable<Alert> OpenAlertsOf(string targetId) =>
+        _openByFingerprint.Values.Select(id => _byId[id])
+            .Where(a => !IsGroupAlert(a) && string.Equals(a.TargetId, targetId, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(a => Number(a.Id)).ToList();
 
     /// <summary>Acknowledgement: an event, nothing when already acknowledged, or null when the id is unknown.</summary>
     public IReadOnlyList<IAlertEvent>? DecideAcknowledge(string alertId, string by, string? comment, DateTimeOffset now)
@@ -314,6 +368,11 @@ public sealed class AlertBook(AlertPolicy policy)
             case MaintenanceWindowRemoved removed when _windows.TryGetValue(removed.WindowId, out var w):
                 _windows[w.Id] = w with { DeletedAt = removed.At };
                 return [];
+            case TargetRetired retired:
+                _retired[retired.TargetId] = (retired.At, ++Retirements);
+                foreach (var fingerprint in _progress.Keys.Where(f => f.StartsWith(retired.TargetId + "/", StringComparison.OrdinalIgnoreCase)).ToList())
+                    _progress.Remove(fingerprint);
+                return [];
             case MutesDropped mutes:
                 foreach (var id in mutes.SilenceIds) _silences.Remove(id);
                 foreach (var id in mutes.WindowIds) _windows.Remove(id);
@@ -326,7 +385,8 @@ public sealed class AlertBook(AlertPolicy policy)
     /// <summary>The state as a snapshot.</summary>
     public AlertBookSnapshot ToSnapshot() => new(
         _byId.Values.OrderBy(a => Number(a.Id)).Select(a => a with { SuppressedBy = null }).ToList(), NextNumber,
-        _silences.Values.OrderBy(s => Number(s.Id)).ToList(), _windows.Values.OrderBy(w => Number(w.Id)).ToList(), NextMuteNumber);
+        _silences.Values.OrderBy(s => Number(s.Id)).ToList(), _windows.Values.OrderBy(w => Number(w.Id)).ToList(), NextMuteNumber,
+        _retired.OrderBy(r => r.Value.Sequence).Select(r => new TargetRetired(r.Key, r.Value.At)).ToList());
 
     /// <summary>Restores the state from a snapshot.</summary>
     public void Restore(AlertBookSnapshot snapshot)
@@ -337,6 +397,8 @@ public sealed class AlertBook(AlertPolicy policy)
         _windows.Clear();
         _judgedAtRaise.Clear();
         _rootResolved.Clear();
+        _retired.Clear();
+        foreach (var retired in snapshot.RetiredTargets ?? []) _retired[retired.TargetId] = (retired.At, ++Retirements);
         foreach (var alert in snapshot.Alerts)
         {
             _byId[alert.Id] = alert;
@@ -361,7 +423,9 @@ public sealed class AlertBook(AlertPolicy policy)
         if (!_rootResolved.TryGetValue(fingerprint, out var known) || known.At <= at) _rootResolved[fingerprint] = (id, at);
     }
 
-    private static bool IsGroupAlert(Alert a) => a.Rule == GroupRule && a.TargetId.StartsWith("group:", StringComparison.Ordinal);
+    private static bool IsGroupAlert(Alert a) => a.Rule == GroupRule && IsGroupTarget(a.TargetId);
+
+    private static bool IsGroupTarget(string targetId) => targetId.StartsWith("group:", StringComparison.Ordinal);
 
     private static bool Fires(AlertRule rule, int consecutiveBreaches, DateTimeOffset since, DateTimeOffset now) =>
         consecutiveBreaches >= Math.Max(1, rule.FailureThreshold) && now - since >= rule.For;

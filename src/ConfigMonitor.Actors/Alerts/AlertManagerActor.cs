@@ -21,7 +21,7 @@ public sealed record AlertManagerSettings
     /// <summary>How often firing alerts are re-sent to receivers that keep state (below Alertmanager's 5 m resolve timeout).</summary>
     public TimeSpan ReceiverRefreshInterval { get; init; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How often target groups are read from the target registry.</summary>
+    /// <summary>How often the target registry is read: target groups, and alerts of targets no longer in it (closed once not seen for this long).</summary>
     public TimeSpan GroupsRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
 }
 
@@ -56,6 +56,10 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
     {
         public static readonly GroupsTick Instance = new();
     }
+
+    /// <summary>A completed read of the registry, with the book's counters from when it began (see <see cref="AlertBook.DecideRegistryRead"/>).</summary>
+    private sealed record RegistryRead(Targets.TargetRegistryCommands.TargetList List, long NextNumberAtStart, long RetirementsAtStart)
+        : INoSerializationVerificationNeeded;
 
     private static AlertList AlertPage(IReadOnlyList<Alert> all, int limit, int offset)
     {
@@ -151,6 +155,25 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
             _book.SetGroups(cmd.Groups);
             Self.Tell(AfterChange.Instance);
         });
+        Command<TargetRemoved>(cmd =>
+        {
+            var events = _book.DecideTargetRemoved(cmd.TargetId, _clock.UtcNow);
+            LogRetirement(cmd.TargetId, events, "the registry removed it");
+            Persist(events, null);
+        });
+        Command<RegistryRead>(read =>
+        {
+            var list = read.List;
+            _book.SetGroups(list.Targets.Where(t => t.Group is not null)
+                .GroupBy(t => t.Group!, StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(t => t.Id).ToList(), StringComparer.OrdinalIgnoreCase));
+            var events = _book.DecideRegistryRead(list.Targets.Select(t => t.Id).ToList(), read.NextNumberAtStart, read.RetirementsAtStart,
+                _settings.GroupsRefreshInterval, _clock.UtcNow);
+            foreach (var retired in events.OfType<TargetRetired>())
+                LogRetirement(retired.TargetId, events, "it is no longer in the registry");
+            if (events.Count == 0) Self.Tell(AfterChange.Instance);
+            else Persist(events, null);
+        });
         Command<PruneAlerts>(prune =>
         {
             var events = _book.DecidePrune(prune.Cutoff, _clock.UtcNow);
@@ -167,13 +190,13 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
         Command<GroupsTick>(_ =>
         {
             if (_targetRegistry() is not { } registry) return;
+            // Counters taken now: the answer may list targets as they were before a removal or registration handled meanwhile.
+            var nextNumber = _book.NextNumber;
+            var retirements = _book.Retirements;
             Targets.TargetPages.AllAsync(registry, _settings.NotifyCheckInterval)
-                .PipeTo(Self, success: list => new UpdateTargetGroups(list.Targets.Where(t => t.Group is not null)
-                    .GroupBy(t => t.Group!, StringComparer.OrdinalIgnoreCase)
-                    .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(t => t.Id).ToList(), StringComparer.OrdinalIgnoreCase)),
-                    failure: e => new Status.Failure(e));
+                .PipeTo(Self, success: list => new RegistryRead(list, nextNumber, retirements), failure: e => new Status.Failure(e));
         });
-        Command<Status.Failure>(f => _log.Warning("Alert manager could not read target groups: {0}", f.Cause.Message));
+        Command<Status.Failure>(f => _log.Warning("Alert manager could not read the target registry; groups and alerts of removed targets wait for the next read: {0}", f.Cause.Message));
         Command<AfterChange>(_ => FollowUp());
         Command<GetActiveAlerts>(q => Sender.Tell(AlertPage(_book.Active(_clock.UtcNow), q.Limit, q.Offset)));
         Command<GetAllAlerts>(q => Sender.Tell(AlertPage(_book.All(_clock.UtcNow), q.Limit, q.Offset)));
@@ -280,6 +303,15 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
                 _notifier.Tell(new Notification(Guid.NewGuid().ToString("N"), NotificationKind.Resolved, change.Alert, _clock.UtcNow));
         }
         if (++_eventsSinceSnapshot >= SnapshotEveryEvents) TakeSnapshot();
+    }
+
+    private void LogRetirement(string targetId, IReadOnlyList<IAlertEvent> events, string why)
+    {
+        if (!events.Any(e => e is TargetRetired r && string.Equals(r.TargetId, targetId, StringComparison.OrdinalIgnoreCase))) return;
+        var ids = events.Select(e => e switch { AlertCancelled c => c.AlertId, AlertResolved r => r.AlertId, _ => null }).OfType<string>()
+            .Where(id => _book.Find(id, _clock.UtcNow) is { } a && string.Equals(a.TargetId, targetId, StringComparison.OrdinalIgnoreCase)).ToList();
+        _log.Info("Target {0} retired from alerting ({1}): {2}; later observations of it are ignored until it is registered again", targetId, why,
+            ids.Count == 0 ? "no open alerts" : $"closing {string.Join(", ", ids)}");
     }
 
     private void TakeSnapshot()

@@ -169,6 +169,12 @@ public static class AlertCommands
     /// <summary>Which targets form which group (from the target registry); group alerts count failing members.</summary>
     public sealed record UpdateTargetGroups(IReadOnlyDictionary<string, IReadOnlyList<string>> Groups) : IConfigMonitorMessage;
 
+    /// <summary>
+    /// The target registry removed this target: its pending alerts are cancelled, its firing ones resolved (notified as any
+    /// resolution), and observations that still arrive for it are ignored until the registry lists it again. Not answered.
+    /// </summary>
+    public sealed record TargetRemoved(string TargetId) : IConfigMonitorMessage;
+
     /// <summary>No alert has this id.</summary>
     public sealed record AlertNotFound(string AlertId, string Reason) : IConfigMonitorMessage;
 
@@ -345,8 +351,14 @@ public static class AlertEvents
     /// <summary>Retention dropped ended silences and deleted windows.</summary>
     public sealed record MutesDropped(IReadOnlyList<string> SilenceIds, IReadOnlyList<string> WindowIds) : IAlertEvent;
 
-    /// <summary>Every retained alert, silence and window, and the next id numbers.</summary>
+    /// <summary>
+    /// A target left the registry: its open alerts were closed (by the events before this one) and observations for it are ignored
+    /// until the registry lists it again.
+    /// </summary>
+    public sealed record TargetRetired(string TargetId, DateTimeOffset At) : IAlertEvent;
+
+    /// <summary>Every retained alert, silence and window, the next id numbers, and the targets retired (null in snapshots written before retirement existed).</summary>
     public sealed record AlertBookSnapshot(
         IReadOnlyList<Alert> Alerts, long NextNumber, IReadOnlyList<Silence>? Silences = null, IReadOnlyList<MaintenanceWindow>? Windows = null,
-        long NextMuteNumber = 1) : IPersistedEvent;
+        long NextMuteNumber = 1, IReadOnlyList<TargetRetired>? RetiredTargets = null) : IPersistedEvent;
 }

@@ -140,7 +140,8 @@ public static class ConfigMonitorHosting
     public static AkkaConfigurationBuilder AddTargetRegistry(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options,
         IReadOnlyList<TargetDefinition> targets) =>
         builder.WithSingleton<TargetRegistry>(TargetRegistrySingleton,
-            (_, registry, _) => TargetRegistryActor.Props(targets, registry.Get<TargetMonitorRegion>(), options.KeepMonitoringInterval),
+            (_, registry, _) => TargetRegistryActor.Props(targets, registry.Get<TargetMonitorRegion>(), options.KeepMonitoringInterval,
+                () => registry.TryGet<AlertManager>(out var alerts) ? alerts : null),
             Singleton(options));
 
     /// <summary>The maintenance singleton (retention and event probes) and its proxy.</summary>

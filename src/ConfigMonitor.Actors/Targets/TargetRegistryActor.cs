@@ -92,6 +92,7 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
 
     private readonly IActorRef _targetMonitors;
     private readonly TimeSpan _keepMonitoringInterval;
+    private readonly Func<IActorRef?> _alertManager;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private TargetBook _book;
 
@@ -101,10 +102,12 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
     /// <inheritdoc />
     public override string PersistenceId => "target-registry";
 
-    /// <summary>Creates the registry with the configured targets.</summary>
-    public TargetRegistryActor(IEnumerable<TargetDefinition> configured, IActorRef targetMonitors, TimeSpan keepMonitoringInterval)
+    /// <summary>Creates the registry with the configured targets; removals are told to the AlertManager (when there is one).</summary>
+    public TargetRegistryActor(IEnumerable<TargetDefinition> configured, IActorRef targetMonitors, TimeSpan keepMonitoringInterval,
+        Func<IActorRef?> alertManager)
     {
         _targetMonitors = targetMonitors;
+        _alertManager = alertManager;
         _keepMonitoringInterval = keepMonitoringInterval;
         _book = TargetBook.From(configured);
 
@@ -157,7 +160,10 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
             {
                 _book = _book.Apply(e);
                 _targetMonitors.Tell(new TargetMonitorCommands.StopMonitoringTarget(cmd.TargetId));
-                _log.Info("Target {0} unregistered; its monitoring stops", cmd.TargetId);
+                // Its open alerts close now; should this tell be lost (the singleton moving), the AlertManager's next read of the
+                // registry closes them.
+                _alertManager()?.Tell(new Alerts.AlertCommands.TargetRemoved(cmd.TargetId));
+                _log.Info("Target {0} unregistered; its monitoring stops and its open alerts close", cmd.TargetId);
                 sender.Tell(decision.Reply);
                 MaybeSnapshot();
             });
@@ -193,8 +199,9 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>Props for the registry.</summary>
-    public static Props Props(IEnumerable<TargetDefinition> configured, IActorRef targetMonitors, TimeSpan keepMonitoringInterval) =>
-        Akka.Actor.Props.Create(() => new TargetRegistryActor(configured, targetMonitors, keepMonitoringInterval));
+    public static Props Props(IEnumerable<TargetDefinition> configured, IActorRef targetMonitors, TimeSpan keepMonitoringInterval,
+        Func<IActorRef?>? alertManager = null) =>
+        Akka.Actor.Props.Create(() => new TargetRegistryActor(configured, targetMonitors, keepMonitoringInterval, alertManager ?? (() => null)));
 }
 
 /// <summary>Pages of the target registry's list: cut here, read through by the node's own users of every target.</summary>

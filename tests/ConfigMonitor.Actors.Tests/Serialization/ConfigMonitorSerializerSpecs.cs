@@ -143,6 +143,9 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return new AlertEvents.MaintenanceWindowRemoved("maintenance-4", T0, "bob");
         yield return new AlertEvents.MutesDropped(["silence-1"], ["maintenance-2"]);
         yield return new AlertEvents.AlertBookSnapshot([SampleAlert], 8, [silence], [window], 5);
+        yield return new AlertCommands.TargetRemoved("orders");
+        yield return new AlertEvents.TargetRetired("orders", T0);
+        yield return new AlertEvents.AlertBookSnapshot([SampleAlert], 8, [silence], [window], 5, [new AlertEvents.TargetRetired("orders", T0)]);
         yield return new AlertCommands.UnacknowledgeAlert("alert-7", "bob");
         yield return new AlertCommands.AlertUnacknowledged(SampleAlert);
         yield return new AlertCommands.CreateSilence(silence.Matchers, null, T0.AddHours(1), "alice", "deploy");
@@ -286,6 +289,19 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         Assert.Equal(AlertQueries.GetAllAlerts.Instance, serializer.FromBinary(empty, "aql"));
         var silences = Assert.IsType<AlertQueries.GetSilences>(serializer.FromBinary("{\"includeExpired\":true}"u8.ToArray(), "sq"));
         Assert.Equal(new AlertQueries.GetSilences(true), silences);
+    }
+
+    [Fact]
+    public void Should_read_an_alert_book_snapshot_written_before_targets_could_be_retired_as_one_with_none_retired()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(SampleTarget);
+        var old = "{\"alerts\":[],\"nextNumber\":8,\"silences\":[],\"windows\":[],\"nextMuteNumber\":5}"u8.ToArray();
+
+        var snapshot = Assert.IsType<AlertEvents.AlertBookSnapshot>(serializer.FromBinary(old, "AB"));
+
+        Assert.Null(snapshot.RetiredTargets);
+        Assert.Equal(8, snapshot.NextNumber);
+        Assert.Equal(5, snapshot.NextMuteNumber);
     }
 
     [Fact]
