@@ -141,10 +141,23 @@ public static partial class TargetDefinitionReader
             return $"is '{Shorten(endpoint)}', which is not an actor path; write {Example}";
         if (!path.Address.Protocol.StartsWith("akka", StringComparison.Ordinal))
             return $"is '{Shorten(endpoint)}', which is not an actor address (it uses '{Shorten(path.Address.Protocol)}://'); write {Example}";
-        if (path.Address.Host is null || path.Address.Port is null)
-            return $"is '{Shorten(endpoint)}', which names no host and port; write {Example}";
+        if (HostAndPortProblem(path.Address) is { } hostAndPort)
+            return $"is '{Shorten(endpoint)}', which {hostAndPort}; write {Example}";
         if (path.Elements.Count < 2 || path.Elements[0] != "user")
             return $"is '{Shorten(endpoint)}', which is not under '/user/'; write {Example}";
+        return null;
+    }
+
+    /// <summary>
+    /// What is wrong with the host and port of a remote Akka address (the words after "which"); null when it names a host
+    /// and a port from 1 to 65535.
+    /// </summary>
+    public static string? HostAndPortProblem(Address address)
+    {
+        if (address.Host is null && address.Port is null) return "names no host and port";
+        if (string.IsNullOrWhiteSpace(address.Host)) return "names no host (nothing between '@' and ':')";
+        if (address.Port is not { } port) return "names no port";
+        if (port is < 1 or > 65535) return $"names port {port}, outside 1 to 65535";
         return null;
     }
 

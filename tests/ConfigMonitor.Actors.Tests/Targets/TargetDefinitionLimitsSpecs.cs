@@ -158,6 +158,8 @@ public sealed class TargetDefinitionLimitsSpecs
     [InlineData("/user/config-service-demo")]
     [InlineData("akka.tcp://configsvc@10.0.0.5:4060/user/config-service")]
     [InlineData("akka.tcp://sys@host.example:4053/user/a/b")]
+    [InlineData("akka.tcp://sys@host:1/user/x")]
+    [InlineData("akka.tcp://sys@host:65535/user/x")]
     public void An_actor_path_endpoint_should_be_accepted(string endpoint) =>
         Assert.Null(TargetDefinitionReader.EndpointProblem(endpoint));
 
@@ -177,6 +179,11 @@ public sealed class TargetDefinitionLimitsSpecs
     [InlineData("akka.tcp://sys@host:4053/system/x", "is not under '/user/'")]
     [InlineData("akka.tcp://sys@host:port/user/x", "is not an actor path")]
     [InlineData("akka.tcp://sys@host:4053", "is not under '/user/'")]
+    [InlineData("akka.tcp://sys@host:99999/user/x", "names port 99999, outside 1 to 65535")]
+    [InlineData("akka.tcp://sys@host:65536/user/x", "names port 65536, outside 1 to 65535")]
+    [InlineData("akka.tcp://sys@host:0/user/x", "names port 0, outside 1 to 65535")]
+    [InlineData("akka.tcp://sys@:4053/user/x", "names no host")]
+    [InlineData("akka.tcp://sys@ :4053/user/x", "names no host")]
     public void An_endpoint_that_cannot_be_an_actor_path_should_be_refused_saying_why(string endpoint, string why)
     {
         var problem = TargetDefinitionReader.EndpointProblem(endpoint);
