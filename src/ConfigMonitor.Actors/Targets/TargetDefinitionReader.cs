@@ -95,9 +95,14 @@ public static partial class TargetDefinitionReader
         }
         Within("EventProbe:Timeout", t.EventProbe.Timeout, DurationLimits.ProbeTimeout);
 
-        if (t.Performance.AccessTimeThresholdMs <= 0) Problem("Performance:AccessTimeThresholdMs", "must be greater than 0");
-        if (t.Database.ResponseTimeThresholdMs <= 0) Problem("Database:ResponseTimeThresholdMs", "must be greater than 0");
-        if (t.Health.MaxProcessMemoryMb <= 0) Problem("Health:MaxProcessMemoryMb", "must be greater than 0");
+        // Upper limits catch a typo: a threshold above an hour, or memory above 16 TiB, can never be crossed.
+        const double HourMs = 3_600_000, MaxMemoryMb = 16 * 1024 * 1024;
+        if (t.Performance.AccessTimeThresholdMs is <= 0 or > HourMs)
+            Problem("Performance:AccessTimeThresholdMs", $"must be greater than 0 and at most {HourMs:0} (an hour); it is {t.Performance.AccessTimeThresholdMs.ToString(CultureInfo.InvariantCulture)}");
+        if (t.Database.ResponseTimeThresholdMs is <= 0 or > HourMs)
+            Problem("Database:ResponseTimeThresholdMs", $"must be greater than 0 and at most {HourMs:0} (an hour); it is {t.Database.ResponseTimeThresholdMs.ToString(CultureInfo.InvariantCulture)}");
+        if (t.Health.MaxProcessMemoryMb is <= 0 or > MaxMemoryMb)
+            Problem("Health:MaxProcessMemoryMb", $"must be greater than 0 and at most {MaxMemoryMb:0} (16 TiB); it is {t.Health.MaxProcessMemoryMb.ToString(CultureInfo.InvariantCulture)}");
         if (t.Cache.MinHitRate is < 0 or > 1) Problem("Cache:MinHitRate", "must be between 0 and 1");
         if (t.Cache.MaxUsage is <= 0 or > 1) Problem("Cache:MaxUsage", "must be greater than 0 and at most 1");
         if (t.Cache.MinRequests < 0) Problem("Cache:MinRequests", "must be 0 or more");

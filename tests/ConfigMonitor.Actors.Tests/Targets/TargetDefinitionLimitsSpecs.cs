@@ -193,4 +193,18 @@ public sealed class TargetDefinitionLimitsSpecs
         Assert.Contains("such as '/user/config-service'", problem);
         Assert.Contains(ProblemsOf(("Endpoint", endpoint)), p => p.StartsWith("target 'orders': field 'Endpoint'"));
     }
+
+    [Theory]
+    [InlineData("Performance:AccessTimeThresholdMs", "0.5", "3600000", "0|-1|3600001|1e300")]
+    [InlineData("Database:ResponseTimeThresholdMs", "0.5", "3600000", "0|-1|3600001")]
+    [InlineData("Health:MaxProcessMemoryMb", "1", "16777216", "0|-500|16777217")]
+    [InlineData("Cache:MinHitRate", "0", "1", "-0.1|1.5")]
+    [InlineData("Cache:MaxUsage", "0.01", "1", "0|-2|1.01")]
+    public void Every_numeric_target_threshold_should_take_its_range_and_refuse_outside_it(string field, string min, string max, string refused)
+    {
+        Assert.Empty(ProblemsOf((field, min)));
+        Assert.Empty(ProblemsOf((field, max)));
+        foreach (var text in refused.Split('|'))
+            Assert.Contains(ProblemsOf((field, text)), p => p.StartsWith($"target 'orders': field '{field}' must be", StringComparison.Ordinal));
+    }
 }
