@@ -359,6 +359,13 @@ public static class ConfigMonitorOptionsReader
             problems.Add($"setting '{SectionName}:{field}' {what}");
             return fallback;
         }
+        string? HostName(string field)
+        {
+            var text = section[field];
+            if (text is null) return null;
+            if (Uri.CheckHostName(text.Trim('[', ']')) is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6) return text;
+            return Refused<string?>(field, $"is '{Shorten(text)}', which is not a host name or IP address (such as 127.0.0.1 or monitor1.example.org)", null);
+        }
         double Number(string field, double fallback, double min, double max, string what)
         {
             var value = values.Number(field, fallback);
@@ -379,9 +386,9 @@ public static class ConfigMonitorOptionsReader
                 ? SystemNameProblem(systemName) is { } wrongName ? Refused("ActorSystemName", wrongName, d.ActorSystemName) : systemName
                 : d.ActorSystemName,
             DataDirectory = section["DataDirectory"] ?? d.DataDirectory,
-            Hostname = section["Hostname"] ?? d.Hostname,
+            Hostname = HostName("Hostname") ?? d.Hostname,
             Port = Integer("Port", d.Port, 0, 65535),
-            PublicHostname = section["PublicHostname"],
+            PublicHostname = HostName("PublicHostname"),
             SeedNodes = section.GetSection("SeedNodes").GetChildren().Where(c => c.Value is not null).Select(c => c.Value!.Trim()).ToList(),
             Role = values.Text("Role", TextLimits.Id) ?? d.Role,
             Persistence = provider,

@@ -342,4 +342,23 @@ public sealed class ConfigMonitorOptionsReaderSpecs
         Assert.StartsWith($"setting 'ConfigMonitor:Alerts:Rules:{key}' ", problem);
         Assert.True(problem.Contains(why), problem);
     }
+
+    [Theory]
+    [InlineData("Hostname", "127.0.0.1", true)]
+    [InlineData("Hostname", "0.0.0.0", true)]
+    [InlineData("Hostname", "::1", true)]
+    [InlineData("Hostname", "monitor1.example.org", true)]
+    [InlineData("PublicHostname", "monitor1", true)]
+    [InlineData("Hostname", "", false)]
+    [InlineData("Hostname", "monitor 1", false)]
+    [InlineData("Hostname", "127.0.0.1:4053", false)]
+    [InlineData("PublicHostname", "akka.tcp://configmonitor@monitor1:4053", false)]
+    [InlineData("PublicHostname", "http://monitor1", false)]
+    public void A_hostname_should_be_a_host_name_or_ip_address(string key, string value, bool accepted)
+    {
+        var problems = ProblemsOf((key, value));
+
+        if (accepted) Assert.Empty(problems);
+        else Assert.StartsWith($"setting 'ConfigMonitor:{key}' is '{value}', which is not a host name or IP address", Assert.Single(problems));
+    }
 }
