@@ -76,6 +76,7 @@ public static class BindFailure
                 _ => new NodeConfigurationException($"Akka remoting cannot listen on {where}: {socket.Message}"),
             };
         }
+        if (HttpsFailure(all, addresses) is { } https) return https;
         if (all.OfType<IOException>().Any() && all.OfType<SocketException>().FirstOrDefault() is { } kestrelSocket)
         {
             var where = string.Join(" or ", addresses.Effective.Select(a => $"{a.Address} ({a.Setting})"));
@@ -84,6 +85,30 @@ public static class BindFailure
                 : new NodeConfigurationException($"the management API cannot listen on {where}: {kestrelSocket.Message}");
         }
         return null;
+    }
+
+    /// <summary>
+    /// Kestrel could not set up an https:// address (no certificate configured, or one it cannot load): a configuration mistake,
+    /// named with the address, its setting and how to give Kestrel a certificate.
+    /// </summary>
+    private static NodeConfigurationException? HttpsFailure(IReadOnlyList<Exception> all, NodeAddresses addresses)
+    {
+        var https = addresses.Effective.Where(a => a.Address.StartsWith("https:", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (https.Count == 0 || all.OfType<SocketException>().Any()) return null;
+        // Thrown by Kestrel itself (its type is not public): the missing certificate is an InvalidOperationException, a bad file
+        // a FileNotFoundException or CryptographicException raised while Kestrel loads it.
+        var fromKestrel = all.FirstOrDefault(e => e is InvalidOperationException or IOException or UnauthorizedAccessException
+                                                      or System.Security.Cryptography.CryptographicException
+                                                  && (e.StackTrace ?? "").Contains("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal));
+        if (fromKestrel is null) return null;
+        // Kestrel's own first sentence ("Unable to configure HTTPS endpoint.", or the file it could not read); its advice to run
+        // 'dotnet dev-certs' is for development machines only.
+        var reason = fromKestrel.Message.Split(". ", 2)[0].TrimEnd('.');
+        var where = string.Join(" or ", https.Select(a => $"{a.Address} ({a.Setting})"));
+        return new NodeConfigurationException(
+            $"the management API cannot serve {where}: {reason}; give Kestrel a certificate with Kestrel:Certificates:Default:Path " +
+            "(a .pfx with Kestrel:Certificates:Default:Password, or a .pem with Kestrel:Certificates:Default:KeyPath), " +
+            $"or use an http:// address such as {ApiSettings.DefaultUrl}");
     }
 
     private static IEnumerable<Exception> Unfold(Exception error)

@@ -182,5 +182,27 @@ public sealed class StartupProcessSpecs : IDisposable
         Assert.False(Directory.Exists(DataDirectory), "a refused node must not create its data folder");
     }
 
+    public static TheoryData<string, string, bool> NewUserMistakes => new()
+    {
+        // the argument, the start of the line on stderr, whether it is refused before anything is created
+        { "--ConfigMonitor:Api:Url=https://127.0.0.1:0", "the management API cannot serve https://127.0.0.1:0 (ConfigMonitor:Api:Url): Unable to configure HTTPS endpoint; give Kestrel a certificate", false },
+        { "--ConfigMonitor:Api:Url=http://127.0.0.1:0/api", "field 'Api:Url' is 'http://127.0.0.1:0/api', which has the path '/api'", true },
+        { "--ConfigMonitor:ConnectionString=this is not;a=connection;Password=hunter2", "setting 'ConfigMonitor:ConnectionString' is not a valid SQLite connection string", true },
+        { "--ConfigMonitor:SeedNodes:0=garbage", "setting 'ConfigMonitor:SeedNodes:0' is 'garbage', which is not an Akka address; write akka.tcp://configmonitor@host:4053", true },
+        { "--ConfigMonitor:Alerts:Rules:cache/hitrate:FailureThreshold=5", "setting 'ConfigMonitor:Alerts:Rules:cache/hitrate' names the rule 'hitrate', which cache does not have", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(NewUserMistakes))]
+    public async Task Should_exit_2_with_one_line_naming_the_setting_for_a_new_users_mistake(string argument, string expected, bool beforeStart)
+    {
+        using var node = NodeProcess.Start(_work.Path, Args(argument));
+
+        var stderr = await ExitsWith(node, ExitCodes.ConfigurationWrong);
+        Assert.Contains(expected, stderr);
+        Assert.DoesNotContain("hunter2", stderr);
+        if (beforeStart) Assert.False(Directory.Exists(DataDirectory), "a refused node must not create its data folder");
+    }
+
     public void Dispose() => _work.Dispose();
 }

@@ -6,6 +6,7 @@ using ConfigMonitor.Host.Tests.Support;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
 
 namespace ConfigMonitor.Host.Tests;
 
@@ -64,6 +65,87 @@ public sealed class StartupRulesSpecs : IDisposable
         await withToken.StartedAsync(CancellationToken.None);
         await new BoundAddressCheck(new BoundServer("http://127.0.0.1:5000", "http://[::1]:5000"),
             new ApiSettings("http://127.0.0.1:0", null, TimeSpan.FromSeconds(10))).StartedAsync(CancellationToken.None);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9110/api", "has the path '/api'")]
+    [InlineData("http://127.0.0.1:9110/api/", "has the path '/api/'")]
+    [InlineData("http://127.0.0.1:9110?x=1", "has a query")]
+    [InlineData("http://127.0.0.1:9110/?x=1", "has a query")]
+    [InlineData("http://127.0.0.1:9110#top", "has a fragment")]
+    [InlineData("http://admin:secret@127.0.0.1:9110", "has user information")]
+    [InlineData("http://admin@127.0.0.1:9110", "has user information")]
+    public void Should_refuse_an_api_url_that_is_more_than_scheme_host_and_port(string url, string why)
+    {
+        var section = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConfigMonitor:Api:Url"] = url }).Build().GetSection("ConfigMonitor");
+
+        var error = Assert.Throws<Actors.Hosting.InvalidConfigMonitorOptionsException>(() => ApiSettings.Read(section));
+
+        var problem = Assert.Single(error.Problems);
+        Assert.StartsWith($"field 'Api:Url' is '{url.Replace("admin:secret@", "…@").Replace("admin@", "…@")}', which {why}", problem);
+        Assert.Contains("; the API is served at the root of its address, so write only scheme, host and port", problem);
+        Assert.DoesNotContain("secret", problem);
+        Assert.EndsWith("such as http://127.0.0.1:9110", problem);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9110/")]
+    [InlineData("https://localhost:9443")]
+    [InlineData("http://[::1]:0")]
+    public void Should_take_an_api_url_of_scheme_host_and_port(string url)
+    {
+        var section = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConfigMonitor:Api:Url"] = url }).Build().GetSection("ConfigMonitor");
+
+        Assert.Equal(url, ApiSettings.Read(section).Url);
+    }
+
+    public static TheoryData<string, string, string> HttpsWithoutCertificate => new()
+    {
+        // setting, value, the address and setting named
+        { "ConfigMonitor:Api:Url", "https://127.0.0.1:0", "https://127.0.0.1:0 (ConfigMonitor:Api:Url)" },
+        { "Kestrel:Endpoints:tls:Url", "https://127.0.0.1:0", "https://127.0.0.1:0 (Kestrel:Endpoints:tls:Url)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HttpsWithoutCertificate))]
+    public async Task Should_refuse_https_without_a_certificate_naming_the_address_and_how_to_configure_one(string setting, string value, string named)
+    {
+        var settings = TestNode.FastSettings(_data.Path);
+        settings[setting] = value;
+        var app = await TestNode.BuildAsync(settings);
+        try
+        {
+            var error = await Assert.ThrowsAsync<NodeConfigurationException>(() => app.StartNodeAsync());
+            Assert.StartsWith($"the management API cannot serve {named}: Unable to configure HTTPS endpoint; give Kestrel a certificate with Kestrel:Certificates:Default:Path", error.Message);
+        }
+        finally
+        {
+            await app.StopWithinAsync(TestNode.StopTimeout);
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Should_refuse_https_whose_certificate_file_is_missing_naming_the_file()
+    {
+        var settings = TestNode.FastSettings(_data.Path);
+        settings["ConfigMonitor:Api:Url"] = "https://127.0.0.1:0";
+        var missing = Path.Combine(_data.Path, "no-such.pfx");
+        settings["Kestrel:Certificates:Default:Path"] = missing;
+        var app = await TestNode.BuildAsync(settings);
+        try
+        {
+            var error = await Assert.ThrowsAsync<NodeConfigurationException>(() => app.StartNodeAsync());
+            Assert.StartsWith("the management API cannot serve https://127.0.0.1:0 (ConfigMonitor:Api:Url): ", error.Message);
+            Assert.Contains("no-such.pfx", error.Message);
+        }
+        finally
+        {
+            await app.StopWithinAsync(TestNode.StopTimeout);
+            await app.DisposeAsync();
+        }
     }
 
     public static TheoryData<string, string> TokenSources => new()

@@ -115,6 +115,8 @@ public static class ConfigMonitorOptionsReader
         {
             if (TextLimits.Check(rule.Key, TextLimits.Key) is { } tooLong)
                 problems.Add($"setting '{Shorten(rule.Path)}': the rule's name {tooLong}");
+            else if (AlertRuleNames.Problem(rule.Key) is { } unknown)
+                problems.Add($"setting '{Shorten(rule.Path)}' {unknown}");
             else
                 rules[rule.Key] = ReadRule(rule, AlertRule.Immediate, problems);
         }
@@ -255,6 +257,94 @@ public static class ConfigMonitorOptionsReader
         }
     }
 
+    private static string? SystemNameProblem(string name) =>
+        System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-zA-Z0-9][a-zA-Z0-9_-]*$")
+            ? null
+            : $"is '{Shorten(name)}'; an actor system name has letters, digits, '-' and '_' only and starts with a letter or digit, such as configmonitor";
+
+    private const string RateRange = "a fraction from 0 to 1 (0.7 is 70%)";
+    private const double MaxMemoryMb = 16 * 1024 * 1024; // 16 TiB: anything larger is a typo.
+
+    /// <summary>
+    /// What is wrong with <paramref name="seed"/> as a cluster seed node of the system <paramref name="systemName"/> (the words
+    /// after the setting's name); null when it is an address such as <c>akka.tcp://configmonitor@host:4053</c>.
+    /// </summary>
+    public static string? SeedNodeProblem(string seed, string systemName)
+    {
+        var example = $"akka.tcp://{systemName}@host:4053";
+        if (!Akka.Actor.ActorPath.TryParseAddress(seed, out var address) || address is null)
+        {
+            var why = !seed.Contains("://", StringComparison.Ordinal) || !Uri.TryCreate(seed, UriKind.Absolute, out var uri) ? "which is not an Akka address"
+                : !uri.Scheme.StartsWith("akka", StringComparison.Ordinal) ? $"which uses '{Shorten(uri.Scheme)}://'; seed nodes are reached over akka.tcp://"
+                : uri.IsDefaultPort ? "which names no port"
+                : "which is not an Akka address";
+            return $"is '{Shorten(seed)}', {why}; write {example}";
+        }
+        if (address.Protocol != "akka.tcp")
+            return $"is '{Shorten(seed)}', which uses '{Shorten(address.Protocol)}://'; seed nodes are reached over akka.tcp://, as in {example}";
+        if (TargetDefinitionReader.HostAndPortProblem(address) is { } hostAndPort)
+            return $"is '{Shorten(seed)}', which {hostAndPort}; write {example}";
+        if (address.System != systemName)
+            return $"is '{Shorten(seed)}', which names the actor system '{Shorten(address.System)}', but ConfigMonitor:ActorSystemName is " +
+                   $"'{systemName}': a node joins only a cluster of its own name; write {example} or change ActorSystemName on every node";
+        var afterAt = seed[(seed.IndexOf('@') + 1)..];
+        if (afterAt.IndexOf('/') is >= 0 and var slash && afterAt[(slash + 1)..].Length > 0)
+            return $"is '{Shorten(seed)}', which has a path after the port; a seed node is an address only, such as {example}";
+        return null;
+    }
+
+    /// <summary>
+    /// What is wrong with the connection string (the words after the setting's name); null when the provider's syntax
+    /// accepts it. The message never repeats the string or a value from it (it may hold a password).
+    /// </summary>
+    public static string? ConnectionStringProblem(PersistenceProvider provider, string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString)) return null;
+        const string Syntax = "write key=value pairs separated by ';'";
+        try
+        {
+            if (provider == PersistenceProvider.Sqlite)
+            {
+                var sqlite = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
+                if (string.IsNullOrWhiteSpace(sqlite.DataSource))
+                    return $"names no Data Source; {Syntax}, such as 'Data Source=data/configmonitor.db' (or leave it empty for configmonitor.db in the data folder)";
+                return null;
+            }
+            // Npgsql is not referenced by the node yet: the generic builder checks the key=value syntax.
+            var generic = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+            if (!generic.ContainsKey("Host") && !generic.ContainsKey("Server"))
+                return $"names no Host; {Syntax}, such as 'Host=db.example;Database=configmonitor;Username=monitor;Password=…'";
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
+        {
+            // Only keys are named (never values): a key the provider does not know, when the syntax itself is right.
+            var keyword = "";
+            if (provider == PersistenceProvider.Sqlite && TryKeys(connectionString) is { } keys
+                && keys.FirstOrDefault(k => !new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder().ContainsKey(k)) is { } unknown
+                // A key is named only when it cannot be a value typed in the wrong place (a password).
+                && System.Text.RegularExpressions.Regex.IsMatch(unknown, "^[A-Za-z][A-Za-z ]{0,39}$")
+                && !unknown.Contains("pass", StringComparison.OrdinalIgnoreCase) && !unknown.Contains("pwd", StringComparison.OrdinalIgnoreCase))
+                keyword = $" (it has the key '{Shorten(unknown)}', which SQLite does not know; known keys include Data Source, Mode, Cache, Password, Default Timeout, Pooling)";
+            var example = provider == PersistenceProvider.Sqlite
+                ? "'Data Source=data/configmonitor.db;Default Timeout=30'"
+                : "'Host=db.example;Database=configmonitor;Username=monitor;Password=…'";
+            return $"is not a valid {(provider == PersistenceProvider.Sqlite ? "SQLite" : "PostgreSQL")} connection string{keyword}; {Syntax}, such as {example}";
+        }
+    }
+
+    private static IReadOnlyList<string>? TryKeys(string connectionString)
+    {
+        try
+        {
+            return new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>().ToList();
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + $"… ({text.Length} characters)";
 
     /// <summary>Reads the node settings (not the targets) from <paramref name="section"/>.</summary>
@@ -264,7 +354,25 @@ public static class ConfigMonitorOptionsReader
         var d = new ConfigMonitorOptions();
         var values = Values(section, problems);
         TimeSpan Duration(string field, TimeSpan fallback, DurationRange range) => values.Duration(field, fallback, range);
-        double Number(string field, double fallback) => values.Number(field, fallback);
+        T Refused<T>(string field, string what, T fallback)
+        {
+            problems.Add($"setting '{SectionName}:{field}' {what}");
+            return fallback;
+        }
+        string? HostName(string field)
+        {
+            var text = section[field];
+            if (text is null) return null;
+            if (Uri.CheckHostName(text.Trim('[', ']')) is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6) return text;
+            return Refused<string?>(field, $"is '{Shorten(text)}', which is not a host name or IP address (such as 127.0.0.1 or monitor1.example.org)", null);
+        }
+        double Number(string field, double fallback, double min, double max, string what)
+        {
+            var value = values.Number(field, fallback);
+            if (value >= min && value <= max) return value;
+            problems.Add($"setting '{SectionName}:{field}' is '{section[field]}'; it must be {what}");
+            return fallback;
+        }
         int Integer(string field, int fallback, int min, int max) => values.Integer(field, fallback, min, max);
 
         var providerText = section["Persistence"];
@@ -274,12 +382,14 @@ public static class ConfigMonitorOptionsReader
 
         var options = d with
         {
-            ActorSystemName = values.Text("ActorSystemName", TextLimits.Id) ?? d.ActorSystemName,
+            ActorSystemName = values.Text("ActorSystemName", TextLimits.Id) is { } systemName
+                ? SystemNameProblem(systemName) is { } wrongName ? Refused("ActorSystemName", wrongName, d.ActorSystemName) : systemName
+                : d.ActorSystemName,
             DataDirectory = section["DataDirectory"] ?? d.DataDirectory,
-            Hostname = section["Hostname"] ?? d.Hostname,
+            Hostname = HostName("Hostname") ?? d.Hostname,
             Port = Integer("Port", d.Port, 0, 65535),
-            PublicHostname = section["PublicHostname"],
-            SeedNodes = section.GetSection("SeedNodes").GetChildren().Select(c => c.Value).OfType<string>().ToList(),
+            PublicHostname = HostName("PublicHostname"),
+            SeedNodes = section.GetSection("SeedNodes").GetChildren().Where(c => c.Value is not null).Select(c => c.Value!.Trim()).ToList(),
             Role = values.Text("Role", TextLimits.Id) ?? d.Role,
             Persistence = provider,
             ConnectionString = section["ConnectionString"],
@@ -303,11 +413,13 @@ public static class ConfigMonitorOptionsReader
             },
             Health = new HealthCheckSettings
             {
-                MinCacheHitRate = Number("Health:MinCacheHitRate", d.Health.MinCacheHitRate),
-                MaxCacheUsage = Number("Health:MaxCacheUsage", d.Health.MaxCacheUsage),
-                MinCacheRequests = Integer("Health:MinCacheRequests", (int)d.Health.MinCacheRequests, 0, int.MaxValue),
-                MaxProcessMemoryMb = Number("Health:MaxProcessMemoryMb", d.Health.MaxProcessMemoryMb),
-                MinDiskFreePercent = Number("Health:MinDiskFreePercent", d.Health.MinDiskFreePercent),
+                MinCacheHitRate = Number("Health:MinCacheHitRate", d.Health.MinCacheHitRate, 0, 1, RateRange),
+                MaxCacheUsage = Number("Health:MaxCacheUsage", d.Health.MaxCacheUsage, 0, 1, RateRange),
+                MinCacheRequests = Integer("Health:MinCacheRequests", (int)d.Health.MinCacheRequests, 0, 1_000_000_000),
+                MaxProcessMemoryMb = Number("Health:MaxProcessMemoryMb", d.Health.MaxProcessMemoryMb, 1, MaxMemoryMb,
+                    $"a number of megabytes from 1 to {MaxMemoryMb:0} (the seed's is 500)"),
+                MinDiskFreePercent = Number("Health:MinDiskFreePercent", d.Health.MinDiskFreePercent, 0, 100,
+                    "a percentage from 0 to 100 (the seed's is 10)"),
                 MaxConsecutiveFailures = Integer("Health:MaxConsecutiveFailures", d.Health.MaxConsecutiveFailures, 1, 1000),
                 CheckTimeout = Duration("Health:CheckTimeout", d.Health.CheckTimeout, DurationLimits.CallTimeout),
             },
@@ -334,7 +446,45 @@ public static class ConfigMonitorOptionsReader
                          $"longer than Metrics:MaxRetryBackoff ('{Durations.Format(options.Metrics.MaxRetryBackoff)}'); make it at most that");
         if (options.Persistence == PersistenceProvider.PostgreSql && string.IsNullOrWhiteSpace(options.ConnectionString))
             problems.Add($"setting '{SectionName}:ConnectionString' is required when Persistence is PostgreSql");
+        else if (ConnectionStringProblem(options.Persistence, options.ConnectionString) is { } connection)
+            problems.Add($"setting '{SectionName}:ConnectionString' {connection}");
+        foreach (var (seed, index) in section.GetSection("SeedNodes").GetChildren().Where(c => c.Value is not null).Select((c, i) => (c, i)))
+            if (SeedNodeProblem(seed.Value!.Trim(), options.ActorSystemName) is { } wrong)
+                problems.Add($"setting '{SectionName}:SeedNodes:{seed.Key}' {wrong}");
         if (problems.Count > 0) throw new InvalidConfigMonitorOptionsException(problems);
         return options;
+    }
+}
+
+/// <summary>
+/// The alert rules a node raises, by category: the one list that <c>ConfigMonitor:Alerts:Rules:&lt;category&gt;/&lt;rule&gt;</c>
+/// keys are checked against (<c>&lt;category&gt;/*</c> covers every rule of a known category).
+/// </summary>
+public static class AlertRuleNames
+{
+    /// <summary>Category name (as in alerts: performance, health, …) → the rules raised in it.</summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> ByCategory = new Dictionary<string, IReadOnlyList<string>>
+    {
+        [AlertNames.Category(AlertCategory.Performance)] = [Monitoring.PerformanceLoopActor.AccessTimeRule, Monitoring.PerformanceLoopActor.ReadFailedRule],
+        [AlertNames.Category(AlertCategory.Health)] = [Monitoring.HealthLoopActor.ServiceHealthRule, Monitoring.HealthLoopActor.ProcessMemoryRule, AlertBook.GroupRule],
+        [AlertNames.Category(AlertCategory.Cache)] = [Monitoring.CacheLoopActor.HitRateRule, Monitoring.CacheLoopActor.UsageRule, Monitoring.CacheLoopActor.StatsFailedRule],
+        [AlertNames.Category(AlertCategory.Database)] = [Monitoring.DatabaseLoopActor.ResponseTimeRule, Monitoring.DatabaseLoopActor.UnreachableRule],
+        [AlertNames.Category(AlertCategory.EventSystem)] = [MaintenanceActor.EventDeliveryRule],
+    };
+
+    /// <summary>What is wrong with <paramref name="key"/> as a rule's key (the words after the setting's name); null when it names a known rule or <c>category/*</c>.</summary>
+    public static string? Problem(string key)
+    {
+        var slash = key.IndexOf('/');
+        var categories = string.Join(", ", ByCategory.Keys);
+        if (slash < 0)
+            return $"is not '<category>/<rule>' or '<category>/*' (categories: {categories}), such as 'cache/hit_rate'";
+        var category = key[..slash];
+        var rule = key[(slash + 1)..];
+        var known = ByCategory.FirstOrDefault(c => string.Equals(c.Key, category, StringComparison.OrdinalIgnoreCase));
+        if (known.Value is null)
+            return $"names the category '{category}', which is not one of {categories}";
+        if (rule == "*" || known.Value.Contains(rule, StringComparer.OrdinalIgnoreCase)) return null;
+        return $"names the rule '{rule}', which {known.Key} does not have; its rules are {string.Join(", ", known.Value)} (or {known.Key}/* for all of them)";
     }
 }

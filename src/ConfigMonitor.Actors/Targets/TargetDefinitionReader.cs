@@ -95,9 +95,14 @@ public static partial class TargetDefinitionReader
         }
         Within("EventProbe:Timeout", t.EventProbe.Timeout, DurationLimits.ProbeTimeout);
 
-        if (t.Performance.AccessTimeThresholdMs <= 0) Problem("Performance:AccessTimeThresholdMs", "must be greater than 0");
-        if (t.Database.ResponseTimeThresholdMs <= 0) Problem("Database:ResponseTimeThresholdMs", "must be greater than 0");
-        if (t.Health.MaxProcessMemoryMb <= 0) Problem("Health:MaxProcessMemoryMb", "must be greater than 0");
+        // Upper limits catch a typo: a threshold above an hour, or memory above 16 TiB, can never be crossed.
+        const double HourMs = 3_600_000, MaxMemoryMb = 16 * 1024 * 1024;
+        if (t.Performance.AccessTimeThresholdMs is <= 0 or > HourMs)
+            Problem("Performance:AccessTimeThresholdMs", $"must be greater than 0 and at most {HourMs:0} (an hour); it is {t.Performance.AccessTimeThresholdMs.ToString(CultureInfo.InvariantCulture)}");
+        if (t.Database.ResponseTimeThresholdMs is <= 0 or > HourMs)
+            Problem("Database:ResponseTimeThresholdMs", $"must be greater than 0 and at most {HourMs:0} (an hour); it is {t.Database.ResponseTimeThresholdMs.ToString(CultureInfo.InvariantCulture)}");
+        if (t.Health.MaxProcessMemoryMb is <= 0 or > MaxMemoryMb)
+            Problem("Health:MaxProcessMemoryMb", $"must be greater than 0 and at most {MaxMemoryMb:0} (16 TiB); it is {t.Health.MaxProcessMemoryMb.ToString(CultureInfo.InvariantCulture)}");
         if (t.Cache.MinHitRate is < 0 or > 1) Problem("Cache:MinHitRate", "must be between 0 and 1");
         if (t.Cache.MaxUsage is <= 0 or > 1) Problem("Cache:MaxUsage", "must be greater than 0 and at most 1");
         if (t.Cache.MinRequests < 0) Problem("Cache:MinRequests", "must be 0 or more");
@@ -141,10 +146,23 @@ public static partial class TargetDefinitionReader
             return $"is '{Shorten(endpoint)}', which is not an actor path; write {Example}";
         if (!path.Address.Protocol.StartsWith("akka", StringComparison.Ordinal))
             return $"is '{Shorten(endpoint)}', which is not an actor address (it uses '{Shorten(path.Address.Protocol)}://'); write {Example}";
-        if (path.Address.Host is null || path.Address.Port is null)
-            return $"is '{Shorten(endpoint)}', which names no host and port; write {Example}";
+        if (HostAndPortProblem(path.Address) is { } hostAndPort)
+            return $"is '{Shorten(endpoint)}', which {hostAndPort}; write {Example}";
         if (path.Elements.Count < 2 || path.Elements[0] != "user")
             return $"is '{Shorten(endpoint)}', which is not under '/user/'; write {Example}";
+        return null;
+    }
+
+    /// <summary>
+    /// What is wrong with the host and port of a remote Akka address (the words after "which"); null when it names a host
+    /// and a port from 1 to 65535.
+    /// </summary>
+    public static string? HostAndPortProblem(Address address)
+    {
+        if (address.Host is null && address.Port is null) return "names no host and port";
+        if (string.IsNullOrWhiteSpace(address.Host)) return "names no host (nothing between '@' and ':')";
+        if (address.Port is not { } port) return "names no port";
+        if (port is < 1 or > 65535) return $"names port {port}, outside 1 to 65535";
         return null;
     }
 

@@ -24,6 +24,9 @@ public sealed record ApiSettings(string Url, string? Token, TimeSpan AskTimeout)
 
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             problems.Add($"field 'Api:Url' is '{url}', which is not an http:// or https:// address such as {DefaultUrl}");
+        else if (AddressOnlyProblem(url, uri) is { } notAnAddress)
+            problems.Add($"field 'Api:Url' is '{WithoutUserInfo(url, uri)}', which {notAnAddress}; the API is served at the root of its address, so write only " +
+                         $"scheme, host and port, such as {DefaultUrl}");
         else if (!IsLoopback(uri.Host) && token is null)
             problems.Add($"field 'Api:Url' is '{url}', which other hosts can reach, and 'Api:Token' is not set: " +
                          "the management API can add and remove targets and acknowledge alerts, so it needs a token there " +
@@ -31,6 +34,21 @@ public sealed record ApiSettings(string Url, string? Token, TimeSpan AskTimeout)
         if (problems.Count > 0) throw new InvalidConfigMonitorOptionsException(problems);
         return new ApiSettings(url, token, askTimeout);
     }
+
+    /// <summary>Kestrel listens on scheme://host:port only: anything more in the URL is refused, not silently dropped or failed at start.</summary>
+    private static string? AddressOnlyProblem(string text, Uri uri)
+    {
+        if (uri.UserInfo.Length > 0 || text.Contains('@')) return "has user information (name@ or name:password@)";
+        // http://unix:/path/to.sock is Kestrel's form of a Unix socket: its "path" is the socket's file.
+        if (uri.AbsolutePath is not ("/" or "") && !string.Equals(uri.Host, "unix", StringComparison.OrdinalIgnoreCase)) return $"has the path '{uri.AbsolutePath}'";
+        if (uri.Query.Length > 0 || text.Contains('?')) return "has a query ('?…')";
+        if (uri.Fragment.Length > 0 || text.Contains('#')) return "has a fragment ('#…')";
+        return null;
+    }
+
+    // A password in the URL is not repeated in the refusal.
+    private static string WithoutUserInfo(string text, Uri uri) =>
+        uri.UserInfo.Length > 0 ? text.Replace(uri.UserInfo + "@", "…@", StringComparison.Ordinal) : text;
 
     private static bool IsLoopback(string host) =>
         string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)

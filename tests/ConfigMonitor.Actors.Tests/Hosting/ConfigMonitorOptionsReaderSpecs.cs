@@ -1,3 +1,4 @@
+using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Targets;
 using Microsoft.Extensions.Configuration;
@@ -206,5 +207,158 @@ public sealed class ConfigMonitorOptionsReaderSpecs
         Assert.Contains(problems, p => p.Contains("'ConfigMonitor:Alerts:Channels:bus:Topic' is 201 characters long; the limit is 200"));
         Assert.Contains(problems, p => p.Contains("the rule's name is 257 characters long; the limit is 256"));
         Assert.All(problems, p => Assert.True(p.Length < 300, p));
+    }
+    [Theory]
+    // key, smallest accepted, largest accepted, refused values, the words of the range
+    [InlineData("Health:MinCacheHitRate", "0", "1", "1.5|-0.1|70", "a fraction from 0 to 1")]
+    [InlineData("Health:MaxCacheUsage", "0", "1", "-2|1.01|95", "a fraction from 0 to 1")]
+    [InlineData("Health:MaxProcessMemoryMb", "1", "16777216", "-1|0|0.5|1e12", "a number of megabytes from 1 to 16777216")]
+    [InlineData("Health:MinDiskFreePercent", "0", "100", "150|-1|100.5", "a percentage from 0 to 100")]
+    public void Every_health_threshold_should_take_its_range_and_refuse_outside_it(string key, string min, string max, string refused, string range)
+    {
+        Assert.Empty(ProblemsOf((key, min)));
+        Assert.Empty(ProblemsOf((key, max)));
+        foreach (var text in refused.Split('|'))
+            Assert.StartsWith($"setting 'ConfigMonitor:{key}' is '{text}'; it must be {range}", Assert.Single(ProblemsOf((key, text))));
+        Assert.Contains("is 'NaN', which is not a number", Assert.Single(ProblemsOf((key, "NaN"))));
+    }
+
+    [Theory]
+    [InlineData("Port", "-1")]
+    [InlineData("Port", "65536")]
+    [InlineData("Health:MinCacheRequests", "-1")]
+    [InlineData("Health:MaxConsecutiveFailures", "0")]
+    [InlineData("Metrics:BatchSize", "0")]
+    [InlineData("Metrics:SnapshotEveryBatches", "0")]
+    [InlineData("Alerts:GroupMinFailing", "1")]
+    [InlineData("Alerts:Delivery:QuickRetries", "11")]
+    [InlineData("Alerts:Warning:FailureThreshold", "0")]
+    [InlineData("Alerts:Critical:SuccessThreshold", "1001")]
+    public void Every_whole_number_setting_should_refuse_values_outside_its_range(string key, string value) =>
+        Assert.StartsWith($"setting 'ConfigMonitor:{key}' is '{value}'; it must be a whole number from ", Assert.Single(ProblemsOf((key, value))));
+
+    [Theory]
+    [InlineData("Data Source=/tmp/x.db")]
+    [InlineData("Data Source=data/configmonitor.db;Default Timeout=30;Pooling=True")]
+    [InlineData("data source=x.db;mode=ReadWriteCreate;cache=shared;password=secret")]
+    public void A_sqlite_connection_string_the_provider_accepts_should_be_taken(string connection) =>
+        Assert.Empty(ProblemsOf(("ConnectionString", connection)));
+
+    [Theory]
+    [InlineData("this is not;a=connection;Password=hunter2", "not a valid SQLite connection string; write key=value pairs separated by ';'")]
+    [InlineData("Data Source=x.db;Password hunter2;Pooling=True", "not a valid SQLite connection string; write key=value pairs separated by ';'")]
+    [InlineData("Data Source=x.db;hunter2=Password", "not a valid SQLite connection string; write key=value pairs separated by ';'")]
+    [InlineData("Data Source=x.db;Password=hunter2;Colour=blue", "not a valid SQLite connection string (it has the key 'colour', which SQLite does not know")]
+    [InlineData("Data Source=x.db;Password='hunter2", "not a valid SQLite connection string; write key=value pairs separated by ';'")]
+    [InlineData("Data Source=x.db;Password=hunter2;Mode=Sideways", "not a valid SQLite connection string; write key=value pairs")]
+    [InlineData("Password=hunter2", "names no Data Source")]
+    public void A_sqlite_connection_string_the_provider_refuses_should_be_refused_without_its_password(string connection, string why)
+    {
+        var problem = Assert.Single(ProblemsOf(("ConnectionString", connection)));
+
+        Assert.StartsWith("setting 'ConfigMonitor:ConnectionString' ", problem);
+        Assert.True(problem.Contains(why, StringComparison.OrdinalIgnoreCase), problem);
+        Assert.DoesNotContain("hunter2", problem);
+    }
+
+    [Theory]
+    [InlineData("Host=db.example;Database=configmonitor;Username=monitor;Password=hunter2", null)]
+    [InlineData("Server=db.example;Password=hunter2", null)]
+    [InlineData("Database=configmonitor;Password=hunter2", "names no Host")]
+    [InlineData("Host=db;Password='hunter2", "is not a valid PostgreSQL connection string")]
+    [InlineData("just some words hunter2", "is not a valid PostgreSQL connection string")]
+    public void A_postgresql_connection_string_should_be_key_value_pairs_with_a_host(string connection, string? why)
+    {
+        var problems = ProblemsOf(("Persistence", "PostgreSql"), ("ConnectionString", connection));
+
+        if (why is null) Assert.Empty(problems);
+        else
+        {
+            var problem = Assert.Single(problems);
+            Assert.StartsWith("setting 'ConfigMonitor:ConnectionString' ", problem);
+            Assert.True(problem.Contains(why), problem);
+            Assert.DoesNotContain("hunter2", problem);
+        }
+    }
+
+    [Theory]
+    [InlineData("akka.tcp://configmonitor@monitor1:4053")]
+    [InlineData("akka.tcp://configmonitor@10.0.0.5:1/")]
+    [InlineData("akka.tcp://configmonitor@monitor1.example.org:65535")]
+    public void A_seed_node_of_this_system_should_be_taken(string seed) =>
+        Assert.Equal(seed, Assert.Single(ConfigMonitorOptionsReader.Read(Section(("SeedNodes:0", seed))).SeedNodes));
+
+    [Theory]
+    [InlineData("garbage", "configmonitor", "is 'garbage', which is not an Akka address; write akka.tcp://configmonitor@host:4053")]
+    [InlineData("monitor1:4053", "configmonitor", "which is not an Akka address")]
+    [InlineData("akka.tcp://configmonitor@monitor1", "configmonitor", "which names no port")]
+    [InlineData("akka.tcp://configmonitor@monitor1:99999", "configmonitor", "names port 99999, outside 1 to 65535")]
+    [InlineData("akka.tcp://configmonitor@:4053", "configmonitor", "names no host")]
+    [InlineData("http://configmonitor@monitor1:4053", "configmonitor", "uses 'http://'")]
+    [InlineData("akka.udp://configmonitor@monitor1:4053", "configmonitor", "uses 'akka.udp://'")]
+    [InlineData("akka.tcp://configmonitor@monitor1:4053/user/x", "configmonitor", "has a path after the port")]
+    [InlineData("akka.tcp://other@monitor1:4053", "configmonitor", "names the actor system 'other', but ConfigMonitor:ActorSystemName is 'configmonitor'")]
+    [InlineData("akka.tcp://configmonitor@monitor1:4053", "prod", "names the actor system 'configmonitor', but ConfigMonitor:ActorSystemName is 'prod'")]
+    public void A_seed_node_that_is_not_an_address_of_this_system_should_be_refused_saying_why(string seed, string system, string why)
+    {
+        var problem = Assert.Single(ProblemsOf(("SeedNodes:1", "akka.tcp://" + system + "@ok:4053"), ("SeedNodes:0", seed), ("ActorSystemName", system)));
+
+        Assert.StartsWith("setting 'ConfigMonitor:SeedNodes:0' is '", problem);
+        Assert.True(problem.Contains(why), problem);
+    }
+
+    [Theory]
+    [InlineData("config monitor")]
+    [InlineData("-monitor")]
+    [InlineData("monitör")]
+    [InlineData("a.b")]
+    public void An_actor_system_name_akka_refuses_should_be_refused(string name) =>
+        Assert.StartsWith($"setting 'ConfigMonitor:ActorSystemName' is '{name}'; an actor system name has letters, digits",
+            Assert.Single(ProblemsOf(("ActorSystemName", name))));
+
+    [Fact]
+    public void Every_known_rule_and_every_known_category_wildcard_should_be_accepted()
+    {
+        var keys = AlertRuleNames.ByCategory.SelectMany(c => c.Value.Select(r => $"{c.Key}/{r}").Append($"{c.Key}/*")).ToList();
+
+        Assert.Equal(16, keys.Count); // 11 rules and 5 categories: a rule added in a loop actor must be added to the list
+        var options = ConfigMonitorOptionsReader.Read(Section(keys.Select(k => ($"Alerts:Rules:{k}:FailureThreshold", "3")).Append(("Alerts:Rules:CACHE/Hit_Rate:For", "1m")).ToArray()));
+        Assert.Equal(3, options.Alerts.Policy.RuleFor(AlertCategory.EventSystem, "event_delivery", AlertSeverity.Warning).FailureThreshold);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.Alerts.Policy.RuleFor(AlertCategory.Cache, "hit_rate", AlertSeverity.Warning).For);
+    }
+
+    [Theory]
+    [InlineData("cache/hitrate", "names the rule 'hitrate', which cache does not have; its rules are hit_rate, usage, stats_unavailable (or cache/* for all of them)")]
+    [InlineData("health/group", "its rules are service_health, process_memory, group_failing")]
+    [InlineData("caches/hit_rate", "names the category 'caches', which is not one of performance, health, cache, database, event_system")]
+    [InlineData("eventsystem/*", "names the category 'eventsystem'")]
+    [InlineData("hit_rate", "is not '<category>/<rule>' or '<category>/*'")]
+    [InlineData("cache/", "names the rule '', which cache does not have")]
+    [InlineData("*/*", "names the category '*'")]
+    public void A_rule_key_that_names_no_known_rule_should_be_refused_naming_the_known_ones(string key, string why)
+    {
+        var problem = Assert.Single(ProblemsOf(($"Alerts:Rules:{key}:FailureThreshold", "5")));
+
+        Assert.StartsWith($"setting 'ConfigMonitor:Alerts:Rules:{key}' ", problem);
+        Assert.True(problem.Contains(why), problem);
+    }
+
+    [Theory]
+    [InlineData("Hostname", "127.0.0.1", true)]
+    [InlineData("Hostname", "0.0.0.0", true)]
+    [InlineData("Hostname", "::1", true)]
+    [InlineData("Hostname", "monitor1.example.org", true)]
+    [InlineData("PublicHostname", "monitor1", true)]
+    [InlineData("Hostname", "", false)]
+    [InlineData("Hostname", "monitor 1", false)]
+    [InlineData("Hostname", "127.0.0.1:4053", false)]
+    [InlineData("PublicHostname", "akka.tcp://configmonitor@monitor1:4053", false)]
+    [InlineData("PublicHostname", "http://monitor1", false)]
+    public void A_hostname_should_be_a_host_name_or_ip_address(string key, string value, bool accepted)
+    {
+        var problems = ProblemsOf((key, value));
+
+        if (accepted) Assert.Empty(problems);
+        else Assert.StartsWith($"setting 'ConfigMonitor:{key}' is '{value}', which is not a host name or IP address", Assert.Single(problems));
     }
 }

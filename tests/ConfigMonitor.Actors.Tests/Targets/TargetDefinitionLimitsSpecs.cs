@@ -158,6 +158,8 @@ public sealed class TargetDefinitionLimitsSpecs
     [InlineData("/user/config-service-demo")]
     [InlineData("akka.tcp://configsvc@10.0.0.5:4060/user/config-service")]
     [InlineData("akka.tcp://sys@host.example:4053/user/a/b")]
+    [InlineData("akka.tcp://sys@host:1/user/x")]
+    [InlineData("akka.tcp://sys@host:65535/user/x")]
     public void An_actor_path_endpoint_should_be_accepted(string endpoint) =>
         Assert.Null(TargetDefinitionReader.EndpointProblem(endpoint));
 
@@ -177,6 +179,11 @@ public sealed class TargetDefinitionLimitsSpecs
     [InlineData("akka.tcp://sys@host:4053/system/x", "is not under '/user/'")]
     [InlineData("akka.tcp://sys@host:port/user/x", "is not an actor path")]
     [InlineData("akka.tcp://sys@host:4053", "is not under '/user/'")]
+    [InlineData("akka.tcp://sys@host:99999/user/x", "names port 99999, outside 1 to 65535")]
+    [InlineData("akka.tcp://sys@host:65536/user/x", "names port 65536, outside 1 to 65535")]
+    [InlineData("akka.tcp://sys@host:0/user/x", "names port 0, outside 1 to 65535")]
+    [InlineData("akka.tcp://sys@:4053/user/x", "names no host")]
+    [InlineData("akka.tcp://sys@ :4053/user/x", "names no host")]
     public void An_endpoint_that_cannot_be_an_actor_path_should_be_refused_saying_why(string endpoint, string why)
     {
         var problem = TargetDefinitionReader.EndpointProblem(endpoint);
@@ -185,5 +192,19 @@ public sealed class TargetDefinitionLimitsSpecs
         Assert.Contains(why, problem);
         Assert.Contains("such as '/user/config-service'", problem);
         Assert.Contains(ProblemsOf(("Endpoint", endpoint)), p => p.StartsWith("target 'orders': field 'Endpoint'"));
+    }
+
+    [Theory]
+    [InlineData("Performance:AccessTimeThresholdMs", "0.5", "3600000", "0|-1|3600001|1e300")]
+    [InlineData("Database:ResponseTimeThresholdMs", "0.5", "3600000", "0|-1|3600001")]
+    [InlineData("Health:MaxProcessMemoryMb", "1", "16777216", "0|-500|16777217")]
+    [InlineData("Cache:MinHitRate", "0", "1", "-0.1|1.5")]
+    [InlineData("Cache:MaxUsage", "0.01", "1", "0|-2|1.01")]
+    public void Every_numeric_target_threshold_should_take_its_range_and_refuse_outside_it(string field, string min, string max, string refused)
+    {
+        Assert.Empty(ProblemsOf((field, min)));
+        Assert.Empty(ProblemsOf((field, max)));
+        foreach (var text in refused.Split('|'))
+            Assert.Contains(ProblemsOf((field, text)), p => p.StartsWith($"target 'orders': field '{field}' must be", StringComparison.Ordinal));
     }
 }
