@@ -141,7 +141,7 @@ public sealed class Commands
         var add = new Command("add", "add a target at runtime (persisted across restarts)") { addId, endpoint, probeKey, set };
         add.SetAction(Run(async (api, output, parse, ct) =>
         {
-            var body = new Dictionary<string, object?> { ["id"] = parse.GetValue(addId), ["endpoint"] = parse.GetValue(endpoint) };
+            var body = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase) { ["id"] = parse.GetValue(addId), ["endpoint"] = parse.GetValue(endpoint) };
             if (parse.GetValue(probeKey) is { } key) body["probeKey"] = key;
             foreach (var pair in parse.GetValue(set) ?? [])
             {
@@ -170,12 +170,19 @@ public sealed class Commands
 
     private static void SetPath(Dictionary<string, object?> body, string[] path, string value)
     {
+        // Names compare ignoring case, as the node reads them; a field given twice, or given both as a value and as a
+        // section, is refused here instead of one silently winning.
+        var name = string.Join(":", path);
         var current = body;
         for (var i = 0; i < path.Length - 1; i++)
         {
-            if (current.TryGetValue(path[i], out var next) && next is Dictionary<string, object?> child) current = child;
-            else current = (Dictionary<string, object?>)(current[path[i]] = new Dictionary<string, object?>());
+            if (!current.TryGetValue(path[i], out var next))
+                current = (Dictionary<string, object?>)(current[path[i]] = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase));
+            else if (next is Dictionary<string, object?> child) current = child;
+            else throw new CliException(ExitCodes.Refused, $"--set '{name}': '{string.Join(":", path[..(i + 1)])}' is already given a value, so it cannot also be a section");
         }
+        if (current.ContainsKey(path[^1]))
+            throw new CliException(ExitCodes.Refused, $"--set '{name}' gives a field that is already given; give each field once");
         current[path[^1]] = value;
     }
 

@@ -150,7 +150,7 @@ public sealed class Output
         {
             if (current.ValueKind != JsonValueKind.Object || !current.TryGetProperty(name, out current)) return "";
         }
-        return current.ValueKind switch
+        return Printable(current.ValueKind switch
         {
             JsonValueKind.String => current.GetString() ?? "",
             JsonValueKind.Number => current.GetDouble().ToString("0.####", CultureInfo.InvariantCulture),
@@ -159,7 +159,21 @@ public sealed class Output
             JsonValueKind.Null or JsonValueKind.Undefined => "",
             JsonValueKind.Array => string.Join(",", current.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
             _ => current.GetRawText(),
-        };
+        });
+    }
+
+    /// <summary>
+    /// Text from the node as the terminal should show it: control characters (an escape sequence in a probe key could set
+    /// the title, recolour or clear the screen) are written as visible \uXXXX escapes.
+    /// </summary>
+    public static string Printable(string text)
+    {
+        if (!text.Any(char.IsControl)) return text;
+        var builder = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+            if (char.IsControl(c)) builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            else builder.Append(c);
+        return builder.ToString();
     }
 
     /// <summary>A duration property as the node wrote it: already in the grammar ("90s").</summary>

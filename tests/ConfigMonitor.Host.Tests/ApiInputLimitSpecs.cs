@@ -613,6 +613,30 @@ public sealed class ApiInputLimitSpecs(ApiNode node) : IClassFixture<ApiNode>
         }
     }
 
+    [Fact]
+    public async Task Should_refuse_a_silence_or_window_that_starts_more_than_a_year_ahead_never_500()
+    {
+        // Found by a hostile review: a start in year 9999 plus a duration overflowed DateTimeOffset (500, empty body).
+        var before = await ListingsAsync();
+        foreach (var (startsAt, more) in new (string, JsonObject)[]
+                 {
+                     ("9999-12-31T23:00:00Z", new JsonObject { ["duration"] = "365d" }),
+                     ("9999-12-31T23:59:00Z", new JsonObject { ["duration"] = "1m" }),
+                     ("9999-12-31T23:00:00Z", new JsonObject { ["endsAt"] = "9999-12-31T23:30:00Z" }),
+                     (DateTimeOffset.UtcNow.AddDays(400).ToString("O"), new JsonObject { ["duration"] = "1h" }),
+                 })
+        {
+            var silence = new JsonObject { ["matchers"] = new JsonArray("target=x"), ["startsAt"] = startsAt };
+            foreach (var (key, value) in more) silence[key] = value?.DeepClone();
+            var problem = await Problem(await PostAsync("/api/silences", silence), HttpStatusCode.BadRequest);
+            Assert.Contains("field 'startsAt'", problem.GetProperty("detail").GetString());
+            var window = new JsonObject { ["name"] = "far", ["matchers"] = new JsonArray("target=x"), ["startsAt"] = startsAt, ["endsAt"] = "9999-12-31T23:59:59Z" };
+            problem = await Problem(await PostAsync("/api/maintenance-windows", window), HttpStatusCode.BadRequest);
+            Assert.Contains("field 'startsAt'", problem.GetProperty("detail").GetString());
+        }
+        Assert.Equal(before, await ListingsAsync());
+    }
+
     private async Task<HttpResponseMessage> PostRawAsync(string path, byte[] body)
     {
         var content = new ByteArrayContent(body);

@@ -75,6 +75,8 @@ public sealed class StartupRulesSpecs : IDisposable
     [InlineData("http://127.0.0.1:9110#top", "has a fragment")]
     [InlineData("http://admin:secret@127.0.0.1:9110", "has user information")]
     [InlineData("http://admin@127.0.0.1:9110", "has user information")]
+    [InlineData("http://127.0.0.1", "names no port")]
+    [InlineData("https://localhost/", "names no port")]
     public void Should_refuse_an_api_url_that_is_more_than_scheme_host_and_port(string url, string why)
     {
         var section = new ConfigurationBuilder()

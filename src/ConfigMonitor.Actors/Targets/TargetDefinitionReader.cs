@@ -137,21 +137,50 @@ public static partial class TargetDefinitionReader
             // "/user/a/b" splits into "", "user", "a", "b".
             if (elements.Length < 3 || elements[1] != "user")
                 return $"is '{Shorten(endpoint)}', which is not under '/user/'; write {Example}";
-            var bad = elements.Skip(2).FirstOrDefault(e => !ActorPath.IsValidPathElement(e));
+            var bad = elements.Skip(2).FirstOrDefault(e => e is "." or ".." || !ActorPath.IsValidPathElement(e));
             return bad is null ? null
                 : $"is '{Shorten(endpoint)}', whose element '{Shorten(bad)}' is not a valid actor name " +
                   "(letters, digits and -_.*$+:@&=,!~';, not starting with '$'); write " + Example;
         }
-        if (!ActorPath.TryParse(endpoint, out var path) || path is null)
-            return $"is '{Shorten(endpoint)}', which is not an actor path; write {Example}";
-        if (!path.Address.Protocol.StartsWith("akka", StringComparison.Ordinal))
-            return $"is '{Shorten(endpoint)}', which is not an actor address (it uses '{Shorten(path.Address.Protocol)}://'); write {Example}";
-        if (HostAndPortProblem(path.Address) is { } hostAndPort)
+        // Strictly by our own grammar first: Akka's parser accepts some garbage (spaces, '..', a query) and throws on other
+        // (a non-numeric '#uid'), and a target's endpoint is user input.
+        var match = RemoteActorPath().Match(endpoint);
+        if (!match.Success)
+            return $"is '{Shorten(endpoint)}', which {Diagnose(endpoint) ?? "is not an actor path (protocol akka.tcp or akka.ssl.tcp, a system name of letters, digits, '-' and '_', '@', a host, ':', a port, then /user/…, with no query or '#')"}; write " + Example;
+        var address = new Address(match.Groups["protocol"].Value, match.Groups["system"].Value, match.Groups["host"].Value.Trim('[', ']'),
+            int.Parse(match.Groups["port"].Value, CultureInfo.InvariantCulture));
+        if (HostAndPortProblem(address) is { } hostAndPort)
             return $"is '{Shorten(endpoint)}', which {hostAndPort}; write {Example}";
-        if (path.Elements.Count < 2 || path.Elements[0] != "user")
-            return $"is '{Shorten(endpoint)}', which is not under '/user/'; write {Example}";
+        if (Uri.CheckHostName(address.Host) == UriHostNameType.Unknown)
+            return $"is '{Shorten(endpoint)}', whose host '{Shorten(address.Host)}' is not a host name or IP address; write {Example}";
+        var badElement = match.Groups["path"].Value.Split('/', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .FirstOrDefault(e => e is "." or ".." || !ActorPath.IsValidPathElement(e));
+        if (badElement is not null)
+            return $"is '{Shorten(endpoint)}', whose element '{Shorten(badElement)}' is not a valid actor name " +
+                   "(letters, digits and -_.*$+:@&=,!~';, not starting with '$'); write " + Example;
         return null;
     }
+
+    // The likeliest mistake of an endpoint our grammar refused, in words, when Akka's parser can tell (it throws on some input).
+    private static string? Diagnose(string endpoint)
+    {
+        try
+        {
+            if (!ActorPath.TryParse(endpoint, out var path) || path is null) return null;
+            if (!path.Address.Protocol.StartsWith("akka", StringComparison.Ordinal))
+                return $"is not an actor address (it uses '{Shorten(path.Address.Protocol)}://')";
+            if (HostAndPortProblem(path.Address) is { } hostAndPort) return hostAndPort;
+            if (path.Elements.Count < 2 || path.Elements[0] != "user") return "is not under '/user/'";
+            return null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    [GeneratedRegex(@"^(?<protocol>akka\.tcp|akka\.ssl\.tcp)://(?<system>[A-Za-z0-9][A-Za-z0-9_-]*)@(?<host>\[[0-9A-Fa-f:.]+\]|[^:/@\s\[\]#?]*):(?<port>[0-9]{1,5})(?<path>/user(/[^/?#\s]+)+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex RemoteActorPath();
 
     /// <summary>
     /// What is wrong with the host and port of a remote Akka address (the words after "which"); null when it names a host

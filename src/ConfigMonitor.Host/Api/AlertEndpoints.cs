@@ -75,6 +75,7 @@ public static class AlertEndpoints
             var problems = new List<string>();
             var matchers = ReadMatchers(body.Matchers, problems);
             var endsAt = body.EndsAt;
+            if (!StartsWithinAYear(body.StartsAt, problems)) return JsonBody.Bad(string.Join("; ", problems), problems);
             if (body.Duration is not null)
             {
                 if (Durations.Check(body.Duration, DurationLimits.Silence, out var span) is { } wrong) problems.Add($"field 'duration' {wrong}");
@@ -114,6 +115,7 @@ public static class AlertEndpoints
             if (string.IsNullOrWhiteSpace(body.Name)) problems.Add("field 'name' is required");
             var matchers = ReadMatchers(body.Matchers, problems);
             var recurrence = ReadRecurrence(body.Recurrence, problems);
+            if (!StartsWithinAYear(body.StartsAt, problems)) return JsonBody.Bad(string.Join("; ", problems), problems);
             if (body.Recurrence is not null && (body.StartsAt is not null || body.EndsAt is not null))
                 problems.Add("give either 'startsAt' and 'endsAt' (a one-off window) or 'recurrence' (a weekly one), not both");
             else if (recurrence is null && body.StartsAt is { } startsAt && body.EndsAt is { } endsAt)
@@ -169,6 +171,17 @@ public static class AlertEndpoints
     }
 
     /// <summary>A silence or one-off window ends after it starts, and lasts at most <see cref="DurationLimits.Silence"/>'s maximum (365 d).</summary>
+    /// <summary>
+    /// A silence or window starts within a year from now (one that starts later is a plan, not a silence); this also keeps
+    /// every date the handlers compute from it far from DateTimeOffset's end, so no addition can overflow.
+    /// </summary>
+    private static bool StartsWithinAYear(DateTimeOffset? startsAt, List<string> problems)
+    {
+        if (startsAt is not { } start || start - DateTimeOffset.UtcNow <= DurationLimits.Silence.Max) return true;
+        problems.Add($"field 'startsAt' is {start:u}, more than {Durations.Format(DurationLimits.Silence.Max)} from now; a silence or window starts within a year");
+        return false;
+    }
+
     private static void CheckSpan(DateTimeOffset startsAt, DateTimeOffset endsAt, string from, List<string> problems)
     {
         if (endsAt <= startsAt) problems.Add($"field 'endsAt' is {endsAt:u}, which is not after {from} ({startsAt:u})");

@@ -43,6 +43,10 @@ public sealed record ApiSettings(string Url, string? Token, TimeSpan AskTimeout)
         if (uri.AbsolutePath is not ("/" or "") && !string.Equals(uri.Host, "unix", StringComparison.OrdinalIgnoreCase)) return $"has the path '{uri.AbsolutePath}'";
         if (uri.Query.Length > 0 || text.Contains('?')) return "has a query ('?…')";
         if (uri.Fragment.Length > 0 || text.Contains('#')) return "has a fragment ('#…')";
+        // Without a port Kestrel would take the scheme's (80, 443): say the port, as every example does.
+        if (!string.Equals(uri.Host, "unix", StringComparison.OrdinalIgnoreCase)
+            && !System.Text.RegularExpressions.Regex.IsMatch(text.Trim(), @"^[A-Za-z]+://(\[[^\]]*\]|[^/:\[\]]*):[0-9]+/?$"))
+            return "names no port (write scheme://host:port, e.g. http://127.0.0.1:9110; port 0 takes any free port)";
         return null;
     }
 

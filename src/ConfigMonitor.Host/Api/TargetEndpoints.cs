@@ -166,11 +166,41 @@ public static class TargetEndpoints
     public static TargetDefinition ReadDefinition(JsonElement body)
     {
         if (JsonBody.Problems(body) is { Count: > 0 } problems) throw new InvalidTargetDefinitionException(problems);
+        // The configuration reader flattens "Performance:Interval" and {"performance":{"interval"}} to one key: a body
+        // writes sections nested, so a ':' in a name is refused (it could also give one setting twice).
+        var colon = ColonNames(body, "").ToList();
+        if (colon.Count > 0)
+            throw new InvalidTargetDefinitionException(colon.Select(n =>
+                $"field '{n}' has ':' in its name; write sections nested, e.g. {{\"performance\": {{\"interval\": \"30s\"}}}}").ToList());
         var wrapped = "{\"Targets\":[" + body.GetRawText() + "]}";
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(wrapped));
-        var configuration = new ConfigurationBuilder().AddJsonStream(stream).Build();
+        IConfigurationRoot configuration;
+        try
+        {
+            configuration = new ConfigurationBuilder().AddJsonStream(stream).Build();
+        }
+        catch (FormatException e)
+        {
+            // A last guard: whatever the configuration provider refuses is the client's input, never a 500.
+            throw new InvalidTargetDefinitionException([$"the target cannot be read as configuration: {e.Message.Replace("Targets:0:", "", StringComparison.Ordinal)}"]);
+        }
         var targets = TargetDefinitionReader.Read(configuration.GetSection("Targets"));
         return targets.Count == 1 ? targets[0] : throw new InvalidTargetDefinitionException(["target '#0': field 'Id' is missing"]);
+    }
+
+    private static IEnumerable<string> ColonNames(JsonElement element, string prefix)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+            foreach (var property in element.EnumerateObject())
+            {
+                var name = prefix.Length == 0 ? property.Name : $"{prefix}.{property.Name}";
+                if (property.Name.Contains(':', StringComparison.Ordinal)) yield return name;
+                foreach (var nested in ColonNames(property.Value, name)) yield return nested;
+            }
+        else if (element.ValueKind == JsonValueKind.Array)
+            foreach (var item in element.EnumerateArray())
+            foreach (var nested in ColonNames(item, prefix))
+                yield return nested;
     }
 }
 

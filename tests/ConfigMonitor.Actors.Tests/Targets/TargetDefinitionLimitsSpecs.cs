@@ -160,6 +160,8 @@ public sealed class TargetDefinitionLimitsSpecs
     [InlineData("akka.tcp://sys@host.example:4053/user/a/b")]
     [InlineData("akka.tcp://sys@host:1/user/x")]
     [InlineData("akka.tcp://sys@host:65535/user/x")]
+    [InlineData("akka.tcp://sys@[::1]:4053/user/x")]
+    [InlineData("akka.ssl.tcp://sys@host:4053/user/x")]
     public void An_actor_path_endpoint_should_be_accepted(string endpoint) =>
         Assert.Null(TargetDefinitionReader.EndpointProblem(endpoint));
 
@@ -173,6 +175,8 @@ public sealed class TargetDefinitionLimitsSpecs
     [InlineData("/user/$a", "is not a valid actor name")]
     [InlineData("/user/a//b", "is not a valid actor name")]
     [InlineData("/user/a/ü", "is not a valid actor name")]
+    [InlineData("/user/../x", "is not a valid actor name")]
+    [InlineData("/user/a/.", "is not a valid actor name")]
     [InlineData("http://config.example:80/user/api", "is not an actor")]
     [InlineData("akka", "is not an actor path")]
     [InlineData("akka.tcp://sys/user/x", "names no host and port")]
@@ -184,6 +188,18 @@ public sealed class TargetDefinitionLimitsSpecs
     [InlineData("akka.tcp://sys@host:0/user/x", "names port 0, outside 1 to 65535")]
     [InlineData("akka.tcp://sys@:4053/user/x", "names no host")]
     [InlineData("akka.tcp://sys@ :4053/user/x", "names no host")]
+    // Found by a hostile review: Akka's parser threw on a non-numeric '#uid' (a 500 from the API, exit 1 at start) and
+    // accepted spaces, '..', a query, an empty system name, a second '@'.
+    [InlineData("akka.tcp://sys@host:4053/user/x#z", "is not an actor path")]
+    [InlineData("akka.tcp://sys@host:4053/user/x#1", "is not an actor path")]
+    [InlineData("akka.tcp://sys@host:4053/user/x?y=1", "is not an actor path")]
+    [InlineData("akka.tcp://@host:4053/user/x", "is not an actor path")]
+    [InlineData("akka.udp://sys@host:4053/user/x", "is not an actor path")]
+    [InlineData("akka.tcp://sys@ho st:4053/user/x", "is not an actor path")]
+    [InlineData("akka.tcp://s y s@host:4053/user/x", "is not an actor path")]
+    [InlineData("akka.tcp://sys@host:4053/user/../x", "is not a valid actor name")]
+    [InlineData("akka.tcp://sys@h@host:4053/user/x", "is not an actor path")]
+    [InlineData("akka.tcp://sys@host_with_underscore!:4053/user/x", "is not a host name or IP address")]
     public void An_endpoint_that_cannot_be_an_actor_path_should_be_refused_saying_why(string endpoint, string why)
     {
         var problem = TargetDefinitionReader.EndpointProblem(endpoint);

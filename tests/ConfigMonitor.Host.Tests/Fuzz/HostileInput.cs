@@ -245,8 +245,17 @@ public sealed class HostileInput(int seed)
             default:
             {
                 // Unknown fields and conflicting fields.
-                return _random.Next(4) switch
+                return _random.Next(7) switch
                 {
+                    4 => new("section name with ':'", HttpMethod.Post, "/api/targets", WithField(ValidTarget(id), "Performance:Interval", "30s"), "Performance:Interval"),
+                    5 => new("endpoint that is no actor path", HttpMethod.Post, "/api/targets",
+                        WithField(ValidTarget(id), "endpoint", Pick(new[]
+                        {
+                            "akka.tcp://sys@host:4053/user/x#z", "akka.tcp://sys@host:4053/user/x?y=1", "akka.tcp://@host:4053/user/x",
+                            "akka.tcp://sys@ho st:4053/user/x", "akka.tcp://sys@host:99999/user/x", "http://x/user/y", "/user/../x",
+                        })), "endpoint"),
+                    6 => new("silence a year ahead", HttpMethod.Post, "/api/silences",
+                        WithField(ValidSilence(), "startsAt", Pick(new[] { "9999-12-31T23:59:00Z", "2100-01-01T00:00:00Z" })), "startsAt"),
                     0 => new("unknown field", HttpMethod.Post, "/api/targets", WithField(ValidTarget(id), "performance", new JsonObject { ["intervall"] = "5s" }), "intervall"),
                     1 => new("unknown field", HttpMethod.Post, "/api/targets", WithField(ValidTarget(id), "colour", "red"), "colour"),
                     2 => new("conflict", HttpMethod.Post, "/api/targets", ValidTarget("demo").ToJsonString(), "demo"),
