@@ -345,7 +345,7 @@ public static class ConfigMonitorOptionsReader
         }
     }
 
-    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + $"… ({text.Length} characters)";
+    private static string Shorten(string text) => TextLimits.Quote(text, 80);
 
     /// <summary>Reads the node settings (not the targets) from <paramref name="section"/>.</summary>
     public static ConfigMonitorOptions Read(IConfigurationSection section)

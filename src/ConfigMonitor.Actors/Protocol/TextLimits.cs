@@ -57,6 +57,13 @@ public static class TextLimits
         return text[..Math.Max(0, limit - note.Length)] + note;
     }
 
+    /// <summary>
+    /// <paramref name="text"/> as a message quotes it: whole up to <paramref name="keep"/> characters, else its start and its
+    /// length, so no message grows with the input it refuses.
+    /// </summary>
+    public static string Quote(string? text, int keep) =>
+        text is null ? "" : text.Length <= keep ? text : text[..keep] + $"… ({text.Length} characters)";
+
     /// <summary>What is wrong with <paramref name="text"/> for a field limited to <paramref name="limit"/>; null when it fits.</summary>
     public static string? Check(string? text, int limit) =>
         text is not null && text.Length > limit ? $"is {text.Length} characters long; the limit is {limit}" : null;

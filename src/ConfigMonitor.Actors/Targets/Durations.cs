@@ -89,8 +89,7 @@ public static partial class Durations
         return ((decimal)ticks / TimeSpan.TicksPerMillisecond).ToString("0.#######", CultureInfo.InvariantCulture) + "ms";
     }
 
-    private static string Shorten(string? text) =>
-        text is null ? "" : text.Length <= 60 ? text : text[..60] + $"… ({text.Length} characters)";
+    private static string Shorten(string? text) => Protocol.TextLimits.Quote(text, 60);
 }
 
 /// <summary>The durations a setting accepts, both ends included.</summary>

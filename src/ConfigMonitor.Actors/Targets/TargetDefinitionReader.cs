@@ -195,8 +195,7 @@ public static partial class TargetDefinitionReader
         return null;
     }
 
-    private static string Shorten(string? text) =>
-        text is null ? "" : text.Length <= 80 ? text : text[..80] + $"… ({text.Length} characters)";
+    private static string Shorten(string? text) => TextLimits.Quote(text, 80);
 
     private static TargetDefinition? ReadOne(IConfigurationSection entry, List<string> problems)
     {

@@ -203,7 +203,7 @@ public static class AlertEndpoints
         return (false, JsonBody.Bad($"parameter '{name}' is '{Shorten(text)}', which is not true or false"));
     }
 
-    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+    private static string Shorten(string text) => ConfigMonitor.Actors.Protocol.TextLimits.Quote(text, 40);
 
     private static Recurrence? ReadRecurrence(RecurrenceRequest? r, List<string> problems)
     {

@@ -37,7 +37,7 @@ public static class Paging
         return (0, JsonBody.Bad($"parameter 'cursor' is '{Shorten(cursor)}', which is not a cursor this API gave (pass the 'next' of the previous page)"));
     }
 
-    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + $"… ({text.Length} characters)";
+    private static string Shorten(string text) => ConfigMonitor.Actors.Protocol.TextLimits.Quote(text, 40);
 }
 
 /// <summary>Writes every TimeSpan the API prints in the duration grammar ("30s", not "00:00:30"), so it parses back.</summary>
