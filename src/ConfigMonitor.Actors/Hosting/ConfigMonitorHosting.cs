@@ -21,8 +21,8 @@ namespace ConfigMonitor.Actors.Hosting;
 /// <summary>The node's Akka set-up, top to bottom as in the architecture picture.</summary>
 public static class ConfigMonitorHosting
 {
-    /// <summary>Reaches targets through the actor adapter.</summary>
-    public static readonly AdapterFactory ActorAdapters = (system, target) => ActorConfigServiceAdapter.For(system, target.Endpoint);
+    /// <summary>Reaches every facet of a target through the client of its kind (actor, http, etcd, sql, redis).</summary>
+    public static readonly AdapterFactory ActorAdapters = Adapters.FacetAdapters.Default;
 
     /// <summary>
     /// Remoting, cluster, persistence, serializer, the MetricsStore and TargetMonitor shard regions, the AlertManager and

@@ -37,6 +37,9 @@ public static class TextLimits
     /// <summary>A comment on an acknowledgement or a silence.</summary>
     public const int Comment = 2000;
 
+    /// <summary>A facet's SQL query text (a config read with <c>@key</c>, a row count).</summary>
+    public const int Query = 4000;
+
     /// <summary>An IANA time zone name.</summary>
     public const int TimeZone = 64;
 

@@ -3,29 +3,51 @@ using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
 
 namespace ConfigMonitor.Actors.Targets;
 
-/// <summary>The one contract through which the monitor reaches a config service; every call has a timeout.</summary>
-public interface IConfigServiceAdapter
+/// <summary>The config facet: read a key, with metadata.</summary>
+public interface IConfigFacet
 {
     /// <summary>get_config(key, default).</summary>
     Task<ConfigValue> GetConfigAsync(string key, string? defaultValue, TimeSpan timeout);
 
     /// <summary>get_config_with_metadata(key).</summary>
     Task<ConfigEntry> GetConfigWithMetadataAsync(string key, TimeSpan timeout);
+}
 
+/// <summary>The cache facet: hits, misses, size, max size.</summary>
+public interface ICacheFacet
+{
     /// <summary>get_cache_stats().</summary>
     Task<CacheStats> GetCacheStatsAsync(TimeSpan timeout);
+}
 
-    /// <summary>SELECT 1 and SELECT COUNT(*) FROM system_configurations.</summary>
+/// <summary>The database facet: a round trip and a row count.</summary>
+public interface IDatabaseFacet
+{
+    /// <summary>SELECT 1 and SELECT COUNT(*) FROM system_configurations (or the kind's equivalent).</summary>
     Task<DatabaseProbeResult> ProbeDatabaseAsync(TimeSpan timeout);
+}
 
+/// <summary>
+/// The events facet: subscribe, notify, unsubscribe. <see cref="SubscribeAsync"/> completes only once the subscription is
+/// live (a change notified after it is delivered), and changes go to the subscriber actor as <see cref="ConfigChanged"/>.
+/// </summary>
+public interface IEventsFacet
+{
     /// <summary>subscribe_to_changes(key): changes go to <paramref name="subscriber"/> as <see cref="ConfigChanged"/>.</summary>
     Task<Subscribed> SubscribeAsync(string key, IActorRef subscriber, TimeSpan timeout);
 
     /// <summary>notify_change(key, old, new).</summary>
     Task<ChangeNotified> NotifyChangeAsync(string key, string? oldValue, string? newValue, TimeSpan timeout);
 
-    /// <summary>unsubscribe(id).</summary>
+    /// <summary>unsubscribe(id); also removes whatever the probe wrote (an etcd key), so the monitor leaves nothing behind.</summary>
     Task<Unsubscribed> UnsubscribeAsync(string subscriptionId, TimeSpan timeout);
+}
+
+/// <summary>The one contract through which the monitor reaches a config service: its four facets; every call has a timeout.</summary>
+public interface IConfigServiceAdapter : IConfigFacet, ICacheFacet, IDatabaseFacet, IEventsFacet
+{
+    /// <summary>The kind each facet is reached by (<see cref="FacetKinds"/>); <c>none</c> for a facet the target lacks.</summary>
+    string KindOf(string facet) => FacetKinds.Actor;
 }
 
 /// <summary>The config service answered, but with an error (for example its database is down).</summary>
@@ -34,6 +56,14 @@ public sealed class ConfigServiceException(string operation, string reason)
 {
     /// <summary>The operation that failed.</summary>
     public string Operation { get; } = operation;
+}
+
+/// <summary>A facet the target does not have (kind <c>none</c>) was asked for: its loop should not be running.</summary>
+public sealed class FacetNotApplicableException(string facet)
+    : InvalidOperationException($"this target has no {facet} facet (kind 'none')")
+{
+    /// <summary>The facet.</summary>
+    public string Facet { get; } = facet;
 }
 
 /// <summary>The config service did not answer in time.</summary>

@@ -19,8 +19,21 @@ public sealed record TargetDefinition(
     [TextLimit(TextLimits.Group)]
     public string? Group { get; init; }
 
-    /// <summary>The only adapter of this version: the config service is an actor answering <see cref="ConfigServiceProtocol"/>.</summary>
-    public const string ActorAdapter = "actor";
+    /// <summary>
+    /// The config facet's reach (<c>Config: { Kind, Endpoint, … }</c>); unset fields come from the <see cref="Adapter"/> shorthand.
+    /// </summary>
+    public ConfigFacetSettings Config { get; init; } = new();
+
+    /// <summary>The shorthand's SQL provider (postgresql or sqlite) for <c>Adapter = sql</c>; facets that inherit the endpoint inherit it.</summary>
+    [TextLimit(TextLimits.Kind)]
+    public string? Provider { get; init; }
+
+    /// <summary>The shorthand's secret by reference (<c>env:NAME</c> or <c>file:/path</c>); facets that inherit the endpoint inherit it.</summary>
+    [TextLimit(TextLimits.Endpoint)]
+    public string? Secret { get; init; }
+
+    /// <summary>The adapter of the seed: the config service is an actor answering <see cref="ConfigServiceProtocol"/>.</summary>
+    public const string ActorAdapter = FacetKinds.Actor;
 
     /// <summary>The key the loops read when no probe key is configured.</summary>
     public const string DefaultProbeKey = "monitor.probe";
@@ -55,7 +68,7 @@ public sealed record HealthSettings
 }
 
 /// <summary>CacheLoop: hit rate and size / max size every interval.</summary>
-public sealed record CacheSettings
+public sealed record CacheSettings : FacetSettings
 {
     /// <summary>How often the loop probes (seed: 120 s).</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(120);
@@ -75,7 +88,7 @@ public sealed record CacheSettings
 }
 
 /// <summary>DatabaseLoop: a SELECT 1 round trip every interval.</summary>
-public sealed record DatabaseSettings
+public sealed record DatabaseSettings : FacetSettings
 {
     /// <summary>How often the loop probes (seed: 60 s).</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(60);
@@ -85,7 +98,7 @@ public sealed record DatabaseSettings
 }
 
 /// <summary>The maintenance singleton's event round trip: subscribe, notify, receive, unsubscribe.</summary>
-public sealed record EventProbeSettings
+public sealed record EventProbeSettings : FacetSettings
 {
     /// <summary>The key the probe subscribes to and changes.</summary>
     [TextLimit(TextLimits.Key)]

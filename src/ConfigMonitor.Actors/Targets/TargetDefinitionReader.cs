@@ -25,15 +25,17 @@ public static partial class TargetDefinitionReader
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
     private static partial Regex ValidId();
 
-    private static readonly HashSet<string> KnownFields = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Id", "Adapter", "Endpoint", "ProbeKey", "ProbeTimeout", "Group",
-        "Performance:Interval", "Performance:AccessTimeThresholdMs",
-        "Health:Interval", "Health:MaxProcessMemoryMb",
-        "Cache:Interval", "Cache:MinHitRate", "Cache:MaxUsage", "Cache:MinRequests",
-        "Database:Interval", "Database:ResponseTimeThresholdMs",
-        "EventProbe:Key", "EventProbe:Timeout",
-    };
+    private static readonly HashSet<string> KnownFields = new(
+        new[]
+        {
+            "Id", "Adapter", "Endpoint", "Provider", "Secret", "ProbeKey", "ProbeTimeout", "Group",
+            "Performance:Interval", "Performance:AccessTimeThresholdMs",
+            "Health:Interval", "Health:MaxProcessMemoryMb",
+            "Cache:Interval", "Cache:MinHitRate", "Cache:MaxUsage", "Cache:MinRequests",
+            "Database:Interval", "Database:ResponseTimeThresholdMs",
+            "EventProbe:Key", "EventProbe:Timeout",
+        }.Concat(FacetNames.All.SelectMany(f => FacetFields.All.Select(field => $"{FacetNames.Section(f)}:{field}"))),
+        StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Reads every target of <paramref name="section"/>; throws <see cref="InvalidTargetDefinitionException"/> listing every problem.</summary>
     public static IReadOnlyList<TargetDefinition> Read(IConfigurationSection section)
@@ -67,11 +69,18 @@ public static partial class TargetDefinitionReader
         var idTooLong = TooLong("Id", t.Id, TextLimits.Id);
         if (!idTooLong && (string.IsNullOrWhiteSpace(t.Id) || !ValidId().IsMatch(t.Id)))
             Problem("Id", $"is '{Shorten(t.Id)}'; it must be 1-{TextLimits.Id} letters, digits, '.', '_' or '-', starting with a letter or digit");
-        if (!TooLong("Adapter", t.Adapter, TextLimits.Kind)
-            && !string.Equals(t.Adapter, TargetDefinition.ActorAdapter, StringComparison.OrdinalIgnoreCase))
-            Problem("Adapter", $"is '{Shorten(t.Adapter)}', but the only adapter is '{TargetDefinition.ActorAdapter}'");
-        if (!TooLong("Endpoint", t.Endpoint, TextLimits.Endpoint) && EndpointProblem(t.Endpoint) is { } endpoint)
-            Problem("Endpoint", endpoint);
+        var tooLong = TooLong("Adapter", t.Adapter, TextLimits.Kind) | TooLong("Endpoint", t.Endpoint, TextLimits.Endpoint)
+                      | TooLong("Provider", t.Provider, TextLimits.Kind) | TooLong("Secret", t.Secret, TextLimits.Endpoint);
+        foreach (var facet in FacetNames.All)
+        {
+            var settings = TargetFacets.SettingsOf(t, facet);
+            foreach (var field in FacetFields.All)
+                tooLong |= TooLong($"{FacetNames.Section(facet)}:{field}", FacetFields.Value(settings, field), FacetFields.Limit(field));
+        }
+        // Reach (kinds, endpoints, kind-specific fields) is judged once every text fits, so no message quotes a huge value.
+        if (!tooLong)
+            foreach (var (field, what) in TargetFacets.Problems(t))
+                Problem(field, what);
         if (!TooLong("ProbeKey", t.ProbeKey, TextLimits.Key) && string.IsNullOrWhiteSpace(t.ProbeKey))
             Problem("ProbeKey", "must not be empty");
         TooLong("Group", t.Group, TextLimits.Group);
@@ -220,9 +229,20 @@ public static partial class TargetDefinitionReader
         double Number(string field, double fallback) => values.Number(field, fallback);
         long Count(string field, long fallback) => values.Integer(field, (int)Math.Min(fallback, int.MaxValue), 0, int.MaxValue);
 
+        T Reach<T>(T settings, string section) where T : FacetSettings
+        {
+            foreach (var field in FacetFields.All)
+                if (entry[$"{section}:{field}"] is { } text)
+                    settings = FacetFields.With(settings, field, field is "Kind" or "Provider" or "Preset" ? text.Trim() : text);
+            return settings;
+        }
+
         var target = defaults with
         {
-            Adapter = entry["Adapter"] ?? defaults.Adapter,
+            Adapter = entry["Adapter"]?.Trim() ?? defaults.Adapter,
+            Provider = entry["Provider"]?.Trim(),
+            Secret = entry["Secret"],
+            Config = Reach(new ConfigFacetSettings(), "Config"),
             ProbeKey = entry["ProbeKey"] ?? defaults.ProbeKey,
             Group = string.IsNullOrWhiteSpace(entry["Group"]) ? null : entry["Group"]!.Trim(),
             ProbeTimeout = Timeout("ProbeTimeout", defaults.ProbeTimeout),
@@ -236,19 +256,19 @@ public static partial class TargetDefinitionReader
                 Interval = Interval("Health:Interval", defaults.Health.Interval),
                 MaxProcessMemoryMb = Number("Health:MaxProcessMemoryMb", defaults.Health.MaxProcessMemoryMb),
             },
-            Cache = new CacheSettings
+            Cache = Reach(new CacheSettings(), "Cache") with
             {
                 Interval = Interval("Cache:Interval", defaults.Cache.Interval),
                 MinHitRate = Number("Cache:MinHitRate", defaults.Cache.MinHitRate),
                 MaxUsage = Number("Cache:MaxUsage", defaults.Cache.MaxUsage),
                 MinRequests = Count("Cache:MinRequests", defaults.Cache.MinRequests),
             },
-            Database = new DatabaseSettings
+            Database = Reach(new DatabaseSettings(), "Database") with
             {
                 Interval = Interval("Database:Interval", defaults.Database.Interval),
                 ResponseTimeThresholdMs = Number("Database:ResponseTimeThresholdMs", defaults.Database.ResponseTimeThresholdMs),
             },
-            EventProbe = new EventProbeSettings
+            EventProbe = Reach(new EventProbeSettings(), "EventProbe") with
             {
                 Key = entry["EventProbe:Key"] ?? defaults.EventProbe.Key,
                 Timeout = Timeout("EventProbe:Timeout", defaults.EventProbe.Timeout),
@@ -260,8 +280,7 @@ public static partial class TargetDefinitionReader
             var shortest = new[] { target.Performance.Interval, target.Health.Interval, target.Cache.Interval, target.Database.Interval }.Min();
             if (shortest < target.ProbeTimeout) target = target with { ProbeTimeout = shortest };
         }
-        if (id is not null && entry["Endpoint"] is null) Problem("Endpoint", EndpointProblem(null)!);
-        else if (id is not null) problems.AddRange(Validate(target).Where(p => !problems.Contains(p)));
+        if (id is not null) problems.AddRange(Validate(target).Where(p => !problems.Contains(p)));
         return problems.Count == before ? target : null;
     }
 }
