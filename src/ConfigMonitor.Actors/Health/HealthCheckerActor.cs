@@ -63,9 +63,14 @@ public sealed class HealthCheckerActor : ReceiveActor
         {
             var adapter = adapterFactory(system, target);
             checks.Add(HealthChecks.Guard(HealthCheckNames.ConfigurationService, target.Id, timeout, () => HealthChecks.ConfigurationService(target, adapter)));
-            checks.Add(HealthChecks.Guard(HealthCheckNames.DatabaseConnectivity, target.Id, timeout, () => HealthChecks.DatabaseConnectivity(target, adapter)));
-            checks.Add(HealthChecks.Guard(HealthCheckNames.CachePerformance, target.Id, timeout, () => HealthChecks.CachePerformance(target, adapter, settings)));
-            checks.Add(HealthChecks.Guard(HealthCheckNames.EventSystem, target.Id, timeout, () => HealthChecks.EventSystem(system, target, adapter, clock)));
+            checks.Add(Facet(FacetNames.Database, HealthCheckNames.DatabaseConnectivity, () => HealthChecks.DatabaseConnectivity(target, adapter)));
+            checks.Add(Facet(FacetNames.Cache, HealthCheckNames.CachePerformance, () => HealthChecks.CachePerformance(target, adapter, settings)));
+            checks.Add(Facet(FacetNames.Events, HealthCheckNames.EventSystem, () => HealthChecks.EventSystem(system, target, adapter, clock)));
+
+            Task<HealthCheckResult> Facet(string facet, string check, Func<Task<HealthCheckResult>> run) =>
+                adapter.KindOf(facet) == FacetKinds.None
+                    ? Task.FromResult(HealthChecks.NotApplicable(check, target.Id, facet))
+                    : HealthChecks.Guard(check, target.Id, timeout, run);
             checks.Add(HealthChecks.Guard(HealthCheckNames.ServiceAdapters, target.Id, timeout, async () =>
             {
                 var status = await targetMonitors.Ask<TargetMonitorQueries.TargetStatus>(new TargetMonitorQueries.GetTargetStatus(target.Id), timeout)

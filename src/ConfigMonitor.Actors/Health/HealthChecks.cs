@@ -42,7 +42,13 @@ public static class HealthChecks
     private static HealthCheckResult Result(string name, string? targetId, HealthState state, string message, Dictionary<string, double> figures) =>
         new(name, targetId, state, message, figures, null, 0);
 
-    /// <summary>configuration_service: a timed read, a read with metadata and the cache statistics all answer.</summary>
+    /// <summary>A check of a facet the target does not have: not applicable, with the reason, and no figure at all.</summary>
+    public static HealthCheckResult NotApplicable(string name, string targetId, string facet) =>
+        new(name, targetId, HealthState.NotApplicable,
+            $"not applicable: this target has no {facet} facet ({FacetNames.Section(facet)}:Kind is none), so its {facet} is not watched",
+            new Dictionary<string, double>(), null, 0);
+
+    /// <summary>configuration_service: a timed read, a read with metadata and (when the target has a cache) the cache statistics all answer.</summary>
     public static async Task<HealthCheckResult> ConfigurationService(TargetDefinition target, IConfigServiceAdapter adapter)
     {
         var stopwatch = Stopwatch.StartNew();
@@ -51,16 +57,19 @@ public static class HealthChecks
         stopwatch.Restart();
         var entry = await adapter.GetConfigWithMetadataAsync(target.ProbeKey, target.ProbeTimeout).ConfigureAwait(false);
         var metadataMs = stopwatch.Elapsed.TotalMilliseconds;
-        var stats = await adapter.GetCacheStatsAsync(target.ProbeTimeout).ConfigureAwait(false);
+        var hasCache = adapter.KindOf(FacetNames.Cache) != FacetKinds.None;
+        var stats = hasCache ? await adapter.GetCacheStatsAsync(target.ProbeTimeout).ConfigureAwait(false) : null;
         var threshold = target.Performance.AccessTimeThresholdMs;
         var slow = readMs > threshold;
+        var figures = new Dictionary<string, double>
+        {
+            ["read_ms"] = readMs, [HealthFigures.Max("read_ms")] = threshold,
+            ["metadata_read_ms"] = metadataMs, ["key_found"] = entry.Found ? 1 : 0,
+        };
+        if (stats is not null) figures["cache_hit_rate"] = stats.HitRate;
         return Result(HealthCheckNames.ConfigurationService, target.Id, slow ? HealthState.Degraded : HealthState.Healthy,
-            $"read '{target.ProbeKey}' in {readMs:0.#} ms{(slow ? $" (above the {threshold:0.#} ms threshold)" : "")}, with metadata in {metadataMs:0.#} ms (found: {entry.Found}); cache answers",
-            new()
-            {
-                ["read_ms"] = readMs, [HealthFigures.Max("read_ms")] = threshold,
-                ["metadata_read_ms"] = metadataMs, ["key_found"] = entry.Found ? 1 : 0, ["cache_hit_rate"] = stats.HitRate,
-            });
+            $"read '{target.ProbeKey}' in {readMs:0.#} ms{(slow ? $" (above the {threshold:0.#} ms threshold)" : "")}, with metadata in {metadataMs:0.#} ms (found: {entry.Found}){(hasCache ? "; cache answers" : "")}",
+            figures);
     }
 
     /// <summary>database_connectivity: SELECT 1 answers 1 and system_configurations can be counted.</summary>
@@ -135,6 +144,11 @@ public static class HealthChecks
         var faltering = status.Loops.Where(l => l.ConsecutiveFailures > 0).ToList();
         var state = failing.Count > 0 || status.LastSuccessAt is null ? HealthState.Unhealthy
             : faltering.Count > 0 ? HealthState.Degraded : HealthState.Healthy;
+        foreach (var facet in status.Facets.Where(f => f.Kind != FacetKinds.None))
+        {
+            figures[$"{facet.Facet}_consecutive_failures"] = facet.ConsecutiveFailures;
+            if (facet.LastSuccessAt is { } at) figures[$"{facet.Facet}_seconds_since_last_success"] = (now - at).TotalSeconds;
+        }
         var message = state switch
         {
             HealthState.Healthy => $"adapter answers; last success {(now - status.LastSuccessAt!.Value).TotalSeconds:0}s ago",
@@ -142,6 +156,11 @@ public static class HealthChecks
                 $"no probe has succeeded yet ({probes} tried): {status.Loops.FirstOrDefault(l => l.LastError is not null)?.LastError}",
             _ => string.Join("; ", (failing.Count > 0 ? failing : faltering).Select(l => $"{l.Loop} loop failed {l.ConsecutiveFailures} time(s) in a row: {l.LastError}")),
         };
+        if (status.Facets.Count > 0)
+            message += " | facets: " + string.Join(", ", status.Facets.Select(f => f.Kind == FacetKinds.None
+                ? $"{f.Facet} none (not applicable)"
+                : $"{f.Facet} {f.Kind} {f.Endpoint}: " + (f.ConsecutiveFailures > 0 ? $"{f.ConsecutiveFailures} failure(s) in a row"
+                    : f.LastSuccessAt is { } at ? $"ok {(now - at).TotalSeconds:0}s ago" : "not probed yet")));
         return Result(HealthCheckNames.ServiceAdapters, status.TargetId, state, message, figures);
     }
 

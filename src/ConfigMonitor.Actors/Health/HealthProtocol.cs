@@ -61,11 +61,15 @@ public static class HealthQueries
 }
 
 /// <summary>
-/// The three health states used everywhere: healthy; degraded (working, but a warning-level threshold is breached —
-/// a slow read, a low hit rate, high memory, some failed probes); unhealthy (something does not answer or is lost).
+/// The health states used everywhere: healthy; degraded (working, but a warning-level threshold is breached —
+/// a slow read, a low hit rate, high memory, some failed probes); unhealthy (something does not answer or is lost); and
+/// not applicable (the target has no such facet, e.g. etcd has no cache: nothing is judged, and it never makes a report worse).
 /// </summary>
 public enum HealthState
 {
+    /// <summary>The check does not apply: the target lacks the facet it judges (kind <c>none</c>); the message says why.</summary>
+    NotApplicable = -1,
+
     /// <summary>Everything within its thresholds.</summary>
     Healthy,
     /// <summary>Working, but a warning-level threshold is breached.</summary>
@@ -79,8 +83,8 @@ public sealed record HealthCheckResult(
     string Name, string? TargetId, HealthState Status, string Message, IReadOnlyDictionary<string, double> Figures, string? Error, double DurationMs)
     : IConfigMonitorMessage
 {
-    /// <summary>True only when the check is fully healthy.</summary>
-    public bool Healthy => Status == HealthState.Healthy;
+    /// <summary>True when nothing is wrong: the check is healthy, or does not apply.</summary>
+    public bool Healthy => Status is HealthState.Healthy or HealthState.NotApplicable;
 }
 
 /// <summary>The one health answer: the overall state (the worst of the checks) and every check.</summary>
@@ -92,5 +96,6 @@ public sealed record HealthReport(HealthState Status, DateTimeOffset CheckedAt, 
 
     /// <summary>Builds a report whose overall state is the worst of its checks (unhealthy when there is none).</summary>
     public static HealthReport Of(DateTimeOffset checkedAt, double durationMs, IReadOnlyList<HealthCheckResult> checks) =>
-        new(checks.Count == 0 ? HealthState.Unhealthy : checks.Max(c => c.Status), checkedAt, durationMs, checks);
+        new(checks.Count == 0 ? HealthState.Unhealthy : (HealthState)Math.Max((int)HealthState.Healthy, checks.Max(c => (int)c.Status)),
+            checkedAt, durationMs, checks);
 }

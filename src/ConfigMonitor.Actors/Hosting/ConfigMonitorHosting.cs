@@ -149,7 +149,7 @@ public static class ConfigMonitorHosting
         AdapterFactory adapters) =>
         builder.WithSingleton<MaintenanceSingleton>(MaintenanceSingletonName,
             (_, registry, _) => MaintenanceActor.Props(options.Maintenance, registry.Get<TargetRegistry>(),
-                registry.Get<MetricsStoreRegion>(), registry.Get<AlertManager>(), clock, adapters),
+                registry.Get<MetricsStoreRegion>(), registry.Get<AlertManager>(), clock, adapters, registry.Get<TargetMonitorRegion>()),
             Singleton(options));
 
     /// <summary>The health checker.</summary>

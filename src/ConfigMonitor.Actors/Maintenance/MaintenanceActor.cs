@@ -40,6 +40,7 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
     private readonly IActorRef _alertManager;
     private readonly IClock _clock;
     private readonly AdapterFactory _adapterFactory;
+    private readonly IActorRef? _targetMonitors;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef?> _probesInFlight = new(StringComparer.Ordinal);
     private readonly List<IActorRef> _retentionWaiters = [];
@@ -50,8 +51,9 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
 
     /// <summary>Creates the singleton.</summary>
     public MaintenanceActor(MaintenanceSettings settings, IActorRef targetRegistry, IActorRef metricsStores, IActorRef alertManager,
-        IClock clock, AdapterFactory adapterFactory)
+        IClock clock, AdapterFactory adapterFactory, IActorRef? targetMonitors = null)
     {
+        _targetMonitors = targetMonitors;
         _settings = settings;
         _targetRegistry = targetRegistry;
         _metricsStores = metricsStores;
@@ -109,8 +111,20 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
     private void StartEventProbe(TargetDefinition target, IActorRef? replyTo)
     {
         if (_probesInFlight.ContainsKey(target.Id)) return;
+        IConfigServiceAdapter adapter;
+        try
+        {
+            adapter = _adapterFactory(Context.System, target);
+        }
+        catch (Exception e)
+        {
+            _log.Error("Target {0}: event probe cannot start: {1}", target.Id, Redaction.Redact(e.Message));
+            return;
+        }
+        // A target without an events facet has no round trip to time: nothing is recorded, nothing alerts.
+        if (adapter.KindOf(FacetNames.Events) == FacetKinds.None) return;
         _probesInFlight[target.Id] = replyTo;
-        Context.ActorOf(EventProbeActor.Props(target, _adapterFactory(Context.System, target), _clock, Self));
+        Context.ActorOf(EventProbeActor.Props(target, adapter, _clock, Self));
     }
 
     private void Record(EventProbeResult result)
@@ -119,6 +133,9 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
         var samples = new List<MetricSample> { new(MetricNames.EventDelivered, result.Delivered ? 1 : 0, result.StartedAt) };
         if (result.RoundTripMs is { } ms) samples.Add(new MetricSample(MetricNames.EventRoundTripMs, ms, result.StartedAt));
         _metricsStores.Tell(new MetricsCommands.RecordSamples(result.TargetId, samples));
+        // The target's entity keeps the events facet's status (service_adapters reports it per facet).
+        _targetMonitors?.Tell(new Monitoring.TargetMonitorCommands.EventProbeReported(result.TargetId, result.StartedAt,
+            result.Delivered && result.Error is null ? null : result.Error ?? "change event lost"));
         _alertManager.Tell(new Observation(result.TargetId, AlertCategory.EventSystem, EventDeliveryRule, !result.Delivered,
             AlertSeverity.Critical,
             result.Delivered ? $"change event arrived in {result.RoundTripMs:0.#} ms" : $"change event lost: {result.Error}",
@@ -178,6 +195,6 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
 
     /// <summary>Props for the singleton.</summary>
     public static Props Props(MaintenanceSettings settings, IActorRef targetRegistry, IActorRef metricsStores, IActorRef alertManager,
-        IClock clock, AdapterFactory adapterFactory) =>
-        Akka.Actor.Props.Create(() => new MaintenanceActor(settings, targetRegistry, metricsStores, alertManager, clock, adapterFactory));
+        IClock clock, AdapterFactory adapterFactory, IActorRef? targetMonitors = null) =>
+        Akka.Actor.Props.Create(() => new MaintenanceActor(settings, targetRegistry, metricsStores, alertManager, clock, adapterFactory, targetMonitors));
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Metrics;
+using ConfigMonitor.Actors.Targets;
 
 namespace ConfigMonitor.Actors.Monitoring;
 
@@ -26,13 +27,16 @@ public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, L
     protected override async Task<object> ProbeAsync()
     {
         var target = Loop.Target;
-        var read = Loop.Adapter.GetConfigAsync(target.ProbeKey, null, target.ProbeTimeout);
-        var database = Loop.Adapter.ProbeDatabaseAsync(target.ProbeTimeout);
-        var cache = Loop.Adapter.GetCacheStatsAsync(target.ProbeTimeout);
+        var adapter = Loop.Adapter;
+        var read = adapter.GetConfigAsync(target.ProbeKey, null, target.ProbeTimeout);
+        // Only the facets the target has: a facet of kind none is not asked, and cannot fail the service.
+        var database = adapter.KindOf(FacetNames.Database) == FacetKinds.None ? null : adapter.ProbeDatabaseAsync(target.ProbeTimeout);
+        var cache = adapter.KindOf(FacetNames.Cache) == FacetKinds.None ? null : adapter.GetCacheStatsAsync(target.ProbeTimeout);
         var failures = new List<string>();
         var serviceFailed = false;
-        foreach (var (name, task) in new (string, Task)[] { ("config read", read), ("database", database), ("cache stats", cache) })
+        foreach (var (name, task) in new (string, Task?)[] { ("config read", read), ("database", database), ("cache stats", cache) })
         {
+            if (task is null) continue;
             try
             {
                 await task.ConfigureAwait(false);
@@ -62,13 +66,21 @@ public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, L
             ],
             [
                 Observe(AlertCategory.Health, ServiceHealthRule, !healthy && !result.OnlyTheDatabaseFailed, AlertSeverity.Critical,
-                    healthy ? "config read, database and cache statistics answer"
+                    healthy ? $"{Answering()} answer"
                     : result.OnlyTheDatabaseFailed ? $"config read and cache statistics answer; the database does not (the database rule's alert): {string.Join("; ", result.Failures)}"
                     : $"service unhealthy: {string.Join("; ", result.Failures)}", at),
                 Observe(AlertCategory.Health, ProcessMemoryRule, memoryHigh, AlertSeverity.Warning,
                     $"monitor process uses {result.ProcessMemoryMb:0} MB (limit {maxMemory:0} MB)", at, result.ProcessMemoryMb, maxMemory),
             ],
             healthy ? null : string.Join("; ", result.Failures));
+    }
+
+    private string Answering()
+    {
+        var parts = new List<string> { "config read" };
+        if (Loop.Adapter.KindOf(FacetNames.Database) != FacetKinds.None) parts.Add("database");
+        if (Loop.Adapter.KindOf(FacetNames.Cache) != FacetKinds.None) parts.Add("cache statistics");
+        return parts.Count == 1 ? parts[0] : string.Join(", ", parts.Take(parts.Count - 1)) + " and " + parts[^1];
     }
 
     /// <inheritdoc />

@@ -29,6 +29,7 @@ public sealed class TargetMonitorActor : UntypedActor
     private readonly Dictionary<string, LoopStatus> _loops = new(StringComparer.Ordinal);
     private TargetDefinition? _definition;
     private int _generation;
+    private LoopStatus _events = new("events", 0, null, null, 0, null);
 
     /// <summary>Creates the monitor of <paramref name="targetId"/>.</summary>
     public TargetMonitorActor(string targetId, IActorRef metricsStore, IActorRef alertManager, IClock clock, AdapterFactory adapterFactory,
@@ -65,9 +66,14 @@ public sealed class TargetMonitorActor : UntypedActor
                     ? previous with { Probes = previous.Probes + 1, LastProbeAt = probed.At, LastSuccessAt = probed.At, ConsecutiveFailures = 0, LastError = null }
                     : previous with { Probes = previous.Probes + 1, LastProbeAt = probed.At, ConsecutiveFailures = previous.ConsecutiveFailures + 1, LastError = probed.Error };
                 break;
+            case EventProbeReported reported:
+                _events = reported.Error is null
+                    ? _events with { Probes = _events.Probes + 1, LastProbeAt = reported.At, LastSuccessAt = reported.At, ConsecutiveFailures = 0, LastError = null }
+                    : _events with { Probes = _events.Probes + 1, LastProbeAt = reported.At, ConsecutiveFailures = _events.ConsecutiveFailures + 1, LastError = reported.Error };
+                break;
             case GetTargetStatus:
                 Sender.Tell(new TargetStatus(_targetId, _definition is not null, NodeAddress(),
-                    _loops.Values.OrderBy(l => l.Loop, StringComparer.Ordinal).ToList()));
+                    _loops.Values.OrderBy(l => l.Loop, StringComparer.Ordinal).ToList()) { Facets = FacetStatuses() });
                 break;
             default:
                 Unhandled(message);
@@ -81,22 +87,63 @@ public sealed class TargetMonitorActor : UntypedActor
         var restart = _definition is not null;
         StopLoops();
         _definition = definition;
-        var loop = new LoopContext(definition, _adapterFactory(Context.System, definition), _metricsStore, _alertManager, _clock)
+        IConfigServiceAdapter adapter;
+        try
+        {
+            adapter = _adapterFactory(Context.System, definition);
+        }
+        catch (Exception e)
+        {
+            // A definition the registry accepted always resolves; a client that cannot be made is logged, never a crash loop.
+            Log.Error(e, "Target {0}: cannot be monitored: {1}", definition.Id, Redaction.Redact(e.Message));
+            return;
+        }
+        var loop = new LoopContext(definition, adapter, _metricsStore, _alertManager, _clock)
         {
             StartSpread = _startSpread,
         };
         _generation++;
+        var hasCache = adapter.KindOf(FacetNames.Cache) != FacetKinds.None;
+        var hasDatabase = adapter.KindOf(FacetNames.Database) != FacetKinds.None;
         Context.ActorOf(PerformanceLoopActor.Props(loop), $"{LoopNames.Performance}-{_generation}");
         Context.ActorOf(HealthLoopActor.Props(loop), $"{LoopNames.Health}-{_generation}");
-        Context.ActorOf(CacheLoopActor.Props(loop), $"{LoopNames.Cache}-{_generation}");
-        Context.ActorOf(DatabaseLoopActor.Props(loop), $"{LoopNames.Database}-{_generation}");
-        foreach (var name in new[] { LoopNames.Performance, LoopNames.Health, LoopNames.Cache, LoopNames.Database })
+        // A facet the target does not have has no loop: no sample, no observation, no alert.
+        if (hasCache) Context.ActorOf(CacheLoopActor.Props(loop), $"{LoopNames.Cache}-{_generation}");
+        if (hasDatabase) Context.ActorOf(DatabaseLoopActor.Props(loop), $"{LoopNames.Database}-{_generation}");
+        var names = new List<string> { LoopNames.Performance, LoopNames.Health };
+        if (hasCache) names.Add(LoopNames.Cache);
+        if (hasDatabase) names.Add(LoopNames.Database);
+        foreach (var name in names)
             _loops[name] = new LoopStatus(name, 0, null, null, 0, null);
         var schedule = $"performance every {Durations.Format(definition.Performance.Interval)}, health every {Durations.Format(definition.Health.Interval)}, " +
-                       $"cache every {Durations.Format(definition.Cache.Interval)}, database every {Durations.Format(definition.Database.Interval)}";
-        Log.Info("Target {0}: {1} monitoring through {2} at {3} ({4})",
-            definition.Id, restart ? "restarted" : "started", definition.Adapter, definition.Endpoint, schedule);
+                       (hasCache ? $"cache every {Durations.Format(definition.Cache.Interval)}" : "no cache facet") + ", " +
+                       (hasDatabase ? $"database every {Durations.Format(definition.Database.Interval)}" : "no database facet");
+        Log.Info("Target {0}: {1} monitoring through {2} ({3})",
+            definition.Id, restart ? "restarted" : "started", FacetSummary(definition), schedule);
     }
+
+    // Each facet's status from the loop (or the event round trips) that probes it.
+    private IReadOnlyList<FacetStatus> FacetStatuses()
+    {
+        if (_definition is null) return [];
+        return TargetFacets.Resolve(_definition).Select(f =>
+        {
+            var source = f.Facet switch
+            {
+                FacetNames.Config => _loops.GetValueOrDefault(LoopNames.Performance),
+                FacetNames.Cache => _loops.GetValueOrDefault(LoopNames.Cache),
+                FacetNames.Database => _loops.GetValueOrDefault(LoopNames.Database),
+                _ => _events,
+            };
+            return !f.Present || source is null
+                ? new FacetStatus(f.Facet, f.Kind, f.RedactedEndpoint, 0, null, 0, null)
+                : new FacetStatus(f.Facet, f.Kind, f.RedactedEndpoint, source.Probes, source.LastSuccessAt, source.ConsecutiveFailures, source.LastError);
+        }).ToList();
+    }
+
+    /// <summary>"config http http://…, cache redis 127.0.0.1:6379, database none, events http http://…" (endpoints redacted).</summary>
+    public static string FacetSummary(TargetDefinition definition) =>
+        string.Join(", ", TargetFacets.Resolve(definition).Select(f => f.Present ? $"{f.Facet} {f.Kind} {f.RedactedEndpoint}" : $"{f.Facet} none"));
 
     private void StopLoops()
     {

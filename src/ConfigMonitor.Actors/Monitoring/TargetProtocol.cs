@@ -13,6 +13,9 @@ public static class TargetMonitorCommands
         public string TargetId => Definition.Id;
     }
 
+    /// <summary>The maintenance singleton's event round trip of this target ended (Error null: the event arrived).</summary>
+    public sealed record EventProbeReported(string TargetId, DateTimeOffset At, string? Error) : IWithTargetId;
+
     /// <summary>Stop every loop of the target and passivate the entity.</summary>
     public sealed record StopMonitoringTarget(string TargetId) : IWithTargetId;
 }
@@ -26,6 +29,9 @@ public static class TargetMonitorQueries
     /// <summary>A target's loops as the node monitoring it sees them.</summary>
     public sealed record TargetStatus(string TargetId, bool Monitoring, string Node, IReadOnlyList<LoopStatus> Loops) : IConfigMonitorMessage
     {
+        /// <summary>Each facet: its kind, its endpoint (redacted), its last success and failures in a row (empty from older nodes).</summary>
+        public IReadOnlyList<FacetStatus> Facets { get; init; } = [];
+
         /// <summary>The latest successful probe of any loop.</summary>
         public DateTimeOffset? LastSuccessAt => Loops.Max(l => l.LastSuccessAt);
 
@@ -38,6 +44,15 @@ public static class TargetMonitorQueries
         string Loop, long Probes, DateTimeOffset? LastProbeAt, DateTimeOffset? LastSuccessAt, int ConsecutiveFailures, string? LastError)
         : IConfigMonitorMessage;
 }
+
+/// <summary>
+/// One facet of a target as the monitor reaches it: kind, endpoint (credentials redacted), when it last answered, how many
+/// probes in a row failed and why. config follows the performance loop, cache and database their loops, events the
+/// maintenance singleton's round trips; a facet of kind none has no probes.
+/// </summary>
+public sealed record FacetStatus(
+    string Facet, string Kind, string Endpoint, long Probes, DateTimeOffset? LastSuccessAt, int ConsecutiveFailures, string? LastError)
+    : IConfigMonitorMessage;
 
 /// <summary>The names of the four loops.</summary>
 public static class LoopNames

@@ -44,7 +44,8 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
         // monitoring
         [typeof(TargetMonitorCommands.MonitorTarget)] = "mt", [typeof(TargetMonitorCommands.StopMonitoringTarget)] = "smt",
         [typeof(TargetMonitorQueries.GetTargetStatus)] = "gts", [typeof(TargetMonitorQueries.TargetStatus)] = "ts",
-        [typeof(TargetMonitorQueries.LoopStatus)] = "ls",
+        [typeof(TargetMonitorQueries.LoopStatus)] = "ls", [typeof(FacetStatus)] = "fs",
+        [typeof(TargetMonitorCommands.EventProbeReported)] = "epx",
         // metrics
         [typeof(MetricsCommands.RecordSamples)] = "mr", [typeof(MetricsCommands.PruneMetrics)] = "mp",
         [typeof(MetricsCommands.MetricsPruned)] = "mpd", [typeof(MetricsCommands.FlushMetrics)] = "mf",

@@ -111,8 +111,8 @@ public static partial class TargetFacets
             }
             if (resolved.Kind == FacetKinds.Sql && ProviderProblem(resolved.Settings.Provider) is { } provider)
             {
-                if (own.Provider is null && target.Provider is not null) problems.Add(("Provider", provider));
-                else Problem("Provider", provider);
+                // An inherited provider was judged once, at the target's own field.
+                if (own.Provider is not null || resolved.Kind != adapter) Problem("Provider", provider);
                 continue;
             }
             if (EndpointProblem(resolved.Kind, resolved.Endpoint, resolved.Settings.Provider) is { } endpoint)

@@ -36,6 +36,16 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         Cache = new CacheSettings { Interval = TimeSpan.FromMinutes(3), MinHitRate = 0.75, MaxUsage = 0.85 },
     };
 
+    // Every reach field of every facet set, so the derived sections' inherited fields are shown to round-trip.
+    private static readonly TargetDefinition FacetedTarget = TargetDefinition.WithDefaults("mixed", "http://127.0.0.1:5080") with
+    {
+        Adapter = "http",
+        Config = new ConfigFacetSettings { Kind = "http", Preset = "reference", Path = "/config/{key}", Pointer = "/value", Secret = "env:TOKEN" },
+        Cache = new CacheSettings { Kind = "redis", Endpoint = "127.0.0.1:6379", Secret = "file:/run/redis", MinHitRate = 0.6 },
+        Database = new DatabaseSettings { Kind = "sql", Provider = "postgresql", Endpoint = "Host=db;Username=mon", Query = "SELECT COUNT(*) FROM t" },
+        EventProbe = new EventProbeSettings { Kind = "sql", Provider = "postgresql", Endpoint = "Host=db", Channel = "cfg_events", Key = "probe" },
+    };
+
     private static readonly MetricSample[] SampleSamples = [new("config_access_ms", 3.25, T0), new("cache_hit_rate", 0.5, T0.AddSeconds(1))];
 
     private IEnumerable<object> Samples()
@@ -79,6 +89,12 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         var loop = new TargetMonitorQueries.LoopStatus("cache", 12, T0, T0.AddSeconds(-30), 2, "timed out");
         yield return loop;
         yield return new TargetMonitorQueries.TargetStatus("orders", true, "akka.tcp://configmonitor@127.0.0.1:4053", [loop]);
+        var facet = new FacetStatus("cache", "redis", "127.0.0.1:6379", 3, T0, 1, "timed out");
+        yield return facet;
+        yield return new TargetMonitorQueries.TargetStatus("orders", true, "akka.tcp://configmonitor@127.0.0.1:4053", [loop]) { Facets = [facet] };
+        yield return new TargetMonitorCommands.EventProbeReported("orders", T0, "change event lost");
+        yield return FacetedTarget;
+        yield return new TargetRegistryEvents.RuntimeTargetAdded(FacetedTarget);
         yield return new MetricsCommands.RecordSamples("orders", SampleSamples);
         yield return new MetricsCommands.PruneMetrics("orders", T0);
         yield return new MetricsCommands.MetricsPruned("orders", 10, 4);
