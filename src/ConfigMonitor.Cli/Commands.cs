@@ -123,6 +123,26 @@ public sealed class Commands
                 ("database interval", Output.Duration(t, "definition", "database", "interval")),
                 ("monitored by", Output.Text(t, "status", "node")), ("monitoring", Output.Text(t, "status", "monitoring")),
             ]);
+            if (t.TryGetProperty("facets", out var facets) && facets.ValueKind == JsonValueKind.Array)
+            {
+                // The facets with the monitor's view of each, when the node monitoring the target answered.
+                var byFacet = t.TryGetProperty("status", out var withStatus) && withStatus.ValueKind == JsonValueKind.Object
+                              && withStatus.TryGetProperty("facets", out var statusFacets) && statusFacets.ValueKind == JsonValueKind.Array
+                    ? statusFacets.EnumerateArray().ToDictionary(f => Output.Text(f, "facet"))
+                    : new Dictionary<string, JsonElement>();
+                output.Table(["FACET", "KIND", "ENDPOINT", "PROBES", "LAST SUCCESS", "FAILURES IN A ROW", "LAST ERROR"], facets.EnumerateArray()
+                    .Select(f =>
+                    {
+                        var name = Output.Text(f, "facet");
+                        var seen = byFacet.TryGetValue(name, out var s) ? s : (JsonElement?)null;
+                        return (IReadOnlyList<string>)
+                        [
+                            name, Output.Text(f, "kind"), Output.Text(f, "endpoint"),
+                            seen is { } a ? Output.Text(a, "probes") : "", seen is { } b ? Output.Time(b, "lastSuccessAt") : "",
+                            seen is { } c ? Output.Text(c, "consecutiveFailures") : "", seen is { } d ? Output.Text(d, "lastError") : "",
+                        ];
+                    }));
+            }
             if (t.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object)
                 output.Table(["LOOP", "PROBES", "LAST SUCCESS", "FAILURES IN A ROW", "LAST ERROR"], status.GetProperty("loops").EnumerateArray()
                     .Select(l => (IReadOnlyList<string>)
@@ -131,17 +151,23 @@ public sealed class Commands
         }));
 
         var addId = new Argument<string>("id") { Description = "the new target's id" };
-        var endpoint = new Option<string>("--endpoint", "-e") { Description = "actor path of the config service", Required = true };
+        var endpoint = new Option<string?>("--endpoint", "-e")
+        {
+            Description = "where the config service is: an actor path, a URL (http, etcd), or a connection string (sql)",
+        };
+        var adapter = new Option<string?>("--adapter", "-a") { Description = "the kind every facet is reached by: actor (default), http, etcd or sql" };
         var probeKey = new Option<string?>("--probe-key") { Description = "the key the loops read" };
         var set = new Option<string[]>("--set")
         {
             Description = "any other field as Field=Value, e.g. --set Performance:Interval=30s (repeatable)",
             AllowMultipleArgumentsPerToken = false,
         };
-        var add = new Command("add", "add a target at runtime (persisted across restarts)") { addId, endpoint, probeKey, set };
+        var add = new Command("add", "add a target at runtime (persisted across restarts)") { addId, endpoint, adapter, probeKey, set };
         add.SetAction(Run(async (api, output, parse, ct) =>
         {
-            var body = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase) { ["id"] = parse.GetValue(addId), ["endpoint"] = parse.GetValue(endpoint) };
+            var body = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase) { ["id"] = parse.GetValue(addId) };
+            if (parse.GetValue(endpoint) is { } where) body["endpoint"] = where;
+            if (parse.GetValue(adapter) is { } kind) body["adapter"] = kind;
             if (parse.GetValue(probeKey) is { } key) body["probeKey"] = key;
             foreach (var pair in parse.GetValue(set) ?? [])
             {

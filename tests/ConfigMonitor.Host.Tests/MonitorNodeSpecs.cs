@@ -51,7 +51,8 @@ public sealed class MonitorNodeSpecs : IDisposable
 
     [Theory]
     [InlineData("ConfigMonitor:Targets:demo:Performance:Interval", "soon", "target 'demo'", "field 'Performance:Interval'")]
-    [InlineData("ConfigMonitor:Targets:broken:Adapter", "http", "target 'broken'", "field 'Adapter'")]
+    [InlineData("ConfigMonitor:Targets:broken:Adapter", "zookeeper", "target 'broken'", "field 'Adapter'")]
+    [InlineData("ConfigMonitor:Targets:broken:Cache:Kind", "redis", "target 'broken'", "field 'Cache:Endpoint'")]
     public async Task Should_refuse_to_build_a_node_with_a_malformed_target(string key, string value, string target, string field)
     {
         var settings = TestNode.FastSettings(_data.Path);

@@ -13,8 +13,23 @@ using Microsoft.Extensions.Configuration;
 
 namespace ConfigMonitor.Host.Api;
 
-/// <summary>A target as the API shows it: its definition and where it comes from (configuration or runtime).</summary>
-public sealed record TargetView(string Id, string Source, TargetDefinition Definition, TargetMonitorQueries.TargetStatus? Status = null);
+/// <summary>
+/// A target as the API shows it: its definition, where it comes from (configuration or runtime), and its four facets as the
+/// monitor reaches them (kind and endpoint in effect after the Adapter shorthand; credentials redacted).
+/// </summary>
+public sealed record TargetView(string Id, string Source, TargetDefinition Definition, TargetMonitorQueries.TargetStatus? Status = null)
+{
+    /// <summary>Each facet: config, cache, database, events.</summary>
+    public IReadOnlyList<FacetView> Facets { get; init; } = FacetView.Of(Definition);
+}
+
+/// <summary>One facet of a target: its kind (none when the target lacks it) and redacted endpoint.</summary>
+public sealed record FacetView(string Facet, string Kind, string? Endpoint)
+{
+    /// <summary>The facets of <paramref name="definition"/>.</summary>
+    public static IReadOnlyList<FacetView> Of(TargetDefinition definition) =>
+        TargetFacets.Resolve(definition).Select(f => new FacetView(f.Facet, f.Kind, f.Present ? f.RedactedEndpoint : null)).ToList();
+}
 
 /// <summary>One metric's latest value.</summary>
 public sealed record MetricView(string Metric, double Value, DateTimeOffset Timestamp);
