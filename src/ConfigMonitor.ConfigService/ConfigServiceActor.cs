@@ -140,6 +140,15 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
             _hanging = fault.Hang;
             ApplyFault(fault.Hang ? "hung: requests are received but never answered" : "no longer hung: requests are answered again");
         });
+        Receive<ResetFaults>(_ =>
+        {
+            _readDelay = TimeSpan.Zero;
+            _databaseAvailable = true;
+            _dropEvents = false;
+            _hanging = false;
+            ApplyFault("every fault cleared: reads are not delayed, the database is available, events are delivered, requests are answered");
+        });
+        Receive<GetFaults>(_ => Sender.Tell(new FaultState(_readDelay, _databaseAvailable, _dropEvents, _hanging)));
     }
 
     private void ApplyFault(string description)
