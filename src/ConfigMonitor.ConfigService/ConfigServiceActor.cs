@@ -210,7 +210,18 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
             return;
         }
 
-        Task.Delay(_readDelay).PipeTo(replyTo, Self, success: () => reply);
+        AtLeast(_readDelay).PipeTo(replyTo, Self, success: () => reply);
+    }
+
+    /// <summary>
+    /// Waits at least <paramref name="delay"/> by a monotonic clock: Task.Delay's timer runs on a coarse tick and can fire a few
+    /// milliseconds early, and a client timing a delayed read must never see less than the delay it asked for.
+    /// </summary>
+    private static async Task AtLeast(TimeSpan delay)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < delay)
+            await Task.Delay(delay - clock.Elapsed + TimeSpan.FromMilliseconds(1));
     }
 
     private void Probe()

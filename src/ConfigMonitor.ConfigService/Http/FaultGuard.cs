@@ -31,7 +31,7 @@ public static class FaultGuard
         if (presented is not null && token is not null)
         {
             if (!presented.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
-                return GuardDecision.Refuse("the Authorization header is not 'Bearer <token>'; send the fault token as a bearer token");
+                return GuardDecision.Refuse($"the Authorization header is not 'Bearer <token>'; send the token set in {tokenSetting} as a bearer token");
             var given = presented[Scheme.Length..].Trim();
             return FixedTimeEquals(given, token)
                 ? GuardDecision.Allow
