@@ -115,7 +115,7 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
         Receive<SetReadDelay>(fault =>
         {
             _readDelay = fault.Delay < TimeSpan.Zero ? TimeSpan.Zero : fault.Delay;
-            ApplyFault(_readDelay == TimeSpan.Zero ? "read replies are no longer delayed" : $"read replies delayed by {_readDelay}");
+            ApplyFault(_readDelay == TimeSpan.Zero ? "read replies are no longer delayed" : $"read replies delayed by {ConfigMonitor.Actors.Targets.Durations.Format(_readDelay)}");
         });
         Receive<FlushCache>(_ =>
         {
