@@ -86,6 +86,21 @@ public sealed class ReferenceServiceFaultSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_give_up_on_a_hung_service_after_the_ask_timeout()
+    {
+        await using var server = await ReferenceServiceServer.StartAsync(new ConfigService.Http.ReferenceServiceHttpOptions { AskTimeout = TimeSpan.FromMilliseconds(300) });
+        await server.FaultAsync("hang", """{"hang":true}""");
+
+        var (healthStatus, health) = await server.GetJsonAsync("/health");
+        var (readStatus, read) = await server.GetJsonAsync("/config/app.name");
+
+        Assert.Equal(503, healthStatus);
+        Assert.Equal("""{"status":"down","database":{"status":"down","error":"no answer within 300ms"}}""", health.GetRawText());
+        Assert.Equal(504, readStatus);
+        Assert.Equal("""{"operation":"get_config","error":"the service did not answer within 300ms"}""", read.GetRawText());
+    }
+
+    [Fact]
     public async Task Should_empty_the_cache_and_reset_its_counters_on_cache_flush()
     {
         await _server.GetJsonAsync("/config/app.name");
