@@ -115,7 +115,7 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
         Receive<SetReadDelay>(fault =>
         {
             _readDelay = fault.Delay < TimeSpan.Zero ? TimeSpan.Zero : fault.Delay;
-            ApplyFault(_readDelay == TimeSpan.Zero ? "read replies are no longer delayed" : $"read replies delayed by {_readDelay}");
+            ApplyFault(_readDelay == TimeSpan.Zero ? "read replies are no longer delayed" : $"read replies delayed by {ConfigMonitor.Actors.Targets.Durations.Format(_readDelay)}");
         });
         Receive<FlushCache>(_ =>
         {
@@ -140,6 +140,15 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
             _hanging = fault.Hang;
             ApplyFault(fault.Hang ? "hung: requests are received but never answered" : "no longer hung: requests are answered again");
         });
+        Receive<ResetFaults>(_ =>
+        {
+            _readDelay = TimeSpan.Zero;
+            _databaseAvailable = true;
+            _dropEvents = false;
+            _hanging = false;
+            ApplyFault("every fault cleared: reads are not delayed, the database is available, events are delivered, requests are answered");
+        });
+        Receive<GetFaults>(_ => Sender.Tell(new FaultState(_readDelay, _databaseAvailable, _dropEvents, _hanging)));
     }
 
     private void ApplyFault(string description)
@@ -201,7 +210,18 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
             return;
         }
 
-        Task.Delay(_readDelay).PipeTo(replyTo, Self, success: () => reply);
+        AtLeast(_readDelay).PipeTo(replyTo, Self, success: () => reply);
+    }
+
+    /// <summary>
+    /// Waits at least <paramref name="delay"/> by a monotonic clock: Task.Delay's timer runs on a coarse tick and can fire a few
+    /// milliseconds early, and a client timing a delayed read must never see less than the delay it asked for.
+    /// </summary>
+    private static async Task AtLeast(TimeSpan delay)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < delay)
+            await Task.Delay(delay - clock.Elapsed + TimeSpan.FromMilliseconds(1));
     }
 
     private void Probe()

@@ -43,6 +43,23 @@ public static class ConfigServiceFaults
     /// <summary>When true, the service receives protocol requests and writes but never answers them, like a hung process.</summary>
     public sealed record SetHang(bool Hang) : IConfigServiceFault;
 
+    /// <summary>Every fault back to normal at once (no read delay, database available, events delivered, not hung); the cache is left as it is.</summary>
+    public sealed record ResetFaults : IConfigServiceFault
+    {
+        /// <summary>The single instance.</summary>
+        public static readonly ResetFaults Instance = new();
+    }
+
+    /// <summary>Asks which faults are on; answered with <see cref="FaultState"/>, also while the service hangs.</summary>
+    public sealed record GetFaults : IReferenceConfigServiceMessage
+    {
+        /// <summary>The single instance.</summary>
+        public static readonly GetFaults Instance = new();
+    }
+
+    /// <summary>Answer to <see cref="GetFaults"/>: the faults now in force.</summary>
+    public sealed record FaultState(TimeSpan ReadDelay, bool DatabaseAvailable, bool DropEvents, bool Hang) : IReferenceConfigServiceMessage;
+
     /// <summary>Answer to a fault command: what the service now does.</summary>
     public sealed record FaultApplied(string Description) : IReferenceConfigServiceMessage;
 }
