@@ -49,6 +49,7 @@ public sealed class HttpCacheAndDatabaseFacetSpecs(ITestOutputHelper output) : A
         var failure = await Assert.ThrowsAsync<ConfigServiceException>(() => Adapter(Sys, _server.Url).GetCacheStatsAsync(Timeout));
 
         Assert.Equal("get_cache_stats", failure.Operation);
+        Output.WriteLine(failure.Message);
         Assert.Contains(field, failure.Message);
         Assert.Contains(what, failure.Message);
     }
@@ -169,6 +170,7 @@ public sealed class HttpCacheAndDatabaseFacetSpecs(ITestOutputHelper output) : A
 
         Assert.Contains("503", failure.Message);
         Assert.Contains("DOWN", failure.Message);
+        Output.WriteLine(failure.Message);
         Assert.Contains("Failed to obtain JDBC Connection", failure.Message);
     }
 
@@ -180,6 +182,7 @@ public sealed class HttpCacheAndDatabaseFacetSpecs(ITestOutputHelper output) : A
         var failure = await Assert.ThrowsAsync<ConfigServiceException>(() =>
             Adapter(Sys, _server.Url, ("Database:Preset", "spring-boot-actuator")).ProbeDatabaseAsync(Timeout));
 
+        Output.WriteLine(failure.Message);
         Assert.Contains("show-components", failure.Message);
     }
 

@@ -91,6 +91,7 @@ public sealed class HttpConfigFacetSpecs(ITestOutputHelper output) : Akka.TestKi
         var metadata = await Assert.ThrowsAsync<ConfigServiceException>(() => adapter.GetConfigWithMetadataAsync("monitor.probe", Timeout));
 
         Assert.Equal("get_config", failure.Operation);
+        Output.WriteLine(failure.Message);
         Assert.Contains("503", failure.Message);
         Assert.Contains("database unavailable", failure.Message);
         Assert.Contains("/config/monitor.probe", failure.Message);
@@ -134,6 +135,7 @@ public sealed class HttpConfigFacetSpecs(ITestOutputHelper output) : Akka.TestKi
 
         var failure = await Assert.ThrowsAsync<ConfigServiceException>(() => Adapter(Sys, _server.Url).GetConfigAsync("monitor.probe", null, Timeout));
 
+        Output.WriteLine(failure.Message);
         Assert.Contains("malformed JSON", failure.Message);
         Assert.Contains("200", failure.Message);
         Assert.Contains(body[..10], failure.Message);
@@ -155,6 +157,7 @@ public sealed class HttpConfigFacetSpecs(ITestOutputHelper output) : Akka.TestKi
 
         var failure = await Assert.ThrowsAsync<ConfigServiceException>(() => Adapter(Sys, _server.Url).GetConfigAsync("monitor.probe", null, Timeout));
 
+        Output.WriteLine(failure.Message);
         Assert.Contains("1 MiB", failure.Message);
         Assert.True(failure.Message.Length < 400, failure.Message);
     }
