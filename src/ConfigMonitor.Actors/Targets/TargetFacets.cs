@@ -227,6 +227,12 @@ public static partial class TargetFacets
                 {
                     if (s.Path.Any(char.IsWhiteSpace) || !(s.Path.StartsWith('/') || Uri.TryCreate(s.Path.Replace("{key}", "k", StringComparison.Ordinal), UriKind.Absolute, out _)))
                         yield return ("Path", $"is '{Quote(s.Path)}', which is neither a path starting with '/' nor an absolute URL");
+                    else if (facet == FacetNames.Config && IsPreset(s.Preset, HttpPresetNames.SpringCloudConfig))
+                    {
+                        // Spring Cloud Config serves /{application}/{profile}[/{label}]: the key is a property name, not part of the URL.
+                        if (s.Path.Contains("{key}", StringComparison.Ordinal) || s.Path.Contains('?', StringComparison.Ordinal))
+                            yield return ("Path", $"is '{Quote(s.Path)}'; with Preset spring-cloud-config it is '/{{application}}/{{profile}}' or '/{{application}}/{{profile}}/{{label}}', e.g. '/myapp/prod' (the key is looked up in the property sources)");
+                    }
                     else if ((facet == FacetNames.Config || facet == FacetNames.Events) && !s.Path.Contains("{key}", StringComparison.Ordinal))
                         yield return ("Path", $"is '{Quote(s.Path)}', which has no '{{key}}' where the key goes, e.g. '/config/{{key}}'");
                     else if (Uri.TryCreate(s.Path, UriKind.Absolute, out var absolute) && !string.IsNullOrEmpty(absolute.UserInfo))
@@ -264,6 +270,8 @@ public static partial class TargetFacets
                 break;
         }
     }
+
+    private static bool IsPreset(string? preset, string name) => string.Equals(preset?.Trim(), name, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>What is wrong with an RFC 6901 JSON pointer; null when valid ("" is the whole document).</summary>
     public static string? JsonPointerProblem(string pointer)
