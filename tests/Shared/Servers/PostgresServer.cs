@@ -14,8 +14,8 @@ namespace ConfigMonitor.Tests.Shared.Servers;
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
-    /// <summary>Where Debian puts PostgreSQL 15's server binaries.</summary>
-    public const string BinDirectory = "/usr/lib/postgresql/15/bin";
+    /// <summary>Where Debian puts PostgreSQL 15's server binaries (another installed major version when 15 is absent, newest first).</summary>
+    public static readonly string BinDirectory = FindBinDirectory();
 
     /// <summary>The superuser's name.</summary>
     public const string Superuser = "postgres";
@@ -184,6 +184,18 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             // A file still held by a dying process: the OS temp cleaner takes the rest.
         }
+    }
+
+    private static string FindBinDirectory()
+    {
+        const string preferred = "/usr/lib/postgresql/15/bin";
+        if (File.Exists(Path.Combine(preferred, "initdb")) || !Directory.Exists("/usr/lib/postgresql")) return preferred;
+        return Directory.GetDirectories("/usr/lib/postgresql")
+            .Select(d => (Directory: Path.Combine(d, "bin"), Version: int.TryParse(Path.GetFileName(d), out var v) ? v : 0))
+            .Where(d => File.Exists(Path.Combine(d.Directory, "initdb")))
+            .OrderByDescending(d => d.Version)
+            .Select(d => d.Directory)
+            .FirstOrDefault() ?? preferred;
     }
 
     private static bool RunningAsRoot => OperatingSystem.IsLinux() && Environment.UserName == "root";
