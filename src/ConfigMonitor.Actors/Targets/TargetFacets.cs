@@ -194,8 +194,29 @@ public static partial class TargetFacets
         var builder = Parse(endpoint, out var parseError);
         if (builder is null) return $"is not a connection string ({parseError}); write {EndpointExample(FacetKinds.Sql, provider)}";
         if (builder.ContainsKey("Password") || builder.ContainsKey("Pwd")) return PasswordInConnectionString;
+        if (NpgsqlProblem(builder) is { } npgsql) return npgsql;
         return builder.ContainsKey("Host") || builder.ContainsKey("Server")
             ? null : $"names no Host; write {EndpointExample(FacetKinds.Sql, provider)}";
+    }
+
+    // Npgsql's own reading, keyword by keyword, so the refusal names the keyword it does not know or the value it cannot read.
+    private static string? NpgsqlProblem(DbConnectionStringBuilder parsed)
+    {
+        var npgsql = new Npgsql.NpgsqlConnectionStringBuilder();
+        foreach (string keyword in parsed.Keys)
+        {
+            try
+            {
+                npgsql[keyword] = parsed[keyword];
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+            {
+                return npgsql.ContainsKey(keyword)
+                    ? $"has '{Quote(keyword)}={Quote(Redaction.Redact(parsed[keyword]?.ToString()))}', which Npgsql cannot read ({e.Message})"
+                    : $"names '{Quote(keyword)}', which is not an Npgsql connection string keyword (e.g. Host, Port, Database, Username, SSL Mode, Timeout)";
+            }
+        }
+        return null;
     }
 
     private const string PasswordInConnectionString =
