@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using ConfigMonitor.Actors.Hosting;
+using ConfigMonitor.Actors.Protocol;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.ConfigService;
 using ConfigMonitor.Host.Api;
@@ -58,16 +59,41 @@ public static class MonitorNode
         var options = ConfigMonitorOptionsReader.Read(section);
         // One resolution of a relative data folder (against the directory the node was started from), used by every store.
         options = options with { DataDirectory = Path.GetFullPath(options.DataDirectory) };
-        var targets = TargetDefinitionReader.Read(section.GetSection("Targets"));
         var api = ApiSettings.Read(section);
         var apiAddresses = ListenAddresses.Gather(builder.Configuration, api.Url);
         ListenAddresses.EnsureAllowed(apiAddresses, api);
         var demoEnabled = !string.Equals(section["Demo:Enabled"], "false", StringComparison.OrdinalIgnoreCase);
         // Strict read and type check before anything starts; Akka gets the parsed result, not the file.
         var akkaHocon = HoconValidation.Load(Path.Combine(AppContext.BaseDirectory, "akka.hocon"));
-        await SqliteStore.PrepareAsync(options);
-
+        var targetsSection = section.GetSection("Targets");
+        DemoService? demo = null;
+        if (demoEnabled && targetsSection.GetSection(DemoService.TargetId).Exists() && section[$"Targets:{DemoService.TargetId}:Endpoint"] is null)
+        {
+            // The demo target names no endpoint: it is the demo's HTTP listener, bound now so its real address is known.
+            demo = await DemoService.StartAsync(DemoUrl(section), api.Token);
+            builder.Configuration.AddInMemoryCollection(
+                [new KeyValuePair<string, string?>($"{ConfigMonitorOptionsReader.SectionName}:Targets:{DemoService.TargetId}:Endpoint", demo.Url.ToString().TrimEnd('/'))]);
+        }
+        // Without the demo, a demo target that names no endpoint has nothing to watch: it is left out.
+        var leftOut = !demoEnabled && section[$"Targets:{DemoService.TargetId}:Endpoint"] is null ? new[] { DemoService.TargetId } : [];
+        IReadOnlyList<TargetDefinition> targets;
+        try
+        {
+            targets = TargetDefinitionReader.Read(section.GetSection("Targets"), leftOut);
+            await SqliteStore.PrepareAsync(options);
+        }
+        catch
+        {
+            if (demo is not null) await demo.DisposeAsync();
+            throw;
+        }
         builder.WebHost.UseUrls(api.Url);
+        if (demo is not null)
+        {
+            builder.Services.AddSingleton(demo);
+            // Registered first, so it stops last: the demo answers until the node's loops have stopped.
+            builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(demo));
+        }
         builder.Services.AddSingleton(api);
         builder.Services.AddHostedService<BoundAddressCheck>();
         builder.Services.AddSingleton(new NodeAddresses(options.Hostname, options.Port, apiAddresses));
@@ -95,9 +121,11 @@ public static class MonitorNode
                 .WithActorSystemLivenessCheck()
                 .WithAkkaClusterReadinessCheck();
             if (demoEnabled)
-                akka.AddReferenceConfigService(
-                    new ConfigServiceSettings(Path.Combine(options.DataDirectory, "demo-config-service.db"), "demo"),
-                    DemoServiceName);
+            {
+                var demoSettings = new ConfigServiceSettings(Path.Combine(options.DataDirectory, "demo-config-service.db"), "demo");
+                if (demo is not null) akka.WithActors((system, _) => demo.StartActor(system, demoSettings));
+                else akka.AddReferenceConfigService(demoSettings, DemoServiceName);
+            }
             // Last and prepended: the node's akka.hocon overrides what code set (akka-notes §1.3).
             akka.AddHocon(akkaHocon, HoconAddMode.Prepend);
         });
@@ -109,6 +137,16 @@ public static class MonitorNode
         app.UseLoopbackOnlyWithoutToken(api);
         app.MapManagementApi(options.Role);
         return app;
+    }
+
+    private static string DemoUrl(IConfigurationSection section)
+    {
+        var url = section["Demo:Url"] ?? DemoService.DefaultUrl;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != "http" || uri.AbsolutePath != "/" || uri.Query.Length > 0 || !url.Contains(':', StringComparison.Ordinal)
+            || uri.IsDefaultPort && !url.Contains($":{uri.Port}", StringComparison.Ordinal))
+            throw new NodeConfigurationException(
+                $"field 'Demo:Url' is '{TextLimits.Quote(url, 80)}'; it must be http://host:port (port 0 picks a free one), e.g. {DemoService.DefaultUrl}");
+        return url;
     }
 
     /// <summary>

@@ -206,7 +206,7 @@ public static class ConfigMonitorOptionsReader
         "Alerts:Delivery:QuickRetries", "Alerts:Delivery:QuickRetryDelay", "Alerts:Delivery:FirstBackoff",
         "Alerts:Delivery:MaxBackoff", "Alerts:Delivery:GiveUpAfter",
         "Api:Url", "Api:Token", "Api:AskTimeout",
-        "Demo:Enabled",
+        "Demo:Enabled", "Demo:Url",
         "Targets:**",
     ];
 

@@ -15,6 +15,9 @@ public sealed class DatabaseLoopActor(LoopContext loop) : MonitorLoopActor(loop,
     public const string UnreachableRule = "unreachable";
 
     /// <inheritdoc />
+    protected override Task WarmUpAsync() => Loop.Adapter.ProbeDatabaseAsync(Loop.Target.ProbeTimeout);
+
+    /// <inheritdoc />
     protected override async Task<object> ProbeAsync() =>
         await Loop.Adapter.ProbeDatabaseAsync(Loop.Target.ProbeTimeout).ConfigureAwait(false);
 

@@ -61,6 +61,7 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
 
     private readonly TimeSpan _interval;
     private bool _probeInFlight;
+    private bool _warmedUp;
     private long _skippedTicks;
 
     /// <summary>The target and where results go.</summary>
@@ -170,9 +171,9 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
                 throw new ArgumentOutOfRangeException(nameof(TargetDefinition.ProbeTimeout),
                     $"the probe timeout of {Durations.Format(Loop.Target.ProbeTimeout)} is longer than a timer can hold " +
                     $"(the limit of a probe timeout is {DurationLimits.ProbeTimeout.Max.TotalSeconds:0}s)");
-            ProbeAsync().WaitAsync(guard).PipeTo(Self,
-                success: answer => new ProbeAnswered(answer, startedAt, stopwatch.Elapsed.TotalMilliseconds),
-                failure: cause => new ProbeFailed(cause, startedAt, stopwatch.Elapsed.TotalMilliseconds));
+            var warmUp = _warmedUp ? null : WarmUpAsync();
+            _warmedUp = true;
+            TimedProbeAsync(warmUp, guard).PipeTo(Self);
         }
         catch (Exception e)
         {
@@ -181,6 +182,40 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
             Self.Tell(new ProbeFailed(new ProbeNotStartedException(e), startedAt, stopwatch.Elapsed.TotalMilliseconds));
         }
     }
+
+    // Runs outside the actor: the warm-up (untimed, its failure ignored: the timed probe reports for itself), then the timed probe.
+    private async Task<object> TimedProbeAsync(Task? warmUp, TimeSpan guard)
+    {
+        if (warmUp is not null)
+        {
+            try
+            {
+                await warmUp.WaitAsync(guard).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // A service that is down fails the timed probe just after, with its reason.
+            }
+        }
+        var startedAt = Loop.Clock.UtcNow;
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            var answer = await ProbeAsync().WaitAsync(guard).ConfigureAwait(false);
+            return new ProbeAnswered(answer, startedAt, stopwatch.Elapsed.TotalMilliseconds);
+        }
+        catch (Exception e)
+        {
+            return new ProbeFailed(e, startedAt, stopwatch.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>
+    /// Runs once, untimed, before a loop's first timed probe: a client's first call sets up its connection (an HTTP or TLS
+    /// handshake, a PostgreSQL login, a gRPC channel), which is not the service being slow and must not raise a slow-read alert.
+    /// The default does nothing; loops that judge a timing warm up with the call they time.
+    /// </summary>
+    protected virtual Task WarmUpAsync() => Task.CompletedTask;
 
     private ProbeEvaluation EvaluateAnswer(ProbeAnswered answered)
     {

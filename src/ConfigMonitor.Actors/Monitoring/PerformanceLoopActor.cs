@@ -14,6 +14,9 @@ public sealed class PerformanceLoopActor(LoopContext loop) : MonitorLoopActor(lo
     public const string ReadFailedRule = "config_read_failed";
 
     /// <inheritdoc />
+    protected override Task WarmUpAsync() => Loop.Adapter.GetConfigAsync(Loop.Target.ProbeKey, null, Loop.Target.ProbeTimeout);
+
+    /// <inheritdoc />
     protected override async Task<object> ProbeAsync() =>
         await Loop.Adapter.GetConfigAsync(Loop.Target.ProbeKey, null, Loop.Target.ProbeTimeout).ConfigureAwait(false);
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Targets;
@@ -108,62 +109,77 @@ public static class SqlProviders
 public record FacetSettings
 {
     /// <summary>actor, http, etcd, sql, redis or none (<see cref="FacetKinds"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Kind)]
     public string? Kind { get; init; }
 
     /// <summary>Where the facet is: an actor path, a URL (http, etcd), <c>host:port</c> (redis), a connection string or file (sql).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Endpoint)]
     public string? Endpoint { get; init; }
 
     /// <summary>sql: postgresql or sqlite.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Kind)]
     public string? Provider { get; init; }
 
     /// <summary>A password or token by reference, never by value: <c>env:NAME</c> or <c>file:/path</c>, read when a probe runs.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Endpoint)]
     public string? Secret { get; init; }
 
     /// <summary>http: a preset for a well-known shape (reference, spring-cloud-config, spring-boot-actuator).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Kind)]
     public string? Preset { get; init; }
 
     /// <summary>http: the path (or absolute URL) under the endpoint; for config reads a template with <c>{key}</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Endpoint)]
     public string? Path { get; init; }
 
     /// <summary>http config: a JSON pointer (RFC 6901) to the value in the reply, e.g. <c>/value</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Key)]
     public string? Pointer { get; init; }
 
     /// <summary>http cache: JSON pointers to the hit and miss counters, the size and the max size.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Key)]
     public string? HitsPointer { get; init; }
 
     /// <inheritdoc cref="HitsPointer"/>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Key)]
     public string? MissesPointer { get; init; }
 
     /// <inheritdoc cref="HitsPointer"/>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Key)]
     public string? SizePointer { get; init; }
 
     /// <inheritdoc cref="HitsPointer"/>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Key)]
     public string? MaxSizePointer { get; init; }
 
     /// <summary>http events: the path of the service's notify call (the stream's path is <see cref="Path"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Endpoint)]
     public string? NotifyPath { get; init; }
 
     /// <summary>sql: the query; for config reads with a <c>@key</c> parameter, for the database facet a row count.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Query)]
     public string? Query { get; init; }
 
     /// <summary>redis and sql (PostgreSQL LISTEN/NOTIFY) events: the channel the probe listens on and notifies.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Key)]
     public string? Channel { get; init; }
 
     /// <summary>etcd: the key prefix (config reads: prepended to the key; events: where the probe writes, then deletes).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [TextLimit(TextLimits.Key)]
     public string? KeyPrefix { get; init; }
 }

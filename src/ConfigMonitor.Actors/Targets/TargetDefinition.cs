@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Targets;
@@ -26,10 +27,12 @@ public sealed record TargetDefinition(
 
     /// <summary>The shorthand's SQL provider (postgresql or sqlite) for <c>Adapter = sql</c>; facets that inherit the endpoint inherit it.</summary>
     [TextLimit(TextLimits.Kind)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Provider { get; init; }
 
     /// <summary>The shorthand's secret by reference (<c>env:NAME</c> or <c>file:/path</c>); facets that inherit the endpoint inherit it.</summary>
     [TextLimit(TextLimits.Endpoint)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Secret { get; init; }
 
     /// <summary>The adapter of the seed: the config service is an actor answering <see cref="ConfigServiceProtocol"/>.</summary>

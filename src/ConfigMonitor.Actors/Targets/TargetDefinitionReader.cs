@@ -38,12 +38,16 @@ public static partial class TargetDefinitionReader
         StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Reads every target of <paramref name="section"/>; throws <see cref="InvalidTargetDefinitionException"/> listing every problem.</summary>
-    public static IReadOnlyList<TargetDefinition> Read(IConfigurationSection section)
+    public static IReadOnlyList<TargetDefinition> Read(IConfigurationSection section) => Read(section, []);
+
+    /// <summary>The same, leaving out the entries keyed <paramref name="except"/> (the node leaves out the demo target when the demo is off).</summary>
+    public static IReadOnlyList<TargetDefinition> Read(IConfigurationSection section, IReadOnlyCollection<string> except)
     {
         var problems = new List<string>();
         var targets = new List<TargetDefinition>();
         foreach (var entry in section.GetChildren())
         {
+            if (except.Contains(entry.Key, StringComparer.OrdinalIgnoreCase)) continue;
             var target = ReadOne(entry, problems);
             if (target is null) continue;
             if (targets.Any(t => string.Equals(t.Id, target.Id, StringComparison.OrdinalIgnoreCase)))
