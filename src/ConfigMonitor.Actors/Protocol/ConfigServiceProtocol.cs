@@ -32,8 +32,11 @@ public static class ConfigServiceProtocol
         public static readonly GetCacheStats Instance = new();
     }
 
-    /// <summary>Cache counters since the service started (or since the last flush of its statistics).</summary>
-    public sealed record CacheStats(long Hits, long Misses, int Size, int MaxSize) : IConfigMonitorMessage
+    /// <summary>
+    /// Cache counters since the service started (or since the last flush of its statistics). Size and MaxSize are in the kind's
+    /// unit (entries for the reference service, bytes for Redis); MaxSize 0 means the cache has no limit.
+    /// </summary>
+    public sealed record CacheStats(long Hits, long Misses, long Size, long MaxSize) : IConfigMonitorMessage
     {
         /// <summary>Hits plus misses.</summary>
         public long TotalRequests => Hits + Misses;
@@ -41,8 +44,11 @@ public static class ConfigServiceProtocol
         /// <summary>Hits over total requests; 1 when there was no request yet (an idle cache is not failing).</summary>
         public double HitRate => TotalRequests == 0 ? 1.0 : (double)Hits / TotalRequests;
 
-        /// <summary>Size over max size.</summary>
-        public double Usage => MaxSize <= 0 ? 0 : (double)Size / MaxSize;
+        /// <summary>True when the cache has a size limit (MaxSize above 0); without one, <see cref="Usage"/> means nothing.</summary>
+        public bool HasLimit => MaxSize > 0;
+
+        /// <summary>Size over max size; 0 when there is no limit (check <see cref="HasLimit"/> before judging it).</summary>
+        public double Usage => HasLimit ? (double)Size / MaxSize : 0;
     }
 
     /// <summary>A database round trip: <c>SELECT 1</c> then <c>SELECT COUNT(*) FROM system_configurations</c>.</summary>
@@ -53,7 +59,13 @@ public static class ConfigServiceProtocol
     }
 
     /// <summary>Answer to <see cref="ProbeDatabase"/>.</summary>
-    public sealed record DatabaseProbeResult(long SelectOne, long ConfigurationRowCount) : IConfigMonitorMessage;
+    public sealed record DatabaseProbeResult(long SelectOne, long ConfigurationRowCount) : IConfigMonitorMessage
+    {
+        /// <summary>
+        /// Further figures the kind reports, by name (etcd: leader, db_size_bytes, db_quota_bytes, raft_term); null when it has none.
+        /// </summary>
+        public IReadOnlyDictionary<string, double>? Figures { get; init; }
+    }
 
     /// <summary>subscribe_to_changes(key, callback): changes of <paramref name="Key"/> go to <paramref name="Subscriber"/> as <see cref="ConfigChanged"/>.</summary>
     public sealed record Subscribe(string Key, IActorRef Subscriber) : IConfigServiceRequest;

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+
+namespace ConfigMonitor.Tests.Shared.Servers;
+
+/// <summary>
+/// A private, throwaway Redis (Debian's redis-server) on a free loopback port, no persistence, its folder a temp folder of its
+/// own; optionally with a password (<c>--requirepass</c>). The test can cause a real outage (<see cref="StopAsync"/> kills the
+/// process), resume service on the SAME port (<see cref="StartAsync"/>; the data is gone, as after a real crash without
+/// persistence), or hang it (<see cref="Pause"/>: SIGSTOP). Disposing kills it and deletes its folder.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    /// <summary>The server binary's name, looked up on PATH.</summary>
+    public const string Binary = "redis-server";
+
+    private readonly StringBuilder _log = new();
+    private readonly string? _password;
+    private readonly IReadOnlyList<string> _extraArguments;
+    private Process? _process;
+
+    private RedisServer(string folder, int port, string? password, IReadOnlyList<string> extraArguments)
+    {
+        Folder = folder;
+        Port = port;
+        _password = password;
+        _extraArguments = extraArguments;
+    }
+
+    /// <summary>True when redis-server is on PATH (gate tests with <c>RequiredServer.Require(RedisServer.Available, …)</c>).</summary>
+    public static bool Available => ServerProcessSupport.Find(Binary) is not null;
+
+    /// <summary>The server's working folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>The port on 127.0.0.1.</summary>
+    public int Port { get; }
+
+    /// <summary><c>127.0.0.1:port</c>, the redis kind's endpoint.</summary>
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    /// <summary>True while the process runs (also when paused).</summary>
+    public bool Running => _process is { HasExited: false };
+
+    /// <summary>What the server wrote so far (for failure messages).</summary>
+    public string Log
+    {
+        get { lock (_log) return _log.ToString(); }
+    }
+
+    /// <summary>Starts a new server on a free port (with <paramref name="password"/> when given, and further arguments such as <c>--maxmemory 10mb</c>).</summary>
+    public static async Task<RedisServer> StartNewAsync(string? password = null, params string[] extraArguments)
+    {
+        var folder = Directory.CreateTempSubdirectory("configmonitor-redis-").FullName;
+        var server = new RedisServer(folder, ServerProcessSupport.FreePort(), password, extraArguments);
+        try
+        {
+            await server.StartAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts (again) on the same port and waits until it answers PING (30 s at most).</summary>
+    public async Task StartAsync()
+    {
+        if (Running) throw new InvalidOperationException("redis-server is already running");
+        var start = new ProcessStartInfo(ServerProcessSupport.Find(Binary) ?? throw new InvalidOperationException("redis-server is not on PATH"))
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = Folder,
+            ArgumentList = { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", Folder },
+        };
+        if (_password is not null)
+        {
+            start.ArgumentList.Add("--requirepass");
+            start.ArgumentList.Add(_password);
+        }
+        foreach (var argument in _extraArguments) start.ArgumentList.Add(argument);
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            if (await AnswersPingAsync()) return;
+            if (process.HasExited || DateTime.UtcNow >= deadline)
+                throw new InvalidOperationException($"redis-server did not answer on {Endpoint}: {Log}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>A real outage: kills the process (SIGKILL) and waits for it to exit.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null) return;
+        if (!_process.HasExited)
+        {
+            ServerProcessSupport.Signal(_process.Id, ServerProcessSupport.SigCont);
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Hangs the server (SIGSTOP): the kernel still accepts connections, but nothing answers.</summary>
+    public void Pause() => ServerProcessSupport.Signal(_process?.Id ?? throw new InvalidOperationException("redis-server is not running"), ServerProcessSupport.SigStop);
+
+    /// <summary>Resumes a paused server (SIGCONT).</summary>
+    public void Resume() => ServerProcessSupport.Signal(_process?.Id ?? throw new InvalidOperationException("redis-server is not running"), ServerProcessSupport.SigCont);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is not a test failure.
+        }
+    }
+
+    // A raw RESP PING, so the helper needs no client library: "+PONG", or "-NOAUTH" when a password is required (also ready).
+    private async Task<bool> AnswersPingAsync()
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", Port, cts.Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), cts.Token);
+            var buffer = new byte[64];
+            var read = await stream.ReadAsync(buffer, cts.Token);
+            var reply = Encoding.ASCII.GetString(buffer, 0, read);
+            return reply.StartsWith("+PONG", StringComparison.Ordinal) || reply.StartsWith("-NOAUTH", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_log) _log.AppendLine(line);
+    }
+}
