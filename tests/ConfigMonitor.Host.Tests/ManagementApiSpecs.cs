@@ -48,10 +48,18 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
         var targets = await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/targets");
         var demo = Assert.Single(targets.GetProperty("items").EnumerateArray(), t => t.GetProperty("id").GetString() == "demo");
         Assert.Equal("configuration", demo.GetProperty("source").GetString());
-        Assert.Equal("/user/config-service-demo", demo.GetProperty("definition").GetProperty("endpoint").GetString());
+        // The demo is reached over HTTP on its own loopback listener, every facet through the http kind.
+        var demoUrl = demo.GetProperty("definition").GetProperty("endpoint").GetString()!;
+        Assert.Matches(@"^http://127\.0\.0\.1:[0-9]+$", demoUrl);
+        Assert.Equal("http", demo.GetProperty("definition").GetProperty("adapter").GetString());
+        Assert.Equal(["config http", "cache http", "database http", "events http"],
+            demo.GetProperty("facets").EnumerateArray().Select(f => $"{f.GetProperty("facet").GetString()} {f.GetProperty("kind").GetString()}"));
+        using (var service = new HttpClient { BaseAddress = new Uri(demoUrl) })
+            Assert.True((await service.GetFromJsonAsync<JsonElement>("/config/app.name")).GetProperty("found").GetBoolean());
 
         var shown = await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/targets/demo");
         Assert.StartsWith("akka.tcp://configmonitor@127.0.0.1:", shown.GetProperty("status").GetProperty("node").GetString());
+        Assert.All(shown.GetProperty("status").GetProperty("facets").EnumerateArray(), f => Assert.Equal(demoUrl, f.GetProperty("endpoint").GetString()));
 
         var missing = await Problem(await node.Anonymous.GetAsync("/api/targets/nope"), HttpStatusCode.NotFound);
         Assert.Contains("no target has id 'nope'", missing.GetProperty("detail").GetString());

@@ -99,18 +99,32 @@ public static class HealthChecks
         var problems = new List<string>();
         var judged = stats.TotalRequests >= settings.MinCacheRequests;
         if (judged && stats.HitRate < settings.MinCacheHitRate) problems.Add($"hit rate {stats.HitRate:P1} below {settings.MinCacheHitRate:P0}");
-        if (stats.Usage >= settings.MaxCacheUsage) problems.Add($"usage {stats.Usage:P1} not below {settings.MaxCacheUsage:P0}");
+        if (stats.HasLimit && stats.Usage >= settings.MaxCacheUsage) problems.Add($"usage {stats.Usage:P1} not below {settings.MaxCacheUsage:P0}");
         return Result(HealthCheckNames.CachePerformance, target.Id, problems.Count == 0 ? HealthState.Healthy : HealthState.Degraded,
             problems.Count > 0 ? string.Join("; ", problems)
-            : judged ? $"hit rate {stats.HitRate:P1}, {stats.Size}/{stats.MaxSize} entries"
-            : $"{stats.TotalRequests} requests so far (the hit rate is judged from {settings.MinCacheRequests}), {stats.Size}/{stats.MaxSize} entries",
-            new()
-            {
-                ["hit_rate"] = stats.HitRate, [HealthFigures.Min("hit_rate")] = settings.MinCacheHitRate,
-                ["usage"] = stats.Usage, [HealthFigures.Max("usage")] = settings.MaxCacheUsage,
-                ["total_requests"] = stats.TotalRequests, [HealthFigures.Min("total_requests")] = settings.MinCacheRequests,
-                ["size"] = stats.Size, ["capacity"] = stats.MaxSize,
-            });
+            : judged ? $"hit rate {stats.HitRate:P1}, {Fill(stats)}"
+            : $"{stats.TotalRequests} requests so far (the hit rate is judged from {settings.MinCacheRequests}), {Fill(stats)}",
+            CacheFigures(stats, settings));
+    }
+
+    private static string Fill(Protocol.ConfigServiceProtocol.CacheStats stats) =>
+        stats.HasLimit ? $"{stats.Size}/{stats.MaxSize} used" : $"size {stats.Size}, no limit (usage not applicable)";
+
+    private static Dictionary<string, double> CacheFigures(Protocol.ConfigServiceProtocol.CacheStats stats, HealthCheckSettings settings)
+    {
+        var figures = new Dictionary<string, double>
+        {
+            ["hit_rate"] = stats.HitRate, [HealthFigures.Min("hit_rate")] = settings.MinCacheHitRate,
+            ["total_requests"] = stats.TotalRequests, [HealthFigures.Min("total_requests")] = settings.MinCacheRequests,
+            ["size"] = stats.Size,
+        };
+        if (stats.HasLimit)
+        {
+            figures["usage"] = stats.Usage;
+            figures[HealthFigures.Max("usage")] = settings.MaxCacheUsage;
+            figures["capacity"] = stats.MaxSize;
+        }
+        return figures;
     }
 
     /// <summary>event_system: a real subscribe → notify → receive → unsubscribe round trip.</summary>

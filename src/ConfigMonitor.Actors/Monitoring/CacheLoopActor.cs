@@ -45,19 +45,22 @@ public sealed class CacheLoopActor(LoopContext loop) : MonitorLoopActor(loop, Lo
         var settings = Loop.Target.Cache;
         var samples = new List<MetricSample>
         {
-            new(MetricNames.CacheUsage, stats.Usage, at),
             new(MetricNames.CacheSize, stats.Size, at),
             new(MetricNames.CacheRequestsTotal, stats.TotalRequests, at),
             new(MetricNames.CacheProbeOk, 1, at),
         };
-        var overfull = stats.Usage > settings.MaxUsage;
         var observations = new List<Observation>
         {
-            Observe(AlertCategory.Cache, UsageRule, overfull, AlertSeverity.Warning,
-                $"cache holds {stats.Size} of {stats.MaxSize} entries ({stats.Usage:P0}; limit {settings.MaxUsage:P0})",
-                at, stats.Usage, settings.MaxUsage),
             Observe(AlertCategory.Cache, StatsFailedRule, false, AlertSeverity.Warning, "cache statistics answer", at),
         };
+        // A cache without a limit (Redis with maxmemory 0) has no usage: nothing is recorded or judged, never "0 %".
+        if (stats.HasLimit)
+        {
+            samples.Insert(0, new MetricSample(MetricNames.CacheUsage, stats.Usage, at));
+            observations.Insert(0, Observe(AlertCategory.Cache, UsageRule, stats.Usage > settings.MaxUsage, AlertSeverity.Warning,
+                $"cache holds {stats.Size} of {stats.MaxSize} ({stats.Usage:P0}; limit {settings.MaxUsage:P0})",
+                at, stats.Usage, settings.MaxUsage));
+        }
         if (hitRate is { } rate)
         {
             samples.Add(new MetricSample(MetricNames.CacheHitRate, rate, at));

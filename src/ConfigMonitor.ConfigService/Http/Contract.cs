@@ -21,7 +21,7 @@ public sealed record ServiceErrorBody(string Operation, string Error);
 public sealed record ConfigWrittenBody(string Key, long Version);
 
 /// <summary><c>GET /cache/stats</c>.</summary>
-public sealed record CacheStatsBody(long Hits, long Misses, int Size, int MaxSize);
+public sealed record CacheStatsBody(long Hits, long Misses, long Size, long MaxSize);
 
 /// <summary><c>GET /health</c>: <c>status</c> is <c>up</c> or <c>down</c>.</summary>
 public sealed record HealthBody(string Status, DatabaseHealthBody Database);
