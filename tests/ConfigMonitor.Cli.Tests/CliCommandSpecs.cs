@@ -43,12 +43,16 @@ public sealed class CliCommandSpecs(ApiNode node) : IClassFixture<ApiNode>
     {
         var list = await CliRun.RunAsync(On("targets", "list"));
         Assert.True(list.ExitCode == 0, list.ToString());
-        Assert.Matches(@"demo\s+configuration\s+actor\s+/user/config-service-demo", list.Out);
+        Assert.Matches(@"demo\s+configuration\s+http\s+http://127\.0\.0\.1:[0-9]+", list.Out);
 
         var show = await CliRun.RunAsync(On("targets", "show", "demo"));
         Assert.Equal(0, show.ExitCode);
         Assert.Contains("monitored by", show.Out);
         Assert.Contains("performance", show.Out);
+        // One row per facet: its kind and endpoint in effect.
+        Assert.Contains("FACET", show.Out);
+        foreach (var facet in new[] { "config", "cache", "database", "events" })
+            Assert.Matches($@"{facet}\s+http\s+http://127\.0\.0\.1:[0-9]+", show.Out);
         Assert.Equal("demo", (await CliRun.RunAsync(On("targets", "show", "demo", "--json"))).Json.GetProperty("id").GetString());
 
         var unknown = await CliRun.RunAsync(On("targets", "show", "nope"));
@@ -78,6 +82,22 @@ public sealed class CliCommandSpecs(ApiNode node) : IClassFixture<ApiNode>
         Assert.Equal("1s", shown.Json.GetProperty("definition").GetProperty("performance").GetProperty("interval").GetString());
 
         Assert.Matches(@"performance interval\s+1s\s", (await CliRun.RunAsync(On("targets", "show", "cli-added"))).Out);
+
+        // Another kind through --adapter; a facet of another kind without its endpoint is refused with one line naming it.
+        var demoUrl = (await CliRun.RunAsync(On("targets", "show", "demo", "--json"))).Json.GetProperty("definition").GetProperty("endpoint").GetString()!;
+        var missing = await CliRun.RunAsync(On("targets", "add", "cli-http", "--adapter", "http", "--endpoint", demoUrl, "--set", "Cache:Kind=redis"), variables: env);
+        Assert.Equal(ExitCodes.Refused, missing.ExitCode);
+        AssertOneLine(missing, "field 'Cache:Endpoint' is missing");
+        var http = await CliRun.RunAsync(On("targets", "add", "cli-http", "--adapter", "http", "--endpoint", demoUrl, "--probe-key", "app.name",
+            "--set", "Cache:Kind=none", "--set", "Performance:Interval=1s"), variables: env);
+        Assert.True(http.ExitCode == 0, http.ToString());
+        await Host.Tests.Support.Eventually.AssertAsync(async () =>
+        {
+            var facets = (await CliRun.RunAsync(On("targets", "show", "cli-http"))).Out;
+            return System.Text.RegularExpressions.Regex.IsMatch(facets, @"config\s+http\s+http://127\.0\.0\.1:[0-9]+\s+[1-9]")
+                   && System.Text.RegularExpressions.Regex.IsMatch(facets, @"cache\s+none");
+        }, WaitTimeout, "the runtime http target should show its config facet probed and its cache facet none");
+        Assert.Equal(0, (await CliRun.RunAsync(AsOperator("targets", "remove", "cli-http"))).ExitCode);
 
         var duplicate = await CliRun.RunAsync(On("targets", "add", "cli-added", "--endpoint", "/user/config-service-demo"), variables: env);
         Assert.Equal(ExitCodes.Refused, duplicate.ExitCode);

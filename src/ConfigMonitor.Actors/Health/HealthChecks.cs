@@ -32,7 +32,7 @@ public static class HealthChecks
         }
         catch (Exception e)
         {
-            return Failed(name, targetId, e is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerExceptions[0].Message : e.Message, stopwatch);
+            return Failed(name, targetId, Redaction.Redact(e is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerExceptions[0].Message : e.Message), stopwatch);
         }
     }
 

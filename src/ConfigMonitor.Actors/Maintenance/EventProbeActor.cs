@@ -68,7 +68,7 @@ public sealed class EventProbeActor : ReceiveActor, IWithTimers
         Receive<Unsubscribed>(_ => Report());
         Receive<StepFailed>(failed =>
         {
-            var error = $"{failed.Step} failed: {Unwrap(failed.Cause).Message}";
+            var error = Redaction.Redact($"{failed.Step} failed: {Unwrap(failed.Cause).Message}");
             if (_result is null)
             {
                 Timers.Cancel("event-timeout");

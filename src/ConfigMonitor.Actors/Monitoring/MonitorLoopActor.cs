@@ -138,14 +138,17 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
             slow ? $"{what} took {ms:0.#} ms, above the {threshold:0.#} ms threshold" : $"{what} took {ms:0.#} ms", at, ms, threshold);
     }
 
-    /// <summary>A one-line description of a probe failure for an operator.</summary>
-    protected static string Describe(Exception cause) => cause switch
+    /// <summary>
+    /// A one-line description of a probe failure for an operator, credentials redacted: it becomes an alert message, a log
+    /// line, a notification and an API answer.
+    /// </summary>
+    protected static string Describe(Exception cause) => Redaction.Redact(cause switch
     {
         AggregateException { InnerExceptions.Count: 1 } agg => Describe(agg.InnerExceptions[0]),
-        ProbeTimeoutException or ConfigServiceException or ProbeNotStartedException => cause.Message,
+        ProbeTimeoutException or ConfigServiceException or ProbeNotStartedException or SecretUnavailableException => cause.Message,
         TimeoutException => $"timed out: {cause.Message}",
         _ => $"{cause.GetType().Name}: {cause.Message}",
-    };
+    });
 
     // Task.WaitAsync takes at most 2^32 - 2 ms.
     private static readonly TimeSpan LongestGuard = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
