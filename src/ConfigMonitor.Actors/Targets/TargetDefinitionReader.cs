@@ -208,7 +208,8 @@ public static partial class TargetDefinitionReader
         return null;
     }
 
-    private static string Shorten(string? text) => TextLimits.Quote(text, 80);
+    // Every value quoted in a refusal is redacted first: a refused endpoint may carry a password.
+    private static string Shorten(string? text) => TextLimits.Quote(text is null ? null : Redaction.Redact(text), 80);
 
     private static TargetDefinition? ReadOne(IConfigurationSection entry, List<string> problems)
     {

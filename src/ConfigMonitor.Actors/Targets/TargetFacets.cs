@@ -184,7 +184,10 @@ public static partial class TargetFacets
     {
         if (SqlProviders.Is(provider, SqlProviders.Sqlite))
         {
-            if (!endpoint.Contains('=', StringComparison.Ordinal)) return null; // a plain file path
+            if (endpoint.Contains("://", StringComparison.Ordinal))
+                return $"is '{Quote(endpoint)}', a URL, not a SQLite file; write {EndpointExample(FacetKinds.Sql, provider)}";
+            if (!endpoint.Contains('=', StringComparison.Ordinal))
+                return endpoint.Any(char.IsControl) ? "has control characters; write " + EndpointExample(FacetKinds.Sql, provider) : null; // a plain file path
             var sqlite = Parse(endpoint, out var error);
             if (sqlite is null) return $"is not a connection string SQLite can read ({error}); write {EndpointExample(FacetKinds.Sql, provider)}";
             if (sqlite.ContainsKey("Password")) return PasswordInConnectionString;
@@ -319,7 +322,8 @@ public static partial class TargetFacets
         return list.Count == 1 ? list[0] : string.Join(", ", list.Take(list.Count - 1)) + " or " + list[^1];
     }
 
-    private static string Quote(string? text) => TextLimits.Quote(text, 80);
+    // Every value quoted in a refusal is redacted first: a refused endpoint may carry a password.
+    private static string Quote(string? text) => TextLimits.Quote(text is null ? null : Redaction.Redact(text), 80);
 }
 
 /// <summary>The presets of the http kind (well-known shapes).</summary>

@@ -91,6 +91,95 @@ public sealed class ConfigurationFuzzSpecs
         }
     }
 
+    // Endpoints of every shape, each usable by some kinds only; the ones carrying "S3CRET" must never be accepted or echoed.
+    private static readonly string[] AnyEndpoints =
+    [
+        "/user/config-service", "akka.tcp://svc@10.0.0.5:4053/user/config", "http://127.0.0.1:5080", "https://config.internal/base",
+        "http://127.0.0.1:2379", "127.0.0.1:6379", "[::1]:6380", "redis-host:99999", "Host=db;Database=cfg;Username=mon", "/var/lib/app/config.db",
+        "Data Source=/x.db", "http://admin:S3CRET@h:1", "Host=db;Password=S3CRET", "h:6379,password=S3CRET", "ftp://h/x", "", " ", "no such thing",
+        "http://h:1/?q=1", "Database=cfg",
+    ];
+
+    [Theory]
+    [InlineData(21)]
+    [InlineData(22)]
+    [InlineData(23)]
+    public void Facets_are_either_reachable_or_refused_one_line_per_field_never_echoing_a_secret(int seed)
+    {
+        var random = new Random(seed);
+        string[] kinds = [.. FacetKinds.All, "memcached", "HTTP", " etcd ", ""];
+        string[] sections = ["Config", "Cache", "Database", "EventProbe"];
+        var (accepted, refused) = (0, 0);
+        for (var run = 0; run < 2000; run++)
+        {
+            var id = $"f{run}";
+            var settings = new Dictionary<string, string?> { [$"{id}:ProbeKey"] = "app.name" };
+            // Half the runs start from a coherent definition (a kind with an endpoint it can use), then a few fields go wrong;
+            // the other half are noise. Both must end accepted-and-reachable or refused-one-line-per-field.
+            var coherent = random.Next(2) == 0;
+            string Endpoint(string kind, string? provider) => !coherent || random.Next(10) == 0 ? Pick(random, AnyEndpoints) : kind switch
+            {
+                "actor" => "/user/config-service",
+                "http" => "http://127.0.0.1:5080",
+                "etcd" => "http://127.0.0.1:2379",
+                "redis" => "127.0.0.1:6379",
+                _ => provider == "sqlite" ? "/var/lib/app/config.db" : "Host=db;Database=cfg;Username=mon",
+            };
+            var adapter = coherent ? Pick(random, [.. FacetKinds.Adapters]) : Pick(random, [.. FacetKinds.Adapters, "redis", "none", "zookeeper"]);
+            var provider = adapter == "sql" ? Pick(random, ["postgresql", "sqlite"]) : null;
+            if (!coherent && random.Next(3) == 0) provider = Pick(random, ["postgresql", "sqlite", "PostgreSQL", "oracle"]);
+            settings[$"{id}:Adapter"] = adapter;
+            if (provider is not null) settings[$"{id}:Provider"] = provider;
+            if (!coherent || random.Next(10) != 0) settings[$"{id}:Endpoint"] = Endpoint(adapter, provider);
+            if (random.Next(4) == 0 && adapter != "actor")
+                settings[$"{id}:Secret"] = coherent ? Pick(random, ["env:DB_PASSWORD", "file:/run/secrets/x"]) : Pick(random, ["env:DB_PASSWORD", "S3CRET", "env:1X", "file:rel"]);
+            foreach (var section in sections.Where(_ => random.Next(3) == 0))
+            {
+                var facet = FacetNames.All[Array.IndexOf(sections, section)];
+                var kind = coherent ? Pick(random, [.. FacetKinds.ByFacet[facet]]) : Pick(random, kinds);
+                settings[$"{id}:{section}:Kind"] = kind;
+                var facetProvider = kind == "sql" ? (facet == FacetNames.Events ? "postgresql" : Pick(random, ["postgresql", "sqlite"])) : null;
+                if (kind == "sql" && kind != adapter) settings[$"{id}:{section}:Provider"] = facetProvider;
+                if (kind != "none" && (kind != adapter || random.Next(2) == 0)) settings[$"{id}:{section}:Endpoint"] = Endpoint(kind, facetProvider);
+                foreach (var field in FacetFields.All.Skip(2).Where(_ => random.Next(coherent ? 20 : 8) == 0))
+                    settings[$"{id}:{section}:{field}"] = field switch
+                    {
+                        "Query" => Pick(random, ["SELECT value FROM t WHERE k = @key", "SELECT COUNT(*) FROM t", "SELECT 1; DROP TABLE t", ""]),
+                        "Path" or "NotifyPath" => Pick(random, ["/config/{key}", "/events?key={key}", "config", "/x y", "http://u:S3CRET@h/{key}"]),
+                        "Channel" => Pick(random, ["configmonitor_probe", "cfg:events", "Bad Channel", "a*"]),
+                        "Secret" => Pick(random, ["env:X", "S3CRET", "file:/x"]),
+                        "Provider" => Pick(random, ["postgresql", "sqlite", "mysql"]),
+                        "Preset" => Pick(random, [.. HttpPresetNames.All, "consul"]),
+                        _ => Pick(random, ["/value", "value", "/a~2", "", "/hits"]),
+                    };
+            }
+
+            var where = $"seed {seed}, run {run}: {string.Join("; ", settings.Select(s => $"{s.Key}={s.Value}"))}";
+            try
+            {
+                var target = Assert.Single(TargetDefinitionReader.Read(Section(settings, "Targets")));
+                // Accepted: every facet resolves to a kind it supports, with an endpoint that kind can use, and no secret by value.
+                foreach (var facet in TargetFacets.Resolve(target))
+                {
+                    Assert.Contains(facet.Kind, FacetKinds.ByFacet[facet.Facet]);
+                    if (facet.Present) Assert.Null(TargetFacets.EndpointProblem(facet.Kind, facet.Endpoint, facet.Settings.Provider));
+                    Assert.True(facet.Facet != FacetNames.Config || facet.Present, where);
+                }
+                Assert.False(System.Text.Json.JsonSerializer.Serialize(target).Contains("S3CRET", StringComparison.Ordinal), $"accepted a secret by value; {where}");
+                accepted++;
+            }
+            catch (InvalidTargetDefinitionException e)
+            {
+                Assert.All(e.Problems, p => Assert.Matches("^target 'f[0-9]+': field '[^']+' ", p));
+                Assert.All(e.Problems, p => Assert.False(p.Contains("S3CRET", StringComparison.Ordinal), $"a refusal echoes a secret: {p}; {where}"));
+                Assert.True(e.Problems.Count == e.Problems.Distinct().Count(), $"a problem is repeated; {where}\n{string.Join(" | ", e.Problems)}");
+                refused++;
+            }
+        }
+        // The generator reaches both sides, so neither branch's assertions are vacuous.
+        Assert.True(accepted > 50 && refused > 50, $"accepted {accepted}, refused {refused}");
+    }
+
     [Theory]
     [InlineData(11)]
     [InlineData(12)]
