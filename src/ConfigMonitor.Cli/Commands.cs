@@ -141,12 +141,13 @@ public sealed class Commands
                             seen is { } a ? Output.Text(a, "probes") : "", seen is { } b ? Output.Time(b, "lastSuccessAt") : "",
                             seen is { } c ? Output.Text(c, "consecutiveFailures") : "", seen is { } d ? Output.Text(d, "lastError") : "",
                         ];
-                    }));
+                    }), identifying: 3);
             }
             if (t.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object)
                 output.Table(["LOOP", "PROBES", "LAST SUCCESS", "FAILURES IN A ROW", "LAST ERROR"], status.GetProperty("loops").EnumerateArray()
                     .Select(l => (IReadOnlyList<string>)
-                        [Output.Text(l, "loop"), Output.Text(l, "probes"), Output.Time(l, "lastSuccessAt"), Output.Text(l, "consecutiveFailures"), Output.Text(l, "lastError")]));
+                        [Output.Text(l, "loop"), Output.Text(l, "probes"), Output.Time(l, "lastSuccessAt"), Output.Text(l, "consecutiveFailures"), Output.Text(l, "lastError")]),
+                    identifying: 1);
             return ExitCodes.Ok;
         }));
 
@@ -367,8 +368,10 @@ public sealed class Commands
             var body = answer.Body!.Value;
             output.Line($"Status: {Output.Text(body, "status")} (checked {Output.Time(body, "checkedAt")})");
             if (body.TryGetProperty("checks", out var checks))
-                output.Table(["CHECK", "TARGET", "HEALTHY", "MESSAGE", "ERROR"], checks.EnumerateArray().Select(c => (IReadOnlyList<string>)
-                    [Output.Text(c, "name"), Output.Text(c, "targetId"), Output.Text(c, "healthy"), Output.Text(c, "message"), Output.Text(c, "error")]));
+                // Check, target and status are kept whole; the error is cut and the message wraps, whatever the width.
+                output.Table(["CHECK", "TARGET", "STATUS", "ERROR", "MESSAGE"], checks.EnumerateArray().Select(c => (IReadOnlyList<string>)
+                    [Output.Text(c, "name"), Output.Text(c, "targetId"), Output.Text(c, "status"), Output.Text(c, "error"), Output.Text(c, "message")]),
+                    identifying: 3);
             else output.Line(Output.Text(body, "error"));
             return healthy ? ExitCodes.Ok : ExitCodes.Refused;
         }));

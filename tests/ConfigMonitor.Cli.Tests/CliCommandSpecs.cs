@@ -237,7 +237,7 @@ public sealed class CliCommandSpecs(ApiNode node) : IClassFixture<ApiNode>
         Assert.True(health.ExitCode is ExitCodes.Ok or ExitCodes.Refused, health.ToString());
         Assert.Contains("Status: ", health.Out);
         foreach (var check in new[] { "configuration_service", "database_connectivity", "cache_performance", "event_system", "service_adapters", "memory_usage", "disk_space" })
-            Assert.Contains(check, health.Out);
+            Assert.True(health.Out.Contains(check, StringComparison.Ordinal), health.ToString());
         var json = await CliRun.RunAsync(On("health", "--json"));
         Assert.Equal(json.Json.GetProperty("status").GetString() == "healthy" ? ExitCodes.Ok : ExitCodes.Refused, json.ExitCode);
     }
