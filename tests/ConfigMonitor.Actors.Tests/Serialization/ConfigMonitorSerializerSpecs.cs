@@ -321,6 +321,39 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
     }
 
     [Fact]
+    public void Should_read_a_runtime_target_written_before_facets_as_an_actor_target_on_every_facet()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(SampleTarget);
+        // RuntimeTargetAdded as the version before facets wrote it (no config, provider, secret or reach fields).
+        var old = """
+            {"definition":{"id":"orders","adapter":"actor","endpoint":"akka.tcp://svc@10.0.0.5:4053/user/config","probeKey":"app.name",
+            "probeTimeout":"00:00:01.5","performance":{"interval":"00:00:30","accessTimeThresholdMs":25},
+            "health":{"interval":"00:00:30","maxProcessMemoryMb":500},"cache":{"interval":"00:03:00","minHitRate":0.75,"maxUsage":0.85,"minRequests":20},
+            "database":{"interval":"00:01:00","responseTimeThresholdMs":100},"eventProbe":{"key":"monitor.event-probe","timeout":"00:00:05"},"group":"eu"}}
+            """u8.ToArray();
+
+        var added = Assert.IsType<TargetRegistryEvents.RuntimeTargetAdded>(serializer.FromBinary(old, "TA"));
+
+        var t = added.Definition;
+        Assert.Equal(("orders", "eu", 0.75, TimeSpan.FromMilliseconds(1500)), (t.Id, t.Group, t.Cache.MinHitRate, t.ProbeTimeout));
+        Assert.Empty(TargetDefinitionReader.Validate(t));
+        Assert.All(TargetFacets.Resolve(t), f => Assert.Equal(("actor", "akka.tcp://svc@10.0.0.5:4053/user/config"), (f.Kind, f.Endpoint)));
+        Assert.Null(t.Cache.Kind);
+        Assert.Null(t.Secret);
+    }
+
+    [Fact]
+    public void Should_write_a_target_without_facet_fields_as_the_version_before_facets_can_read_it()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(SampleTarget);
+        var json = System.Text.Encoding.UTF8.GetString(serializer.ToBinary(new TargetRegistryEvents.RuntimeTargetAdded(SampleTarget)));
+
+        // Unset reach fields are left out, so a node of the previous version (rolling upgrade) reads what this one writes.
+        foreach (var field in new[] { "\"kind\"", "\"provider\"", "\"secret\"", "\"query\"", "\"path\"" })
+            Assert.DoesNotContain(field, json);
+    }
+
+    [Fact]
     public void Should_refuse_an_unknown_manifest_with_a_clear_error()
     {
         var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(GetCacheStats.Instance);
