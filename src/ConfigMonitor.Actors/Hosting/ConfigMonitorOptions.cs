@@ -468,7 +468,7 @@ public static class AlertRuleNames
         [AlertNames.Category(AlertCategory.Performance)] = [Monitoring.PerformanceLoopActor.AccessTimeRule, Monitoring.PerformanceLoopActor.ReadFailedRule],
         [AlertNames.Category(AlertCategory.Health)] = [Monitoring.HealthLoopActor.ServiceHealthRule, Monitoring.HealthLoopActor.ProcessMemoryRule, AlertBook.GroupRule],
         [AlertNames.Category(AlertCategory.Cache)] = [Monitoring.CacheLoopActor.HitRateRule, Monitoring.CacheLoopActor.UsageRule, Monitoring.CacheLoopActor.StatsFailedRule],
-        [AlertNames.Category(AlertCategory.Database)] = [Monitoring.DatabaseLoopActor.ResponseTimeRule, Monitoring.DatabaseLoopActor.UnreachableRule],
+        [AlertNames.Category(AlertCategory.Database)] = [Monitoring.DatabaseLoopActor.ResponseTimeRule, Monitoring.DatabaseLoopActor.UnreachableRule, Monitoring.DatabaseLoopActor.StorageQuotaRule],
         [AlertNames.Category(AlertCategory.EventSystem)] = [MaintenanceActor.EventDeliveryRule],
     };
 

@@ -11,6 +11,9 @@ public sealed class DatabaseLoopActor(LoopContext loop) : MonitorLoopActor(loop,
     /// <summary>The rule for slow round trips.</summary>
     public const string ResponseTimeRule = "response_time";
 
+    /// <summary>The rule for a store near its size quota (kinds that report one: etcd).</summary>
+    public const string StorageQuotaRule = "storage_quota";
+
     /// <summary>The rule for a database that does not answer.</summary>
     public const string UnreachableRule = "unreachable";
 
@@ -27,17 +30,28 @@ public sealed class DatabaseLoopActor(LoopContext loop) : MonitorLoopActor(loop,
         var at = answered.StartedAt;
         var result = (DatabaseProbeResult)answered.Answer;
         var ms = answered.ElapsedMs;
-        return new ProbeEvaluation(
-            [
-                new MetricSample(MetricNames.DatabaseResponseMs, ms, at),
-                new MetricSample(MetricNames.DatabaseOk, 1, at),
-                new MetricSample(MetricNames.DatabaseRowCount, result.ConfigurationRowCount, at),
-            ],
-            [
-                ObserveTime(AlertCategory.Database, ResponseTimeRule, "database round trip", ms, Loop.Target.Database.ResponseTimeThresholdMs, at),
-                Observe(AlertCategory.Database, UnreachableRule, false, AlertSeverity.Critical, "the database answers", at),
-            ],
-            null);
+        var samples = new List<MetricSample>
+        {
+            new(MetricNames.DatabaseResponseMs, ms, at),
+            new(MetricNames.DatabaseOk, 1, at),
+            new(MetricNames.DatabaseRowCount, result.ConfigurationRowCount, at),
+        };
+        var observations = new List<Observation>
+        {
+            ObserveTime(AlertCategory.Database, ResponseTimeRule, "database round trip", ms, Loop.Target.Database.ResponseTimeThresholdMs, at),
+            Observe(AlertCategory.Database, UnreachableRule, false, AlertSeverity.Critical, "the database answers", at),
+        };
+        // What a kind reports beyond the round trip (etcd: leader, db size, quota, raft term) is kept as db_* samples.
+        foreach (var (figure, value) in result.Figures ?? new Dictionary<string, double>())
+            if (double.IsFinite(value)) samples.Add(new MetricSample(figure.StartsWith("db_", StringComparison.Ordinal) ? figure : "db_" + figure, value, at));
+        if (result.Figures is { } figures && figures.TryGetValue("db_size_bytes", out var size) && figures.TryGetValue("db_quota_bytes", out var quota) && quota > 0)
+        {
+            var usage = size / quota;
+            var limit = Loop.Target.Database.MaxStorageUsage;
+            observations.Add(Observe(AlertCategory.Database, StorageQuotaRule, usage > limit, AlertSeverity.Warning,
+                $"the store holds {size / (1024 * 1024):0.#} MiB of its {quota / (1024 * 1024):0.#} MiB quota ({usage:P0}; limit {limit:P0})", at, usage, limit));
+        }
+        return new ProbeEvaluation(samples, observations, null);
     }
 
     /// <inheritdoc />

@@ -98,6 +98,12 @@ public sealed record DatabaseSettings : FacetSettings
 
     /// <summary>The slowest acceptable round trip (seed: 100 ms).</summary>
     public double ResponseTimeThresholdMs { get; init; } = 100;
+
+    /// <summary>
+    /// The highest acceptable share of the store's size quota, for kinds that report one (etcd: db size over its backend
+    /// quota; at 100 % etcd raises NOSPACE and refuses writes). 0.8 warns well before.
+    /// </summary>
+    public double MaxStorageUsage { get; init; } = 0.8;
 }
 
 /// <summary>The maintenance singleton's event round trip: subscribe, notify, receive, unsubscribe.</summary>

@@ -32,7 +32,7 @@ public static partial class TargetDefinitionReader
             "Performance:Interval", "Performance:AccessTimeThresholdMs",
             "Health:Interval", "Health:MaxProcessMemoryMb",
             "Cache:Interval", "Cache:MinHitRate", "Cache:MaxUsage", "Cache:MinRequests",
-            "Database:Interval", "Database:ResponseTimeThresholdMs",
+            "Database:Interval", "Database:ResponseTimeThresholdMs", "Database:MaxStorageUsage",
             "EventProbe:Key", "EventProbe:Timeout",
         }.Concat(FacetNames.All.SelectMany(f => FacetFields.All.Select(field => $"{FacetNames.Section(f)}:{field}"))),
         StringComparer.OrdinalIgnoreCase);
@@ -119,6 +119,7 @@ public static partial class TargetDefinitionReader
         if (t.Cache.MinHitRate is < 0 or > 1) Problem("Cache:MinHitRate", "must be between 0 and 1");
         if (t.Cache.MaxUsage is <= 0 or > 1) Problem("Cache:MaxUsage", "must be greater than 0 and at most 1");
         if (t.Cache.MinRequests < 0) Problem("Cache:MinRequests", "must be 0 or more");
+        if (t.Database.MaxStorageUsage is <= 0 or > 1) Problem("Database:MaxStorageUsage", "must be greater than 0 and at most 1");
         return problems;
 
         bool TooLong(string field, string? text, int limit)
@@ -272,6 +273,7 @@ public static partial class TargetDefinitionReader
             {
                 Interval = Interval("Database:Interval", defaults.Database.Interval),
                 ResponseTimeThresholdMs = Number("Database:ResponseTimeThresholdMs", defaults.Database.ResponseTimeThresholdMs),
+                MaxStorageUsage = Number("Database:MaxStorageUsage", defaults.Database.MaxStorageUsage),
             },
             EventProbe = Reach(new EventProbeSettings(), "EventProbe") with
             {
