@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Akka.Hosting;
+using ConfigMonitor.Actors.Adapters;
+using ConfigMonitor.Actors.Adapters.Http;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Targets;
@@ -83,6 +85,8 @@ public static class HttpProbeScenario
         await using (server)
         {
             Figures.Emit(Scenario, "reference-scheduled-requests-per-second", targets, targets / Interval.TotalSeconds, "requests/s");
+            await AdapterOnlyAsync("keep-alive", server, targets, port);
+            await AdapterOnlyAsync("close", server, targets, port);
             var keepAlive = await ConfigMonitorPhaseAsync("configmonitor-keepalive", "keep-alive", server, targets, port, warmUp, measured);
             var close = await ConfigMonitorPhaseAsync("configmonitor-close", "close", server, targets, port, warmUp, measured);
             var blackbox = await BlackboxPhaseAsync(server, targets, port, warmUp, measured);
@@ -111,6 +115,43 @@ public static class HttpProbeScenario
             await server.DisposeAsync();
         }
         throw new InvalidOperationException($"the services could not listen on {targets} ports from any of {string.Join(", ", PortBases)}");
+    }
+
+    /// <summary>
+    /// Where a node's time goes, part one: the http config facet alone (the node's HttpClient settings, no actors) reading the
+    /// key from every service in turn, 8 at a time, in this process. Its CPU per request set against the node's tells what the
+    /// HTTP client and JSON cost and what the node's loops, stores and alerts cost.
+    /// </summary>
+    private static async Task AdapterOnlyAsync(string policy, BenchProcess server, int targets, int port)
+    {
+        await Ask(server, $"policy {policy}");
+        await using var connections = new FacetConnections();
+        var facets = Enumerable.Range(0, targets)
+            .Select(i => new HttpConfigFacet(new HttpFacetClient(connections.Http, $"http://127.0.0.1:{port + i}", null),
+                HttpShape.Of(FacetNames.Config, new ConfigFacetSettings())))
+            .ToArray();
+        var requests = Math.Max(10_000, 2 * targets);
+        async Task Run(int count)
+        {
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < count)
+                    await facets[i % targets].GetConfigAsync(ProbeKey, null, TimeSpan.FromSeconds(5));
+            }));
+        }
+        await Run(requests / 2); // warm-up: connections and the JIT's tiers
+        using var self = Process.GetCurrentProcess();
+        var cpuStart = self.TotalProcessorTime;
+        var allocatedStart = GC.GetTotalAllocatedBytes(precise: true);
+        var wall = Stopwatch.StartNew();
+        await Run(requests);
+        self.Refresh();
+        var side = $"adapter-only-{(policy == "close" ? "close" : "keepalive")}";
+        Figures.Emit(Scenario, $"{side}-cpu-ms-per-request", targets, (self.TotalProcessorTime - cpuStart).TotalMilliseconds / requests, "ms");
+        Figures.Emit(Scenario, $"{side}-allocated-bytes-per-request", targets, (GC.GetTotalAllocatedBytes(precise: true) - allocatedStart) / (double)requests, "bytes");
+        Figures.Emit(Scenario, $"{side}-requests-per-second", targets, requests / wall.Elapsed.TotalSeconds, "requests/s");
     }
 
     /// <summary>What one phase measured.</summary>
@@ -268,6 +309,9 @@ public static class HttpProbeScenario
         if (onStart is not null) await onStart();
         var cpuStart = processes.Select(p => ProcStats.CpuSeconds(p.Pid)).ToArray();
         var threadsStart = threads is null ? null : ProcStats.Threads(threads.Pid);
+        // Threads come and go (the thread pool retires idle workers, the JIT's background thread ends when idle): each one's
+        // last reading, taken every second, keeps most of an ended thread's time in the split.
+        var threadsSeen = threadsStart is null ? null : new Dictionary<int, (string Name, double Cpu)>(threadsStart);
         var from = Stopwatch.GetTimestamp();
         var sampledPeak = new long[processes.Count];
         var sampler = Stopwatch.StartNew();
@@ -276,6 +320,7 @@ public static class HttpProbeScenario
         {
             while (sampler.Elapsed < measured && await everySecond.WaitForNextTickAsync())
             {
+                if (threads is not null) Remember(threadsSeen!, ProcStats.Threads(threads.Pid));
                 for (var i = 0; i < processes.Count; i++)
                 {
                     if (processes[i].HasExited) throw new InvalidOperationException($"{side}: {processes[i].Name} ended while being measured");
@@ -286,7 +331,7 @@ public static class HttpProbeScenario
             }
         }
         var cpu = processes.Select((p, i) => ProcStats.CpuSeconds(p.Pid) - cpuStart[i]).ToArray();
-        var threadsEnd = threads is null ? null : ProcStats.Threads(threads.Pid);
+        if (threads is not null) Remember(threadsSeen!, ProcStats.Threads(threads.Pid));
         var to = Stopwatch.GetTimestamp();
         var requests = long.Parse(await server.AskAsync("count", ControlTimeout), CultureInfo.InvariantCulture) - requestsStart;
         var peaks = processes.Select(p => ProcStats.Memory(p.Pid).Peak).ToArray();
@@ -327,13 +372,18 @@ public static class HttpProbeScenario
         Figures.Emit(Scenario, $"{side}-probe-lateness-p50", targets, ProbeLateness.Percentile(lateness, 0.50), "ms");
         Figures.Emit(Scenario, $"{side}-probe-lateness-p99", targets, ProbeLateness.Percentile(lateness, 0.99), "ms");
         Figures.Emit(Scenario, $"{side}-probe-lateness-max", targets, lateness.Count == 0 ? double.NaN : lateness[^1], "ms");
-        if (threadsStart is not null && threadsEnd is not null)
+        if (threadsStart is not null && threadsSeen is not null)
         {
-            // A rough profile: the CPU of the window by thread name (GC threads, thread-pool workers, Akka's dispatchers, …).
-            foreach (var (name, seconds_) in ProcStats.ThreadSplit(threadsStart, threadsEnd).Where(t => t.Cpu > 0.005 * totalCpu))
+            // A rough profile: the CPU of the window by thread name (GC threads, thread-pool workers, the JIT, timers, sockets).
+            foreach (var (name, seconds_) in ProcStats.ThreadSplit(threadsStart, threadsSeen).Where(t => t.Cpu > 0.005 * totalCpu))
                 Figures.Emit(Scenario, $"{side}-cpu-share-thread:{name}", targets, seconds_ / totalCpu, "ratio");
         }
         return new PhaseResult(seconds, requests, totalCpu);
+    }
+
+    private static void Remember(Dictionary<int, (string Name, double Cpu)> seen, Dictionary<int, (string Name, double Cpu)> now)
+    {
+        foreach (var (id, thread) in now) seen[id] = thread;
     }
 
     /// <summary>
