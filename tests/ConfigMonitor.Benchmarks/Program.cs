@@ -2,7 +2,17 @@ using ConfigMonitor.Benchmarks;
 
 // dotnet run -c Release --project tests/ConfigMonitor.Benchmarks -- [scenario...] [--quick] [--targets N] [--minutes M]
 // One JSON object per figure on stdout; progress on stderr.
-string[] all = ["ingest-memory", "ingest-durable", "summary", "memory", "recovery", "scale"];
+string[] all = ["ingest-memory", "ingest-durable", "summary", "memory", "recovery", "scale", "http-probe"];
+
+// The http-probe scenario's helper processes: the loopback services, and the node it measures.
+int Option(string name) => int.Parse(args[Array.IndexOf(args, name) + 1], System.Globalization.CultureInfo.InvariantCulture);
+if (args.Length > 0 && args[0] == "serve") return await LoopbackHttpServer.RunAsync(Option("--targets"), Option("--port"));
+if (args.Length > 0 && args[0] == "http-probe-node")
+{
+    Figures.CaptureStdout();
+    return await HttpProbeScenario.RunNodeAsync(Option("--targets"), Option("--port"), args[Array.IndexOf(args, "--side") + 1]);
+}
+
 var quick = args.Contains("--quick");
 int? targets = null;
 TimeSpan? duration = null;
@@ -54,6 +64,12 @@ foreach (var scenario in scenarios)
         case "memory": StoreScenarios.Memory(quick); break;
         case "recovery": await RecoveryScenario.RunAsync(quick); break;
         case "scale": await ScaleScenario.RunAsync(quick, targets, duration); break;
+        case "http-probe":
+            // Without --targets it runs each default size in a fresh process of its own, with the other options.
+            var passThrough = args.Where(a => a != "http-probe").ToArray();
+            var code = await HttpProbeScenario.RunAsync(quick, targets, duration, passThrough);
+            if (code != 0) return code;
+            break;
     }
 }
 return 0;

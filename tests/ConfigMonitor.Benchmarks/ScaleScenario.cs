@@ -112,7 +112,7 @@ public static class ScaleScenario
             long probes = 0;
             foreach (var times in arrivals)
             {
-                var late = Lateness(times, measureStart, measureEnd);
+                var late = ProbeLateness.Of(times, Interval, measureStart, measureEnd);
                 lateness.AddRange(late);
                 probes += late.Count;
             }
@@ -121,7 +121,7 @@ public static class ScaleScenario
             var stopping = Stopwatch.StartNew();
             await host.StopAsync();
 
-            double Percentile(double q) => lateness.Count == 0 ? double.NaN : lateness[Math.Clamp((int)Math.Ceiling(q * lateness.Count) - 1, 0, lateness.Count - 1)];
+            double Percentile(double q) => ProbeLateness.Percentile(lateness, q);
             Figures.Emit(scenario, "probe-lateness-p50", targets, Percentile(0.50), "ms");
             Figures.Emit(scenario, "probe-lateness-p99", targets, Percentile(0.99), "ms");
             Figures.Emit(scenario, "probe-lateness-max", targets, lateness.Count == 0 ? double.NaN : lateness[^1], "ms");
@@ -160,27 +160,6 @@ public static class ScaleScenario
             Cache = defaults.Cache with { Interval = Interval },
             Database = defaults.Database with { Interval = Interval },
         };
-    }
-
-    /// <summary>
-    /// How late each probe that arrived in [<paramref name="from"/>, <paramref name="to"/>) was, in ms. All four loops of a target start together and tick
-    /// at a fixed rate, so every probe is due at the same phase modulo 5 s; the due phase is taken as the earliest phase
-    /// observed for the target (so the figure is conservative: it includes the ask's own delivery time).
-    /// </summary>
-    private static List<double> Lateness(long[] arrivals, long from, long to)
-    {
-        var result = new List<double>();
-        if (arrivals.Length == 0) return result;
-        var period = Interval.TotalSeconds * Stopwatch.Frequency;
-        var phases = arrivals.Select(a =>
-        {
-            var d = (a - arrivals[0]) % period;
-            return d > period / 2 ? d - period : d;
-        }).ToArray();
-        var due = phases.Min();
-        for (var i = 0; i < arrivals.Length; i++)
-            if (arrivals[i] >= from && arrivals[i] < to) result.Add((phases[i] - due) * 1000.0 / Stopwatch.Frequency);
-        return result;
     }
 
     /// <summary>A config service that answers every request at once and notes when probes arrive (not the reference SQLite service: 10,000 SQLite files would measure the disk).</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -167,15 +168,29 @@ public sealed class HttpFacetClient(HttpClient http, string endpoint, string? se
         if (response.Content.Headers.ContentLength is > MaxBodyBytes)
             throw new ConfigServiceException(operation, TooLarge(url, response, response.Content.Headers.ContentLength.Value));
         await using var stream = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        while (true)
+        if (response.Content.Headers.ContentLength is { } length)
         {
-            var read = await stream.ReadAsync(chunk, cancel).ConfigureAwait(false);
-            if (read == 0) return buffer.ToArray();
-            if (buffer.Length + read > MaxBodyBytes)
-                throw new ConfigServiceException(operation, TooLarge(url, response, null));
-            buffer.Write(chunk, 0, read);
+            // The usual reply: its length is known, so it is read straight into an array of that size (no copy, no chunk).
+            var body = new byte[length];
+            await stream.ReadExactlyAsync(body, cancel).ConfigureAwait(false);
+            return body;
+        }
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            while (true)
+            {
+                var read = await stream.ReadAsync(chunk, cancel).ConfigureAwait(false);
+                if (read == 0) return buffer.ToArray();
+                if (buffer.Length + read > MaxBodyBytes)
+                    throw new ConfigServiceException(operation, TooLarge(url, response, null));
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
     }
 

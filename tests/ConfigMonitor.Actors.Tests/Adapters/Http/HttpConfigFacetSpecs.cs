@@ -163,6 +163,25 @@ public sealed class HttpConfigFacetSpecs(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public async Task Should_fail_saying_the_reply_broke_off_when_it_ends_before_its_content_length()
+    {
+        _server.Routes["/config/monitor.probe"] = async context =>
+        {
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = 100;
+            await context.Response.WriteAsync("{\"value\":");
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+        };
+
+        var failure = await Assert.ThrowsAsync<ConfigServiceException>(() => Adapter(Sys, _server.Url).GetConfigAsync("monitor.probe", null, Timeout));
+
+        Output.WriteLine(failure.Message);
+        Assert.Contains("broke off", failure.Message);
+        Assert.DoesNotContain('\n', failure.Message);
+    }
+
+    [Fact]
     public async Task Should_fail_naming_the_pointer_when_it_names_nothing_in_the_reply()
     {
         var adapter = Adapter(Sys, _server.Url, ("Config:Pointer", "/data/value"));
