@@ -77,7 +77,7 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash, IWit
         var stopping = _stopping.Token;
         // Microsoft.Data.Sqlite completes its *Async methods synchronously, so Task.Run keeps the file I/O off the actor's thread.
         Task.Run(() => store.InitializeAsync(seed, now, stopping))
-            .PipeTo(Self, success: seeded => new StoreReady(seeded), failure: cause => new StoreFailed(cause.GetBaseException()));
+            .PipeTo(Self, success: seeded => new StoreReady(seeded), failure: cause => new StoreFailed(Unwrapped(cause)));
     }
 
     private void Initializing()
@@ -115,12 +115,12 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash, IWit
         {
             // Serve anyway: cache-less requests answer ConfigServiceError, which a monitor can see, rather than hang.
             _log.Error("Config service {0}: could not prepare database {1}: {2}; requests needing it fail until it is usable, trying again every {3} at most",
-                Name, _settings.DatabaseDescription, Redaction.Redact(failed.Cause.Message), Durations.Format(_settings.InitializeRetryMaxDelay));
+                Name, _settings.DatabaseDescription, Describe(failed.Cause), Durations.Format(_settings.InitializeRetryMaxDelay));
         }
         else
         {
             _log.Debug("Config service {0}: database {1} still not usable (try {2}): {3}; next try in {4}",
-                Name, _settings.DatabaseDescription, _failedInitializations, Redaction.Redact(failed.Cause.Message), Durations.Format(delay));
+                Name, _settings.DatabaseDescription, _failedInitializations, Describe(failed.Cause), Durations.Format(delay));
         }
         Timers.StartSingleTimer(RetryInitialization.Instance, RetryInitialization.Instance, delay);
     }
@@ -245,7 +245,7 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash, IWit
         var stopping = _stopping.Token;
         Task.Run(() => store.ReadAsync(read.Key, stopping)).PipeTo(Self,
             success: row => new ReadCompleted(read, row, generation),
-            failure: cause => new OperationFailed(read.Operation, read.Key, read.ReplyTo, cause.GetBaseException(), IsRead: true));
+            failure: cause => new OperationFailed(read.Operation, read.Key, read.ReplyTo, Unwrapped(cause), IsRead: true));
     }
 
     private void OnReadCompleted(ReadCompleted completed)
@@ -295,7 +295,7 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash, IWit
         var stopping = _stopping.Token;
         Task.Run(() => store.ProbeAsync(stopping)).PipeTo(Self,
             success: result => new ProbeCompleted(replyTo, result.SelectOne, result.RowCount),
-            failure: cause => new OperationFailed(ConfigServiceOperations.ProbeDatabase, "the database", replyTo, cause.GetBaseException(), IsRead: false));
+            failure: cause => new OperationFailed(ConfigServiceOperations.ProbeDatabase, "the database", replyTo, Unwrapped(cause), IsRead: false));
     }
 
     private void Write(ConfigServiceCommands.SetConfig command)
@@ -312,7 +312,7 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash, IWit
         var stopping = _stopping.Token;
         Task.Run(() => store.UpsertAsync(command.Key, command.Value, command.Description, now, stopping)).PipeTo(Self,
             success: write => new WriteCompleted(write, replyTo),
-            failure: cause => new OperationFailed(ConfigServiceOperations.SetConfig, command.Key, replyTo, cause.GetBaseException(), IsRead: false));
+            failure: cause => new OperationFailed(ConfigServiceOperations.SetConfig, command.Key, replyTo, Unwrapped(cause), IsRead: false));
     }
 
     private void OnWriteCompleted(WriteCompleted completed)
@@ -327,7 +327,7 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash, IWit
 
     private void OnOperationFailed(OperationFailed failed)
     {
-        var reason = Redaction.Redact(failed.Cause.Message);
+        var reason = Describe(failed.Cause);
         _log.Warning("Config service {0}: {1} for {2} failed on database {3}: {4}",
             Name, failed.Operation, failed.Subject, _settings.DatabaseDescription, reason);
         var error = new ConfigServiceError(failed.Operation, $"database error: {reason}");
@@ -369,6 +369,20 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash, IWit
         foreach (var subscription in subscribers)
             subscription.Subscriber.Tell(new ConfigChanged(subscription.Id, key, oldValue, newValue, now), Self);
         return subscribers.Count;
+    }
+
+    // PipeTo hands over the task's AggregateException; the store's own exception is inside it.
+    private static Exception Unwrapped(Exception cause) =>
+        cause is AggregateException { InnerExceptions.Count: 1 } aggregate ? Unwrapped(aggregate.InnerExceptions[0]) : cause;
+
+    /// <summary>A failure in one line without secrets: the store's message and, when it wraps one, the root cause ("Failed to connect to 127.0.0.1:5432: Connection refused").</summary>
+    private static string Describe(Exception cause)
+    {
+        var root = cause.GetBaseException();
+        var text = ReferenceEquals(root, cause) || cause.Message.Contains(root.Message, StringComparison.Ordinal)
+            ? cause.Message
+            : $"{cause.Message}: {root.Message}";
+        return Redaction.Redact(text.ReplaceLineEndings(" "));
     }
 
     private sealed record Subscription(string Id, string Key, IActorRef Subscriber);
