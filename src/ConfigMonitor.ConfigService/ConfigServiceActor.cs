@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
+using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
 using ConfigMonitor.ConfigService.Caching;
 using ConfigMonitor.ConfigService.Storage;
@@ -9,12 +10,14 @@ using static ConfigMonitor.ConfigService.ConfigServiceFaults;
 
 namespace ConfigMonitor.ConfigService;
 
-/// <summary>The reference configuration service: answers the config-service protocol from an LRU cache over a SQLite table, and misbehaves on command.</summary>
-public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
+/// <summary>The reference configuration service: answers the config-service protocol from an LRU cache over a SQLite or PostgreSQL table, and misbehaves on command.</summary>
+public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
     private readonly ConfigServiceSettings _settings;
     private readonly IClock _clock;
-    private readonly ConfigStore _store;
+    private readonly IConfigStore _store;
+    // Cancelled when the actor stops, so database calls in flight end with it.
+    private readonly CancellationTokenSource _stopping = new();
     private readonly LruCache<string, ConfigRow> _cache;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
@@ -30,12 +33,15 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
     private bool _dropEvents;
     private bool _hanging;
 
+    // Tries to prepare the database so far while it keeps failing at start; 0 once it is ready.
+    private int _failedInitializations;
+
     /// <summary>Creates the actor; prefer <see cref="Props(ConfigServiceSettings)"/>.</summary>
     public ConfigServiceActor(ConfigServiceSettings settings)
     {
         _settings = settings;
         _clock = settings.Clock;
-        _store = new ConfigStore(settings.DatabasePath, settings.BusyTimeout);
+        _store = ConfigStores.Create(settings);
         _cache = new LruCache<string, ConfigRow>(settings.CacheCapacity);
         Initializing();
     }
@@ -43,20 +49,35 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
     /// <inheritdoc />
     public IStash Stash { get; set; } = null!;
 
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
     /// <summary>The props of a reference configuration service.</summary>
     public static Props Props(ConfigServiceSettings settings) => Akka.Actor.Props.Create(() => new ConfigServiceActor(settings));
 
     private string Name => _settings.ServiceName;
 
     /// <inheritdoc />
-    protected override void PreStart()
+    protected override void PreStart() => Initialize();
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        _stopping.Cancel();
+        var store = _store;
+        // Closing the pool's idle connections is network I/O: not on the actor's thread.
+        Task.Run(() => store.DisposeAsync().AsTask());
+    }
+
+    private void Initialize()
     {
         var store = _store;
         var seed = _settings.SeedSampleRows;
         var now = _clock.UtcNow;
+        var stopping = _stopping.Token;
         // Microsoft.Data.Sqlite completes its *Async methods synchronously, so Task.Run keeps the file I/O off the actor's thread.
-        Task.Run(() => store.InitializeAsync(seed, now))
-            .PipeTo(Self, success: seeded => new StoreReady(seeded), failure: cause => new StoreFailed(cause.GetBaseException()));
+        Task.Run(() => store.InitializeAsync(seed, now, stopping))
+            .PipeTo(Self, success: seeded => new StoreReady(seeded), failure: cause => new StoreFailed(Unwrapped(cause)));
     }
 
     private void Initializing()
@@ -65,18 +86,51 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
         ReceiveSubscriberDeaths();
         Receive<StoreReady>(ready =>
         {
-            _log.Info("Config service {0}: database {1} ready ({2} sample rows seeded), cache capacity {3}",
-                Name, _settings.DatabasePath, ready.SeededRows, _cache.Capacity);
+            OnStoreReady(ready);
             BecomeReady();
         });
         Receive<StoreFailed>(failed =>
         {
-            // Serve anyway: cache-less reads will answer ConfigServiceError, which a monitor can see, rather than hang.
-            _log.Error(failed.Cause, "Config service {0}: could not prepare database {1}; requests needing it will fail until the file is usable",
-                Name, _settings.DatabasePath);
+            OnStoreFailed(failed);
             BecomeReady();
         });
         ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void OnStoreReady(StoreReady ready)
+    {
+        _log.Info("Config service {0}: database {1} ready ({2} sample rows seeded{3}), cache capacity {4}",
+            Name, _settings.DatabaseDescription, ready.SeededRows,
+            _failedInitializations > 0 ? $", after {_failedInitializations} failed tries" : "", _cache.Capacity);
+        _failedInitializations = 0;
+    }
+
+    // Preparing the database failed (at start or on a retry): try again after a growing delay, so the service recovers
+    // on its own when the database comes up.
+    private void OnStoreFailed(StoreFailed failed)
+    {
+        _failedInitializations++;
+        var delay = RetryDelay(_failedInitializations);
+        if (_failedInitializations == 1)
+        {
+            // Serve anyway: cache-less requests answer ConfigServiceError, which a monitor can see, rather than hang.
+            _log.Error("Config service {0}: could not prepare database {1}: {2}; requests needing it fail until it is usable, trying again every {3} at most",
+                Name, _settings.DatabaseDescription, Describe(failed.Cause), Durations.Format(_settings.InitializeRetryMaxDelay));
+        }
+        else
+        {
+            _log.Debug("Config service {0}: database {1} still not usable (try {2}): {3}; next try in {4}",
+                Name, _settings.DatabaseDescription, _failedInitializations, Describe(failed.Cause), Durations.Format(delay));
+        }
+        Timers.StartSingleTimer(RetryInitialization.Instance, RetryInitialization.Instance, delay);
+    }
+
+    private TimeSpan RetryDelay(int failures)
+    {
+        var delay = _settings.InitializeRetryDelay;
+        for (var i = 1; i < failures && delay < _settings.InitializeRetryMaxDelay; i++)
+            delay += delay;
+        return delay < _settings.InitializeRetryMaxDelay ? delay : _settings.InitializeRetryMaxDelay;
     }
 
     private void BecomeReady()
@@ -108,6 +162,9 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
         Receive<ConfigServiceCommands.SetConfig>(Write);
         Receive<WriteCompleted>(OnWriteCompleted);
         Receive<OperationFailed>(OnOperationFailed);
+        Receive<StoreReady>(OnStoreReady);
+        Receive<StoreFailed>(OnStoreFailed);
+        Receive<RetryInitialization>(_ => Initialize());
     }
 
     private void ReceiveFaults()
@@ -185,9 +242,10 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
 
         var store = _store;
         var generation = _cacheGeneration;
-        Task.Run(() => store.ReadAsync(read.Key)).PipeTo(Self,
+        var stopping = _stopping.Token;
+        Task.Run(() => store.ReadAsync(read.Key, stopping)).PipeTo(Self,
             success: row => new ReadCompleted(read, row, generation),
-            failure: cause => new OperationFailed(read.Operation, read.Key, read.ReplyTo, cause.GetBaseException(), IsRead: true));
+            failure: cause => new OperationFailed(read.Operation, read.Key, read.ReplyTo, Unwrapped(cause), IsRead: true));
     }
 
     private void OnReadCompleted(ReadCompleted completed)
@@ -234,9 +292,10 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
         }
 
         var store = _store;
-        Task.Run(() => store.ProbeAsync()).PipeTo(Self,
+        var stopping = _stopping.Token;
+        Task.Run(() => store.ProbeAsync(stopping)).PipeTo(Self,
             success: result => new ProbeCompleted(replyTo, result.SelectOne, result.RowCount),
-            failure: cause => new OperationFailed(ConfigServiceOperations.ProbeDatabase, "the database", replyTo, cause.GetBaseException(), IsRead: false));
+            failure: cause => new OperationFailed(ConfigServiceOperations.ProbeDatabase, "the database", replyTo, Unwrapped(cause), IsRead: false));
     }
 
     private void Write(ConfigServiceCommands.SetConfig command)
@@ -250,9 +309,10 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
 
         var store = _store;
         var now = _clock.UtcNow;
-        Task.Run(() => store.UpsertAsync(command.Key, command.Value, command.Description, now)).PipeTo(Self,
+        var stopping = _stopping.Token;
+        Task.Run(() => store.UpsertAsync(command.Key, command.Value, command.Description, now, stopping)).PipeTo(Self,
             success: write => new WriteCompleted(write, replyTo),
-            failure: cause => new OperationFailed(ConfigServiceOperations.SetConfig, command.Key, replyTo, cause.GetBaseException(), IsRead: false));
+            failure: cause => new OperationFailed(ConfigServiceOperations.SetConfig, command.Key, replyTo, Unwrapped(cause), IsRead: false));
     }
 
     private void OnWriteCompleted(WriteCompleted completed)
@@ -267,9 +327,10 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
 
     private void OnOperationFailed(OperationFailed failed)
     {
+        var reason = Describe(failed.Cause);
         _log.Warning("Config service {0}: {1} for {2} failed on database {3}: {4}",
-            Name, failed.Operation, failed.Subject, _settings.DatabasePath, failed.Cause.Message);
-        var error = new ConfigServiceError(failed.Operation, $"database error: {failed.Cause.Message}");
+            Name, failed.Operation, failed.Subject, _settings.DatabaseDescription, reason);
+        var error = new ConfigServiceError(failed.Operation, $"database error: {reason}");
         if (failed.IsRead)
             ReplyToRead(failed.ReplyTo, error);
         else
@@ -310,11 +371,30 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash
         return subscribers.Count;
     }
 
+    // PipeTo hands over the task's AggregateException; the store's own exception is inside it.
+    private static Exception Unwrapped(Exception cause) =>
+        cause is AggregateException { InnerExceptions.Count: 1 } aggregate ? Unwrapped(aggregate.InnerExceptions[0]) : cause;
+
+    /// <summary>A failure in one line without secrets: the store's message and, when it wraps one, the root cause ("Failed to connect to 127.0.0.1:5432: Connection refused").</summary>
+    private static string Describe(Exception cause)
+    {
+        var root = cause.GetBaseException();
+        var text = ReferenceEquals(root, cause) || cause.Message.Contains(root.Message, StringComparison.Ordinal)
+            ? cause.Message
+            : $"{cause.Message}: {root.Message}";
+        return Redaction.Redact(text.ReplaceLineEndings(" "));
+    }
+
     private sealed record Subscription(string Id, string Key, IActorRef Subscriber);
 
     private sealed record StoreReady(int SeededRows);
 
     private sealed record StoreFailed(Exception Cause);
+
+    private sealed class RetryInitialization
+    {
+        public static readonly RetryInitialization Instance = new();
+    }
 
     private sealed record PendingRead(string Operation, string Key, string? Default, bool WithMetadata, IActorRef ReplyTo);
 

@@ -6,13 +6,14 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using AkkaLogLevel = Akka.Event.LogLevel;
 
-// The standalone reference config service: the actor over SQLite and its HTTP API (ReferenceServiceHttp) in one process.
+// The standalone reference config service: the actor over SQLite or PostgreSQL and its HTTP API (ReferenceServiceHttp) in one process.
 // Exit codes: 0 stopped (Ctrl-C, SIGTERM), 2 a setting is wrong, 1 it could not start or crashed.
 try
 {
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     var settings = StandaloneSettings.Read(builder.Configuration, Directory.GetCurrentDirectory());
-    Directory.CreateDirectory(Path.GetDirectoryName(settings.Service.DatabasePath)!);
+    if (settings.Service.Provider == ConfigStoreProvider.Sqlite)
+        Directory.CreateDirectory(Path.GetDirectoryName(settings.Service.DatabasePath)!);
     if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
         builder.WebHost.UseUrls(settings.Url);
     builder.Logging.ClearProviders();
@@ -46,7 +47,7 @@ try
     await app.StartAsync();
     var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? settings.Url;
     app.Logger.LogInformation("Reference config service listening on {Url} (database {Database}, cache capacity {Capacity}, faults and writes from {Who}); Ctrl-C stops it",
-        address, settings.Service.DatabasePath, settings.Service.CacheCapacity,
+        address, settings.Service.DatabaseDescription, settings.Service.CacheCapacity,
         settings.Http.FaultToken is null ? "loopback only" : "loopback or with the bearer token");
     await app.WaitForShutdownAsync();
     return 0;

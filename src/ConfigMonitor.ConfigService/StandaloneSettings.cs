@@ -9,7 +9,7 @@ namespace ConfigMonitor.ConfigService;
 public sealed class InvalidServiceSettingException(string message) : Exception(message);
 
 /// <summary>
-/// The settings of the standalone reference service, read from the <c>ConfigService</c> section (appsettings, environment
+/// The settings of the standalone reference service (a SQLite file by default, or PostgreSQL), read from the <c>ConfigService</c> section (appsettings, environment
 /// <c>ConfigService__Url</c>, command line <c>--ConfigService:Url=…</c>). <c>--urls</c> overrides <see cref="Url"/>.
 /// </summary>
 public sealed record StandaloneSettings(string Url, ConfigServiceSettings Service, ReferenceServiceHttpOptions Http)
@@ -23,7 +23,10 @@ public sealed record StandaloneSettings(string Url, ConfigServiceSettings Servic
     /// <summary>The database file unless told otherwise, relative to the directory the service is started in.</summary>
     public static readonly string DefaultDatabasePath = Path.Combine("data", "config-service.db");
 
-    private static readonly string[] Known = ["Url", "DatabasePath", "CacheCapacity", "FaultToken", "AskTimeout", "SeedSampleRows"];
+    private static readonly string[] Known = ["Url", "Provider", "DatabasePath", "ConnectionString", "CacheCapacity", "FaultToken", "AskTimeout", "SeedSampleRows"];
+
+    /// <summary>An example PostgreSQL connection string for messages (no real password).</summary>
+    public const string ExampleConnectionString = "Host=127.0.0.1;Port=5432;Database=config;Username=config;Password=...";
 
     /// <summary>Reads and checks the section; a relative database path is resolved against <paramref name="workingDirectory"/>.</summary>
     public static StandaloneSettings Read(IConfiguration configuration, string workingDirectory)
@@ -39,10 +42,25 @@ public sealed record StandaloneSettings(string Url, ConfigServiceSettings Servic
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/" || uri.Query.Length > 0)
             throw Wrong("Url", $"is '{url}', which is not an http address to listen on; write it like {DefaultUrl}");
 
-        var path = section["DatabasePath"] ?? DefaultDatabasePath;
-        if (string.IsNullOrWhiteSpace(path) || path.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
-            throw Wrong("DatabasePath", $"is '{path}', which is not a file path; write one like {DefaultDatabasePath}");
-        path = Path.GetFullPath(path, workingDirectory);
+        var provider = ReadProvider(section["Provider"]);
+        string path;
+        string? connectionString = null;
+        if (provider == ConfigStoreProvider.Sqlite)
+        {
+            if (section["ConnectionString"] is not null)
+                throw Wrong("ConnectionString", "is set, but the database is a SQLite file; set ConfigService:Provider=postgresql to use PostgreSQL, or remove it and set ConfigService:DatabasePath");
+            path = section["DatabasePath"] ?? DefaultDatabasePath;
+            if (string.IsNullOrWhiteSpace(path) || path.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+                throw Wrong("DatabasePath", $"is '{path}', which is not a file path; write one like {DefaultDatabasePath}");
+            path = Path.GetFullPath(path, workingDirectory);
+        }
+        else
+        {
+            if (section["DatabasePath"] is not null)
+                throw Wrong("DatabasePath", "is set, but ConfigService:Provider is postgresql, which does not use a file; remove it (the database is named in ConfigService:ConnectionString)");
+            connectionString = ReadConnectionString(section["ConnectionString"]);
+            path = "";
+        }
 
         var capacity = 100;
         if (section["CacheCapacity"] is { } capacityText
@@ -64,8 +82,37 @@ public sealed record StandaloneSettings(string Url, ConfigServiceSettings Servic
 
         return new StandaloneSettings(
             url,
-            new ConfigServiceSettings(path, "reference") { CacheCapacity = capacity, SeedSampleRows = seed },
+            new ConfigServiceSettings(path, "reference")
+            {
+                Provider = provider, ConnectionString = connectionString, CacheCapacity = capacity, SeedSampleRows = seed,
+            },
             new ReferenceServiceHttpOptions { FaultToken = token, AskTimeout = askTimeout });
+    }
+
+    private static ConfigStoreProvider ReadProvider(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "sqlite" => ConfigStoreProvider.Sqlite,
+        "postgresql" => ConfigStoreProvider.PostgreSql,
+        _ => throw Wrong("Provider", $"is '{text}'; write sqlite (the default, a file at ConfigService:DatabasePath) or postgresql (with ConfigService:ConnectionString)"),
+    };
+
+    // Checked here so a typo stops the service at start; the password is never quoted back.
+    private static string ReadConnectionString(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            throw Wrong("ConnectionString", $"is missing; ConfigService:Provider=postgresql needs a PostgreSQL connection string like {ExampleConnectionString}");
+        Npgsql.NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new Npgsql.NpgsqlConnectionStringBuilder(text);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            throw Wrong("ConnectionString", $"is not a PostgreSQL connection string ({Redaction.Redact(e.Message)}); write one like {ExampleConnectionString}");
+        }
+        if (string.IsNullOrWhiteSpace(builder.Host))
+            throw Wrong("ConnectionString", $"names no Host; write one like {ExampleConnectionString}");
+        return text;
     }
 
     private static InvalidServiceSettingException Wrong(string key, string what) => new($"{SectionName}:{key} {what}");

@@ -409,6 +409,40 @@ public sealed class ConfigServiceActorSpecs : TestKit
     }
 
     [Fact]
+    public async Task Should_answer_errors_while_the_file_cannot_be_opened_and_prepare_it_once_it_can()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"configservice-missing-{Guid.NewGuid():N}");
+        var settings = new ConfigServiceSettings(Path.Combine(folder, "config.db"), "retry-test")
+        {
+            Clock = _clock, InitializeRetryDelay = TimeSpan.FromMilliseconds(100), InitializeRetryMaxDelay = TimeSpan.FromMilliseconds(300),
+        };
+        var service = Sys.ActorOf(ConfigServiceActor.Props(settings));
+        try
+        {
+            service.Tell(new GetConfig("app.name"));
+            var error = await ExpectMsgAsync<ConfigServiceError>(Reply);
+            Assert.Equal("get_config", error.Operation);
+            Assert.StartsWith("database error: ", error.Reason);
+
+            Directory.CreateDirectory(folder);
+
+            // Nothing but the service's own retry creates and seeds the table.
+            await AwaitAssertAsync(async () =>
+            {
+                service.Tell(new GetConfig("app.name"));
+                Assert.Equal("ConfigMonitor Reference Service", (await ExpectMsgAsync<ConfigValue>(Reply)).Value);
+            }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+        }
+        finally
+        {
+            Watch(service);
+            Sys.Stop(service);
+            await ExpectTerminatedAsync(service, Reply);
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Should_give_the_user_path_of_a_hosted_service()
     {
         Assert.Equal("/user/config-service", ConfigServiceHostingExtensions.ActorPathOf("config-service"));

@@ -3,19 +3,13 @@ using Microsoft.Data.Sqlite;
 
 namespace ConfigMonitor.ConfigService.Storage;
 
-/// <summary>One row of <c>system_configurations</c>.</summary>
-internal sealed record ConfigRow(string Key, string? Value, string? Description, DateTimeOffset UpdatedAt, long Version);
-
-/// <summary>The outcome of an upsert: the value before the write and the version after it.</summary>
-internal sealed record ConfigWrite(string Key, string? OldValue, string? NewValue, long Version);
-
 /// <summary>The SQLite table behind the reference service; every call is asynchronous and opens its own connection.</summary>
-internal sealed class ConfigStore
+internal sealed class SqliteConfigStore : IConfigStore
 {
     private readonly string _connectionString;
     private readonly int _busyTimeoutMs;
 
-    public ConfigStore(string databasePath, TimeSpan busyTimeout)
+    public SqliteConfigStore(string databasePath, TimeSpan busyTimeout)
     {
         _busyTimeoutMs = (int)busyTimeout.TotalMilliseconds;
         _connectionString = new SqliteConnectionStringBuilder
@@ -29,11 +23,12 @@ internal sealed class ConfigStore
         }.ToString();
     }
 
-    /// <summary>Creates the table if missing, switches the file to WAL, and seeds sample rows into an empty table; returns the rows seeded.</summary>
-    public async Task<int> InitializeAsync(bool seedSampleRows, DateTimeOffset now)
+    /// <inheritdoc />
+    /// <remarks>Also switches the file to WAL.</remarks>
+    public async Task<int> InitializeAsync(bool seedSampleRows, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync();
-        await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;");
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken);
         await ExecuteAsync(connection, """
             CREATE TABLE IF NOT EXISTS system_configurations (
                 key TEXT PRIMARY KEY,
@@ -42,20 +37,20 @@ internal sealed class ConfigStore
                 updated_at TEXT NOT NULL,
                 version INTEGER NOT NULL
             );
-            """);
+            """, cancellationToken);
         if (!seedSampleRows)
             return 0;
 
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using (var count = connection.CreateCommand())
         {
             count.Transaction = transaction;
             count.CommandText = "SELECT COUNT(*) FROM system_configurations;";
-            if (Convert.ToInt64(await count.ExecuteScalarAsync(), CultureInfo.InvariantCulture) > 0)
+            if (Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0)
                 return 0;
         }
 
-        foreach (var (key, value, description) in SampleRows)
+        foreach (var (key, value, description) in ConfigStores.SampleRows)
         {
             await using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
@@ -67,22 +62,22 @@ internal sealed class ConfigStore
             insert.Parameters.AddWithValue("$value", value);
             insert.Parameters.AddWithValue("$description", description);
             insert.Parameters.AddWithValue("$updatedAt", Format(now));
-            await insert.ExecuteNonQueryAsync();
+            await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync();
-        return SampleRows.Length;
+        await transaction.CommitAsync(cancellationToken);
+        return ConfigStores.SampleRows.Length;
     }
 
-    /// <summary>Reads one key; null when the key does not exist.</summary>
-    public async Task<ConfigRow?> ReadAsync(string key)
+    /// <inheritdoc />
+    public async Task<ConfigRow?> ReadAsync(string key, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync();
+        await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT key, value, description, updated_at, version FROM system_configurations WHERE key = $key;";
         command.Parameters.AddWithValue("$key", key);
-        await using var reader = await command.ExecuteReaderAsync();
-        if (!await reader.ReadAsync())
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
             return null;
         return new ConfigRow(
             reader.GetString(0),
@@ -92,25 +87,25 @@ internal sealed class ConfigStore
             reader.GetInt64(4));
     }
 
-    /// <summary>A round trip: <c>SELECT 1</c> then the row count.</summary>
-    public async Task<(long SelectOne, long RowCount)> ProbeAsync()
+    /// <inheritdoc />
+    public async Task<(long SelectOne, long RowCount)> ProbeAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync();
+        await using var connection = await OpenAsync(cancellationToken);
         await using var selectOne = connection.CreateCommand();
         selectOne.CommandText = "SELECT 1;";
-        var one = Convert.ToInt64(await selectOne.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        var one = Convert.ToInt64(await selectOne.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
         await using var count = connection.CreateCommand();
         count.CommandText = "SELECT COUNT(*) FROM system_configurations;";
-        var rows = Convert.ToInt64(await count.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        var rows = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
         return (one, rows);
     }
 
-    /// <summary>Inserts or updates a key in one transaction; a null description keeps the existing one.</summary>
-    public async Task<ConfigWrite> UpsertAsync(string key, string? value, string? description, DateTimeOffset now)
+    /// <inheritdoc />
+    public async Task<ConfigWrite> UpsertAsync(string key, string? value, string? description, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync();
+        await using var connection = await OpenAsync(cancellationToken);
         // BEGIN IMMEDIATE (the default here) takes the write lock first, so the old value read below cannot go stale.
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
 
         string? oldValue;
         await using (var read = connection.CreateCommand())
@@ -118,7 +113,7 @@ internal sealed class ConfigStore
             read.Transaction = transaction;
             read.CommandText = "SELECT value FROM system_configurations WHERE key = $key;";
             read.Parameters.AddWithValue("$key", key);
-            var current = await read.ExecuteScalarAsync();
+            var current = await read.ExecuteScalarAsync(cancellationToken);
             oldValue = current is null or DBNull ? null : (string)current;
         }
 
@@ -140,20 +135,20 @@ internal sealed class ConfigStore
             upsert.Parameters.AddWithValue("$value", (object?)value ?? DBNull.Value);
             upsert.Parameters.AddWithValue("$description", (object?)description ?? DBNull.Value);
             upsert.Parameters.AddWithValue("$updatedAt", Format(now));
-            version = Convert.ToInt64(await upsert.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+            version = Convert.ToInt64(await upsert.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
         }
 
-        await transaction.CommitAsync();
+        await transaction.CommitAsync(cancellationToken);
         return new ConfigWrite(key, oldValue, value, version);
     }
 
-    private async Task<SqliteConnection> OpenAsync()
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
-            await connection.OpenAsync();
-            await ExecuteAsync(connection, $"PRAGMA busy_timeout = {_busyTimeoutMs};");
+            await connection.OpenAsync(cancellationToken);
+            await ExecuteAsync(connection, $"PRAGMA busy_timeout = {_busyTimeoutMs};", cancellationToken);
             return connection;
         }
         catch
@@ -163,27 +158,15 @@ internal sealed class ConfigStore
         }
     }
 
-    private static async Task ExecuteAsync(SqliteConnection connection, string sql)
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static string Format(DateTimeOffset instant) => instant.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
-    private static readonly (string Key, string Value, string Description)[] SampleRows =
-    [
-        ("app.name", "ConfigMonitor Reference Service", "Display name of the application"),
-        ("app.environment", "staging", "Deployment environment the service runs in"),
-        ("app.version", "1.4.2", "Release currently deployed"),
-        ("feature.new_checkout", "false", "Feature flag: route users to the new checkout flow"),
-        ("feature.dark_mode", "true", "Feature flag: offer the dark theme"),
-        ("db.pool_size", "20", "Maximum open connections in the application's database pool"),
-        ("db.query_timeout_ms", "3000", "Timeout of a single database query, in ms"),
-        ("cache.ttl_seconds", "300", "Time to live of application cache entries, in seconds"),
-        ("rate_limit.requests_per_minute", "600", "Requests a client may send per minute"),
-        ("log.level", "Information", "Minimum level written to the application log"),
-        ("monitor.probe", "ok", "Key read by ConfigMonitor on every probe"),
-    ];
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
