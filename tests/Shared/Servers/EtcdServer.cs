@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 
 namespace ConfigMonitor.Tests.Shared.Servers;
 
@@ -15,15 +13,13 @@ public sealed class EtcdServer : IAsyncDisposable
     public const string Binary = "etcd";
 
     private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
-    private readonly StringBuilder _log = new();
-    private Process? _process;
-
+    private readonly ServerProcess _server;
     private readonly IReadOnlyList<string> _extraArguments;
 
     private EtcdServer(string folder, int clientPort, int peerPort, IReadOnlyList<string> extraArguments)
     {
         _extraArguments = extraArguments;
-        Folder = folder;
+        _server = new ServerProcess(Binary, folder);
         ClientPort = clientPort;
         PeerPort = peerPort;
     }
@@ -32,7 +28,7 @@ public sealed class EtcdServer : IAsyncDisposable
     public static bool Available => ServerProcessSupport.Find(Binary) is not null;
 
     /// <summary>The folder holding the data directory.</summary>
-    public string Folder { get; }
+    public string Folder => _server.Folder;
 
     /// <summary>The client port (the gRPC API and the JSON gateway).</summary>
     public int ClientPort { get; }
@@ -44,13 +40,10 @@ public sealed class EtcdServer : IAsyncDisposable
     public string Endpoint => $"http://127.0.0.1:{ClientPort}";
 
     /// <summary>True while the process runs (also when paused).</summary>
-    public bool Running => _process is { HasExited: false };
+    public bool Running => _server.Running;
 
     /// <summary>What the server wrote so far (for failure messages).</summary>
-    public string Log
-    {
-        get { lock (_log) return _log.ToString(); }
-    }
+    public string Log => _server.Log;
 
     /// <summary>Starts a new server on free ports (with further arguments such as <c>--quota-backend-bytes=…</c>) and waits until it answers.</summary>
     public static async Task<EtcdServer> StartNewAsync(params string[] extraArguments)
@@ -70,84 +63,41 @@ public sealed class EtcdServer : IAsyncDisposable
     }
 
     /// <summary>Starts (again) on the same ports with the same data, and waits until it answers (30 s at most).</summary>
-    public async Task StartAsync()
+    public Task StartAsync()
     {
-        if (Running) throw new InvalidOperationException("etcd is already running");
         var peer = $"http://127.0.0.1:{PeerPort}";
-        var start = new ProcessStartInfo(ServerProcessSupport.Find(Binary) ?? throw new InvalidOperationException("etcd is not on PATH"))
+        List<string> arguments =
+        [
+            "--data-dir", Path.Combine(Folder, "data"), "--name", "t",
+            "--listen-client-urls", Endpoint, "--advertise-client-urls", Endpoint,
+            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", $"t={peer}",
+            .. _extraArguments,
+        ];
+        return _server.StartAsync(arguments, HealthyAsync, Endpoint);
+    }
+
+    // Healthy means a leader is elected and a linearizable read went through: the server can answer probes.
+    private async Task<bool> HealthyAsync()
+    {
+        try
         {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            WorkingDirectory = Folder,
-            ArgumentList =
-            {
-                "--data-dir", Path.Combine(Folder, "data"), "--name", "t",
-                "--listen-client-urls", Endpoint, "--advertise-client-urls", Endpoint,
-                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", $"t={peer}",
-            },
-        };
-        foreach (var argument in _extraArguments) start.ArgumentList.Add(argument);
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+            return (await Probe.GetStringAsync($"{Endpoint}/health")).Contains("\"true\"", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            try
-            {
-                // Healthy means a leader is elected and a linearizable read went through: the server can answer probes.
-                var health = await Probe.GetStringAsync($"{Endpoint}/health");
-                if (health.Contains("\"true\"", StringComparison.Ordinal)) return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-            if (process.HasExited || DateTime.UtcNow >= deadline)
-                throw new InvalidOperationException($"etcd did not become healthy on {Endpoint}: {Log}");
-            await Task.Delay(50);
+            return false;
         }
     }
 
     /// <summary>A real outage: kills the process (SIGKILL) and waits for it to exit. The data stays for <see cref="StartAsync"/>.</summary>
-    public async Task StopAsync()
-    {
-        if (_process is null) return;
-        if (!_process.HasExited)
-        {
-            ServerProcessSupport.Signal(_process.Id, ServerProcessSupport.SigCont);
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-        _process = null;
-    }
+    public Task StopAsync() => _server.StopAsync();
 
     /// <summary>Hangs the server (SIGSTOP): the kernel still accepts connections, but nothing answers.</summary>
-    public void Pause() => ServerProcessSupport.Signal(_process?.Id ?? throw new InvalidOperationException("etcd is not running"), ServerProcessSupport.SigStop);
+    public void Pause() => _server.Pause();
 
     /// <summary>Resumes a paused server (SIGCONT).</summary>
-    public void Resume() => ServerProcessSupport.Signal(_process?.Id ?? throw new InvalidOperationException("etcd is not running"), ServerProcessSupport.SigCont);
+    public void Resume() => _server.Resume();
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind is not a test failure.
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_log) _log.AppendLine(line);
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

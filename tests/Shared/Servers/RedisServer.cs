@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 
@@ -15,14 +14,13 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>The server binary's name, looked up on PATH.</summary>
     public const string Binary = "redis-server";
 
-    private readonly StringBuilder _log = new();
+    private readonly ServerProcess _server;
     private readonly string? _password;
     private readonly IReadOnlyList<string> _extraArguments;
-    private Process? _process;
 
     private RedisServer(string folder, int port, string? password, IReadOnlyList<string> extraArguments)
     {
-        Folder = folder;
+        _server = new ServerProcess(Binary, folder);
         Port = port;
         _password = password;
         _extraArguments = extraArguments;
@@ -32,7 +30,7 @@ public sealed class RedisServer : IAsyncDisposable
     public static bool Available => ServerProcessSupport.Find(Binary) is not null;
 
     /// <summary>The server's working folder.</summary>
-    public string Folder { get; }
+    public string Folder => _server.Folder;
 
     /// <summary>The port on 127.0.0.1.</summary>
     public int Port { get; }
@@ -41,13 +39,10 @@ public sealed class RedisServer : IAsyncDisposable
     public string Endpoint => $"127.0.0.1:{Port}";
 
     /// <summary>True while the process runs (also when paused).</summary>
-    public bool Running => _process is { HasExited: false };
+    public bool Running => _server.Running;
 
     /// <summary>What the server wrote so far (for failure messages).</summary>
-    public string Log
-    {
-        get { lock (_log) return _log.ToString(); }
-    }
+    public string Log => _server.Log;
 
     /// <summary>Starts a new server on a free port (with <paramref name="password"/> when given, and further arguments such as <c>--maxmemory 10mb</c>).</summary>
     public static async Task<RedisServer> StartNewAsync(string? password = null, params string[] extraArguments)
@@ -67,71 +62,25 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     /// <summary>Starts (again) on the same port and waits until it answers PING (30 s at most).</summary>
-    public async Task StartAsync()
+    public Task StartAsync()
     {
-        if (Running) throw new InvalidOperationException("redis-server is already running");
-        var start = new ProcessStartInfo(ServerProcessSupport.Find(Binary) ?? throw new InvalidOperationException("redis-server is not on PATH"))
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            WorkingDirectory = Folder,
-            ArgumentList = { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", Folder },
-        };
-        if (_password is not null)
-        {
-            start.ArgumentList.Add("--requirepass");
-            start.ArgumentList.Add(_password);
-        }
-        foreach (var argument in _extraArguments) start.ArgumentList.Add(argument);
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            if (await AnswersPingAsync()) return;
-            if (process.HasExited || DateTime.UtcNow >= deadline)
-                throw new InvalidOperationException($"redis-server did not answer on {Endpoint}: {Log}");
-            await Task.Delay(50);
-        }
+        List<string> arguments = ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", Folder];
+        if (_password is not null) arguments.AddRange(["--requirepass", _password]);
+        arguments.AddRange(_extraArguments);
+        return _server.StartAsync(arguments, AnswersPingAsync, Endpoint);
     }
 
     /// <summary>A real outage: kills the process (SIGKILL) and waits for it to exit.</summary>
-    public async Task StopAsync()
-    {
-        if (_process is null) return;
-        if (!_process.HasExited)
-        {
-            ServerProcessSupport.Signal(_process.Id, ServerProcessSupport.SigCont);
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-        _process = null;
-    }
+    public Task StopAsync() => _server.StopAsync();
 
     /// <summary>Hangs the server (SIGSTOP): the kernel still accepts connections, but nothing answers.</summary>
-    public void Pause() => ServerProcessSupport.Signal(_process?.Id ?? throw new InvalidOperationException("redis-server is not running"), ServerProcessSupport.SigStop);
+    public void Pause() => _server.Pause();
 
     /// <summary>Resumes a paused server (SIGCONT).</summary>
-    public void Resume() => ServerProcessSupport.Signal(_process?.Id ?? throw new InvalidOperationException("redis-server is not running"), ServerProcessSupport.SigCont);
+    public void Resume() => _server.Resume();
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind is not a test failure.
-        }
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     // A raw RESP PING, so the helper needs no client library: "+PONG", or "-NOAUTH" when a password is required (also ready).
     private async Task<bool> AnswersPingAsync()
@@ -152,11 +101,5 @@ public sealed class RedisServer : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_log) _log.AppendLine(line);
     }
 }
