@@ -114,14 +114,16 @@ public sealed class PostgresKindSpecs(PostgresKindFixture fixture, ITestOutputHe
     public async Task Should_fire_access_time_and_response_time_through_a_slow_link()
     {
         RequiredServer.Require(PostgresServer.Available, Reason);
-        await WithTargetAsync(Body("pg-slow", fixture.ProxyEndpoint, thresholdMs: 250), async () =>
+        // 100 ms per chunk: a read (BEGIN READ ONLY, SELECT, COMMIT) takes a few hundred ms, above the 200 ms threshold and well
+        // inside the 1 s probe timeout, so each probe is a slow read, not a failed one.
+        await WithTargetAsync(Body("pg-slow", fixture.ProxyEndpoint, thresholdMs: 200), async () =>
         {
             await Node.WaitForMetricsAsync("pg-slow", TimeSpan.FromSeconds(30), "config_access_ms", "db_response_ms");
             var since = Stopwatch.StartNew();
-            fixture.Proxy.Delay = TimeSpan.FromMilliseconds(150);
-            var access = await Node.WaitFiringAsync("pg-slow", "performance/access_time", since, TimeSpan.FromSeconds(10));
-            var response = await Node.WaitFiringAsync("pg-slow", "database/response_time", since, TimeSpan.FromSeconds(10));
-            output.WriteLine($"postgresql: 150 ms per chunk → access_time fired after {access.TotalSeconds:0.0} s, response_time after {response.TotalSeconds:0.0} s: " +
+            fixture.Proxy.Delay = TimeSpan.FromMilliseconds(100);
+            var access = await Node.WaitFiringAsync("pg-slow", "performance/access_time", since, TimeSpan.FromSeconds(15));
+            var response = await Node.WaitFiringAsync("pg-slow", "database/response_time", since, TimeSpan.FromSeconds(15));
+            output.WriteLine($"postgresql: 100 ms per chunk → access_time fired after {access.TotalSeconds:0.0} s, response_time after {response.TotalSeconds:0.0} s: " +
                              (await Node.AlertAsync("pg-slow", "performance/access_time"))!.Value.GetProperty("message").GetString());
             since.Restart();
             fixture.Proxy.Reset();
