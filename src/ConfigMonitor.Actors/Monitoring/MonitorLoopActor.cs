@@ -237,6 +237,9 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
     private void Complete(ProbeEvaluation evaluation)
     {
         _probeInFlight = false;
+        // After a failure the client reconnects on the next call (a new TCP connection, a PostgreSQL login, a Redis
+        // handshake): that call is a warm-up again, so a service coming back is not also a slow read.
+        if (evaluation.Error is not null) _warmedUp = false;
         if (evaluation.Samples.Count > 0)
             Loop.MetricsStore.Tell(new MetricsCommands.RecordSamples(Loop.Target.Id, evaluation.Samples));
         foreach (var observation in evaluation.Observations) Loop.AlertManager.Tell(observation);

@@ -37,6 +37,17 @@ public static partial class TargetDefinitionReader
         }.Concat(FacetNames.All.SelectMany(f => FacetFields.All.Select(field => $"{FacetNames.Section(f)}:{field}"))),
         StringComparer.OrdinalIgnoreCase);
 
+    // The known fields next to an unknown one: those of its section ("Cache:Colour" → the Cache fields), or the top-level
+    // fields and the section names, so the refusal stays a readable line.
+    private static IEnumerable<string> KnownNear(string field)
+    {
+        var colon = field.IndexOf(':');
+        var section = colon < 0 ? null : field[..(colon + 1)];
+        var near = section is null ? [] : KnownFields.Where(k => k.StartsWith(section, StringComparison.OrdinalIgnoreCase)).ToList();
+        return near.Count > 0 ? near
+            : KnownFields.Where(k => !k.Contains(':')).Concat(KnownFields.Where(k => k.Contains(':')).Select(k => k[..k.IndexOf(':')] + ":…").Distinct());
+    }
+
     /// <summary>Reads every target of <paramref name="section"/>; throws <see cref="InvalidTargetDefinitionException"/> listing every problem.</summary>
     public static IReadOnlyList<TargetDefinition> Read(IConfigurationSection section) => Read(section, []);
 
@@ -226,7 +237,7 @@ public static partial class TargetDefinitionReader
 
         foreach (var leaf in entry.AsEnumerable(makePathsRelative: true).Where(kv => kv.Value is not null))
             if (!KnownFields.Contains(leaf.Key))
-                Problem(Shorten(leaf.Key), $"is not a known field (known: {string.Join(", ", KnownFields)})");
+                Problem(Shorten(leaf.Key), $"is not a known field (known: {string.Join(", ", KnownNear(leaf.Key))})");
 
         var defaults = TargetDefinition.WithDefaults(id ?? "", entry["Endpoint"] ?? "");
         var values = new ConfigurationValues(entry, Problem);

@@ -129,6 +129,21 @@ public sealed class TargetFacetsSpecs
         Assert.StartsWith("target 't': field '", problem);
     }
 
+    [Fact]
+    public void An_unknown_field_should_be_answered_with_the_known_fields_of_its_own_section()
+    {
+        var inSection = Assert.Single(Problems(("Adapter", "http"), ("Endpoint", "http://h:1"), ("Cache:Colour", "red")));
+        Assert.Contains("field 'Cache:Colour' is not a known field (known: ", inSection);
+        Assert.Contains("Cache:MinHitRate", inSection);
+        Assert.Contains("Cache:Kind", inSection);
+        Assert.DoesNotContain("Performance:", inSection);
+
+        var topLevel = Assert.Single(Problems(("Adapter", "http"), ("Endpoint", "http://h:1"), ("Colour", "red")));
+        Assert.Contains("Adapter", topLevel);
+        Assert.Contains("Cache:…", topLevel);
+        Assert.True(topLevel.Length < 400, topLevel);
+    }
+
     public static TheoryData<(string, string)[], string> Secrets() => new()
     {
         { [("Adapter", "http"), ("Endpoint", "http://admin:hunter2secret@h:1")], "hunter2secret" },
