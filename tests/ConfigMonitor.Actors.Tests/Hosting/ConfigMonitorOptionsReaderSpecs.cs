@@ -321,7 +321,7 @@ public sealed class ConfigMonitorOptionsReaderSpecs
     {
         var keys = AlertRuleNames.ByCategory.SelectMany(c => c.Value.Select(r => $"{c.Key}/{r}").Append($"{c.Key}/*")).ToList();
 
-        Assert.Equal(16, keys.Count); // 11 rules and 5 categories: a rule added in a loop actor must be added to the list
+        Assert.Equal(17, keys.Count); // 12 rules and 5 categories: a rule added in a loop actor must be added to the list
         var options = ConfigMonitorOptionsReader.Read(Section(keys.Select(k => ($"Alerts:Rules:{k}:FailureThreshold", "3")).Append(("Alerts:Rules:CACHE/Hit_Rate:For", "1m")).ToArray()));
         Assert.Equal(3, options.Alerts.Policy.RuleFor(AlertCategory.EventSystem, "event_delivery", AlertSeverity.Warning).FailureThreshold);
         Assert.Equal(TimeSpan.FromMinutes(1), options.Alerts.Policy.RuleFor(AlertCategory.Cache, "hit_rate", AlertSeverity.Warning).For);
