@@ -45,7 +45,7 @@ public static class HealthChecks
     /// <summary>A check of a facet the target does not have: not applicable, with the reason, and no figure at all.</summary>
     public static HealthCheckResult NotApplicable(string name, string targetId, string facet) =>
         new(name, targetId, HealthState.NotApplicable,
-            $"not applicable: this target has no {facet} facet ({FacetNames.Section(facet)}:Kind is none), so its {facet} is not watched",
+            $"not applicable: this target has no {facet} facet ({FacetNames.Section(facet)}:Kind is none), so it is not watched",
             new Dictionary<string, double>(), null, 0);
 
     /// <summary>configuration_service: a timed read, a read with metadata and (when the target has a cache) the cache statistics all answer.</summary>
@@ -72,25 +72,45 @@ public static class HealthChecks
             figures);
     }
 
-    /// <summary>database_connectivity: SELECT 1 answers 1 and system_configurations can be counted.</summary>
+    /// <summary>
+    /// database_connectivity: the database facet answers within its threshold. For sql and actor kinds that is SELECT 1 (which
+    /// must answer 1) and the row count; for others what the kind has (etcd's status and key count, an http health endpoint),
+    /// described as what it is, with the kind's own figures (etcd: leader, db size, quota, raft term).
+    /// </summary>
     public static async Task<HealthCheckResult> DatabaseConnectivity(TargetDefinition target, IConfigServiceAdapter adapter)
     {
         var stopwatch = Stopwatch.StartNew();
         var result = await adapter.ProbeDatabaseAsync(target.ProbeTimeout).ConfigureAwait(false);
         var ms = stopwatch.Elapsed.TotalMilliseconds;
+        var kind = adapter.KindOf(FacetNames.Database);
+        var selects = kind is FacetKinds.Sql or FacetKinds.Actor;
         var answered = result.SelectOne == 1;
         var slow = ms > target.Database.ResponseTimeThresholdMs;
         var state = !answered ? HealthState.Unhealthy : slow ? HealthState.Degraded : HealthState.Healthy;
+        var figures = new Dictionary<string, double> { ["response_ms"] = ms, [HealthFigures.Max("response_ms")] = target.Database.ResponseTimeThresholdMs };
+        if (selects)
+        {
+            figures["select_one"] = result.SelectOne;
+            figures[HealthFigures.Expected("select_one")] = 1;
+        }
+        if (result.HasRowCount) figures["configuration_rows"] = result.ConfigurationRowCount;
+        foreach (var (name, value) in result.Figures ?? new Dictionary<string, double>())
+            if (double.IsFinite(value)) figures[name] = value;
+        var what = kind switch
+        {
+            FacetKinds.Etcd => "etcd status (leader elected)",
+            FacetKinds.Http => "the health endpoint answered up",
+            _ => "SELECT 1",
+        };
+        var threshold = slow ? $" (above the {target.Database.ResponseTimeThresholdMs:0.#} ms threshold)" : "";
+        var rows = !result.HasRowCount ? ""
+            : kind == FacetKinds.Etcd ? $"; {Count(result.ConfigurationRowCount, "key")} under the prefix"
+            : $"; the configuration table has {Count(result.ConfigurationRowCount, "row")}";
         return Result(HealthCheckNames.DatabaseConnectivity, target.Id, state,
-            answered ? $"SELECT 1 in {ms:0.#} ms{(slow ? $" (above the {target.Database.ResponseTimeThresholdMs:0.#} ms threshold)" : "")}; system_configurations has {result.ConfigurationRowCount} rows"
-                     : $"SELECT 1 answered {result.SelectOne}",
-            new()
-            {
-                ["response_ms"] = ms, [HealthFigures.Max("response_ms")] = target.Database.ResponseTimeThresholdMs,
-                ["select_one"] = result.SelectOne, [HealthFigures.Expected("select_one")] = 1,
-                ["configuration_rows"] = result.ConfigurationRowCount,
-            });
+            answered ? $"{what} in {ms:0.#} ms{threshold}{rows}" : $"SELECT 1 answered {result.SelectOne}", figures);
     }
+
+    private static string Count(long n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
     /// <summary>cache_performance: hit rate at least the minimum and usage below the maximum.</summary>
     public static async Task<HealthCheckResult> CachePerformance(TargetDefinition target, IConfigServiceAdapter adapter, HealthCheckSettings settings)
@@ -103,7 +123,7 @@ public static class HealthChecks
         return Result(HealthCheckNames.CachePerformance, target.Id, problems.Count == 0 ? HealthState.Healthy : HealthState.Degraded,
             problems.Count > 0 ? string.Join("; ", problems)
             : judged ? $"hit rate {stats.HitRate:P1}, {Fill(stats)}"
-            : $"{stats.TotalRequests} requests so far (the hit rate is judged from {settings.MinCacheRequests}), {Fill(stats)}",
+            : $"{Count(stats.TotalRequests, "request")} so far (the hit rate is judged from {settings.MinCacheRequests}), {Fill(stats)}",
             CacheFigures(stats, settings));
     }
 

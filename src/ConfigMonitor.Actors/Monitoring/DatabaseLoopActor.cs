@@ -34,8 +34,8 @@ public sealed class DatabaseLoopActor(LoopContext loop) : MonitorLoopActor(loop,
         {
             new(MetricNames.DatabaseResponseMs, ms, at),
             new(MetricNames.DatabaseOk, 1, at),
-            new(MetricNames.DatabaseRowCount, result.ConfigurationRowCount, at),
         };
+        if (result.HasRowCount) samples.Add(new MetricSample(MetricNames.DatabaseRowCount, result.ConfigurationRowCount, at));
         var observations = new List<Observation>
         {
             ObserveTime(AlertCategory.Database, ResponseTimeRule, "database round trip", ms, Loop.Target.Database.ResponseTimeThresholdMs, at),
@@ -49,10 +49,19 @@ public sealed class DatabaseLoopActor(LoopContext loop) : MonitorLoopActor(loop,
             var usage = size / quota;
             var limit = Loop.Target.Database.MaxStorageUsage;
             observations.Add(Observe(AlertCategory.Database, StorageQuotaRule, usage > limit, AlertSeverity.Warning,
-                $"the store holds {size / (1024 * 1024):0.#} MiB of its {quota / (1024 * 1024):0.#} MiB quota ({usage:P0}; limit {limit:P0})", at, usage, limit));
+                $"the store holds {Bytes(size)} of its {Bytes(quota)} quota ({usage:P0}; limit {limit:P0})", at, usage, limit));
         }
         return new ProbeEvaluation(samples, observations, null);
     }
+
+    /// <summary>A size in the largest binary unit that keeps it above 1 (28672 → "28 KiB").</summary>
+    public static string Bytes(double bytes) => bytes switch
+    {
+        >= 1024d * 1024 * 1024 => $"{bytes / (1024d * 1024 * 1024):0.#} GiB",
+        >= 1024 * 1024 => $"{bytes / (1024 * 1024):0.#} MiB",
+        >= 1024 => $"{bytes / 1024:0.#} KiB",
+        _ => $"{bytes:0} bytes",
+    };
 
     /// <inheritdoc />
     protected override ProbeEvaluation EvaluateFailure(ProbeFailed failed)

@@ -21,7 +21,7 @@ public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, L
     public const string ProcessMemoryRule = "process_memory";
 
     /// <summary>What the three requests of one health probe came to.</summary>
-    public sealed record HealthProbeResult(IReadOnlyList<string> Failures, double ProcessMemoryMb, bool OnlyTheDatabaseFailed = false);
+    public sealed record HealthProbeResult(IReadOnlyList<string> Failures, double ProcessMemoryMb, bool OnlyDependenciesFailed = false);
 
     /// <inheritdoc />
     protected override async Task<object> ProbeAsync()
@@ -34,6 +34,11 @@ public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, L
         var cache = adapter.KindOf(FacetNames.Cache) == FacetKinds.None ? null : adapter.GetCacheStatsAsync(target.ProbeTimeout);
         var failures = new List<string>();
         var serviceFailed = false;
+        // A cache the service itself serves (the same kind and endpoint as its reads) failing is the service failing; a cache
+        // on infrastructure of its own (a Redis in front) is a dependency, like the database: its own rule alerts.
+        var cacheIsTheService = adapter is not FacetedAdapter faceted
+                                || faceted.Facets.Single(f => f.Facet == FacetNames.Cache) is var c
+                                && faceted.Facets.Single(f => f.Facet == FacetNames.Config) is var r && c.Kind == r.Kind && c.Endpoint == r.Endpoint;
         foreach (var (name, task) in new (string, Task?)[] { ("config read", read), ("database", database), ("cache stats", cache) })
         {
             if (task is null) continue;
@@ -44,7 +49,7 @@ public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, L
             catch (Exception e)
             {
                 failures.Add($"{name}: {Describe(e)}");
-                serviceFailed |= task != database;
+                serviceFailed |= task == read || (task == cache && cacheIsTheService);
             }
         }
         return new HealthProbeResult(failures, ProcessMemory.WorkingSetMb(), failures.Count > 0 && !serviceFailed);
@@ -65,9 +70,9 @@ public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, L
                 new MetricSample(MetricNames.ProcessMemoryMb, result.ProcessMemoryMb, at),
             ],
             [
-                Observe(AlertCategory.Health, ServiceHealthRule, !healthy && !result.OnlyTheDatabaseFailed, AlertSeverity.Critical,
+                Observe(AlertCategory.Health, ServiceHealthRule, !healthy && !result.OnlyDependenciesFailed, AlertSeverity.Critical,
                     healthy ? $"{Answering()} answer"
-                    : result.OnlyTheDatabaseFailed ? $"config read and cache statistics answer; the database does not (the database rule's alert): {string.Join("; ", result.Failures)}"
+                    : result.OnlyDependenciesFailed ? $"the config service answers its reads; a dependency does not (its own rule's alert): {string.Join("; ", result.Failures)}"
                     : $"service unhealthy: {string.Join("; ", result.Failures)}", at),
                 Observe(AlertCategory.Health, ProcessMemoryRule, memoryHigh, AlertSeverity.Warning,
                     $"monitor process uses {result.ProcessMemoryMb:0} MB (limit {maxMemory:0} MB)", at, result.ProcessMemoryMb, maxMemory),

@@ -65,6 +65,9 @@ public static class ConfigServiceProtocol
         /// Further figures the kind reports, by name (etcd: leader, db_size_bytes, db_quota_bytes, raft_term); null when it has none.
         /// </summary>
         public IReadOnlyDictionary<string, double>? Figures { get; init; }
+
+        /// <summary>False when the kind cannot count rows (an http health endpoint without a row-count pointer): no count is recorded or shown.</summary>
+        public bool HasRowCount { get; init; } = true;
     }
 
     /// <summary>subscribe_to_changes(key, callback): changes of <paramref name="Key"/> go to <paramref name="Subscriber"/> as <see cref="ConfigChanged"/>.</summary>

@@ -20,7 +20,7 @@ public sealed class EtcdGateway(HttpClient http, string endpoint, string? secret
     public const long DefaultQuotaBytes = 2L * 1024 * 1024 * 1024;
 
     /// <summary>How long a quota read from <c>/metrics</c> is trusted (it changes only when etcd restarts with another flag).</summary>
-    public static readonly TimeSpan QuotaLifetime = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan QuotaLifetime = TimeSpan.FromMinutes(1);
 
     internal static readonly JsonSerializerOptions Json = new()
     {

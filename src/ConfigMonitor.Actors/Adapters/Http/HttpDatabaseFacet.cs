@@ -24,7 +24,7 @@ public sealed class HttpDatabaseFacet(HttpFacetClient client, HttpShape shape) :
     private DatabaseProbeResult Health(HttpReply reply)
     {
         if (!reply.IsSuccess) throw client.Failure(Operation, reply);
-        if (shape.Pointer is null) return new DatabaseProbeResult(1, 0);
+        if (shape.Pointer is null) return new DatabaseProbeResult(1, 0) { HasRowCount = false };
         var json = client.Json(Operation, reply);
         if (!JsonPointer.TryResolve(json, shape.Pointer, out var rows))
             throw Unreadable(reply, $"has nothing at the row-count Pointer '{shape.Pointer}'");
@@ -46,7 +46,7 @@ public sealed class HttpDatabaseFacet(HttpFacetClient client, HttpShape shape) :
                                     "management.endpoint.health.show-components=always; or set Path to /actuator/health/db and Pointer to /status)");
         }
         var state = status.GetString()!;
-        if (reply.IsSuccess && state == "UP") return new DatabaseProbeResult(1, 0);
+        if (reply.IsSuccess && state == "UP") return new DatabaseProbeResult(1, 0) { HasRowCount = false };
         var parent = pointer.EndsWith("/status", StringComparison.Ordinal) ? pointer[..^"/status".Length] : pointer;
         var error = JsonPointer.TryResolve(json, parent + "/details/error", out var e) && e.ValueKind == JsonValueKind.String ? $": {e.GetString()}" : "";
         throw client.Failure(Operation, reply, $"the database is {TextLimits.Quote(state, 40)} (at '{pointer}'){Shorten(error)}");

@@ -84,7 +84,7 @@ public sealed class HttpCacheAndDatabaseFacetSpecs(ITestOutputHelper output) : A
 
         var probe = await Adapter(Sys, _server.Url, ("Database:Path", "/healthz")).ProbeDatabaseAsync(Timeout);
 
-        Assert.Equal(new(1, 0), probe);
+        Assert.Equal(new(1, 0) { HasRowCount = false }, probe);
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public sealed class HttpCacheAndDatabaseFacetSpecs(ITestOutputHelper output) : A
 
         var probe = await Adapter(Sys, _server.Url, ("Database:Preset", "spring-boot-actuator")).ProbeDatabaseAsync(Timeout);
 
-        Assert.Equal(new(1, 0), probe);
+        Assert.Equal(new(1, 0) { HasRowCount = false }, probe);
     }
 
     [Fact]
@@ -195,6 +195,6 @@ public sealed class HttpCacheAndDatabaseFacetSpecs(ITestOutputHelper output) : A
             ("Cache:Preset", "spring-cloud-config"), ("Database:Preset", "spring-cloud-config"));
 
         Assert.Equal(new(830, 170, 42, 0), await adapter.GetCacheStatsAsync(Timeout));
-        Assert.Equal(new(1, 0), await adapter.ProbeDatabaseAsync(Timeout));
+        Assert.Equal(new(1, 0) { HasRowCount = false }, await adapter.ProbeDatabaseAsync(Timeout));
     }
 }
