@@ -67,6 +67,21 @@ public sealed class DemoService : IHostedService, IAsyncDisposable
         return demo;
     }
 
+    /// <summary>
+    /// The address the demo target probes: the listener's own, except that a wildcard (0.0.0.0, [::]), where the demo listens
+    /// on every interface, is reached on loopback.
+    /// </summary>
+    public static string ReachableUrl(Uri listening)
+    {
+        var host = listening.Host switch
+        {
+            "0.0.0.0" => "127.0.0.1",
+            "[::]" or "::" => "[::1]",
+            _ => listening.Host.Contains(':') && !listening.Host.StartsWith('[') ? $"[{listening.Host}]" : listening.Host,
+        };
+        return $"{listening.Scheme}://{host}:{listening.Port}";
+    }
+
     /// <summary>Starts the demo's actor in <paramref name="system"/>; from then on the HTTP routes answer.</summary>
     public IActorRef StartActor(ActorSystem system, ConfigServiceSettings settings)
     {

@@ -70,9 +70,23 @@ public static class MonitorNode
         if (demoEnabled && targetsSection.GetSection(DemoService.TargetId).Exists() && section[$"Targets:{DemoService.TargetId}:Endpoint"] is null)
         {
             // The demo target names no endpoint: it is the demo's HTTP listener, bound now so its real address is known.
-            demo = await DemoService.StartAsync(DemoUrl(section), api.Token);
+            var demoUrl = DemoUrl(section, api.Token is not null);
+            try
+            {
+                demo = await DemoService.StartAsync(demoUrl, api.Token);
+            }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
+                                        || e.InnerException?.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+            {
+                throw new TransientStartupException(
+                    $"the demo config service cannot listen on {demoUrl} (ConfigMonitor:Demo:Url): the port is already in use; stop what holds it or choose another port (0 picks a free one)", e);
+            }
+            catch (IOException e)
+            {
+                throw new NodeConfigurationException($"the demo config service cannot listen on {demoUrl} (ConfigMonitor:Demo:Url): {e.Message}");
+            }
             builder.Configuration.AddInMemoryCollection(
-                [new KeyValuePair<string, string?>($"{ConfigMonitorOptionsReader.SectionName}:Targets:{DemoService.TargetId}:Endpoint", demo.Url.ToString().TrimEnd('/'))]);
+                [new KeyValuePair<string, string?>($"{ConfigMonitorOptionsReader.SectionName}:Targets:{DemoService.TargetId}:Endpoint", DemoService.ReachableUrl(demo.Url))]);
         }
         // Without the demo, a demo target that names no endpoint has nothing to watch: it is left out.
         var leftOut = !demoEnabled && section[$"Targets:{DemoService.TargetId}:Endpoint"] is null ? new[] { DemoService.TargetId } : [];
@@ -139,9 +153,14 @@ public static class MonitorNode
         return app;
     }
 
-    private static string DemoUrl(IConfigurationSection section)
+    private static string DemoUrl(IConfigurationSection section, bool hasToken)
     {
         var url = section["Demo:Url"] ?? DemoService.DefaultUrl;
+        // The demo's fault routes and writes take the API token beyond loopback, so a non-loopback demo needs one, as the API does.
+        if (!hasToken && Uri.TryCreate(url, UriKind.Absolute, out var listen) && !ListenAddresses.IsLoopbackAddress(url))
+            throw new NodeConfigurationException(
+                $"field 'Demo:Url' is '{TextLimits.Quote(url, 80)}', which other hosts can reach ({listen.Host}), and 'Api:Token' is not set: " +
+                $"set ConfigMonitor:Api:Token (the demo's fault routes then need it beyond loopback) or use a loopback address such as {DemoService.DefaultUrl}");
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != "http" || uri.AbsolutePath != "/" || uri.Query.Length > 0 || !url.Contains(':', StringComparison.Ordinal)
             || uri.IsDefaultPort && !url.Contains($":{uri.Port}", StringComparison.Ordinal))
             throw new NodeConfigurationException(

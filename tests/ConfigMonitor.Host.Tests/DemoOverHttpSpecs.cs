@@ -98,6 +98,38 @@ public sealed class DemoOverHttpSpecs : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/targets/demo")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_demo_port_in_use_should_stop_the_node_as_transient_naming_the_setting()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var settings = TestNode.FastSettings(_data.Path);
+        settings["ConfigMonitor:Demo:Url"] = $"http://127.0.0.1:{port}";
+
+        var error = await Assert.ThrowsAsync<TransientStartupException>(() => TestNode.BuildAsync(settings));
+
+        Assert.Contains($"the demo config service cannot listen on http://127.0.0.1:{port} (ConfigMonitor:Demo:Url): the port is already in use", error.Message);
+    }
+
+    [Fact]
+    public async Task A_demo_beyond_loopback_should_need_the_token_and_be_probed_on_loopback_when_it_listens_everywhere()
+    {
+        var settings = TestNode.FastSettings(_data.Path);
+        settings["ConfigMonitor:Demo:Url"] = "http://0.0.0.0:0";
+        var refused = await Assert.ThrowsAsync<NodeConfigurationException>(() => TestNode.BuildAsync(settings));
+        Assert.Contains("field 'Demo:Url' is 'http://0.0.0.0:0', which other hosts can reach", refused.Message);
+        Assert.Contains("Api:Token", refused.Message);
+
+        var app = await StartAsync(_data.Path, s =>
+        {
+            s["ConfigMonitor:Demo:Url"] = "http://0.0.0.0:0";
+            s["ConfigMonitor:Api:Token"] = "demo-token";
+        });
+        using var api = app.ApiClient();
+        Assert.Matches(@"^http://127\.0\.0\.1:[0-9]+$", await DemoUrl(api));
+    }
+
     [Theory]
     [InlineData("https://127.0.0.1:0")]
     [InlineData("http://127.0.0.1")]

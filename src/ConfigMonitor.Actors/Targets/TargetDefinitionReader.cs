@@ -299,6 +299,18 @@ public static partial class TargetDefinitionReader
             if (shortest < target.ProbeTimeout) target = target with { ProbeTimeout = shortest };
         }
         if (id is not null) problems.AddRange(Validate(target).Where(p => !problems.Contains(p)));
+        if (id is not null && problems.Count == before)
+        {
+            // How to judge a facet the target does not have means nothing: a threshold there is a mistake worth a line (the
+            // reach fields of a none facet are refused by Validate).
+            foreach (var facet in TargetFacets.Resolve(target).Where(f => !f.Present))
+            {
+                var section = FacetNames.Section(facet.Facet);
+                foreach (var leaf in entry.GetSection(section).AsEnumerable(makePathsRelative: true).Where(kv => kv.Value is not null))
+                    if (!FacetFields.All.Contains(leaf.Key, StringComparer.OrdinalIgnoreCase))
+                        Problem($"{section}:{leaf.Key}", $"is set, but the {facet.Facet} facet is 'none' (this target has no {facet.Facet}, so nothing is judged); remove it or give the facet a kind");
+            }
+        }
         return problems.Count == before ? target : null;
     }
 }
