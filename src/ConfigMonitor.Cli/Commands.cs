@@ -368,9 +368,10 @@ public sealed class Commands
             var body = answer.Body!.Value;
             output.Line($"Status: {Output.Text(body, "status")} (checked {Output.Time(body, "checkedAt")})");
             if (body.TryGetProperty("checks", out var checks))
-                // Check, target and status are kept whole; the error is cut and the message wraps, whatever the width.
-                output.Table(["CHECK", "TARGET", "STATUS", "ERROR", "MESSAGE"], checks.EnumerateArray().Select(c => (IReadOnlyList<string>)
-                    [Output.Text(c, "name"), Output.Text(c, "targetId"), Output.Text(c, "status"), Output.Text(c, "error"), Output.Text(c, "message")]),
+                // Check, target and status are kept whole and the message (which carries a failed check's error) wraps, whatever
+                // the width; --json has the error on its own.
+                output.Table(["CHECK", "TARGET", "STATUS", "MESSAGE"], checks.EnumerateArray().Select(c => (IReadOnlyList<string>)
+                    [Output.Text(c, "name"), Output.Text(c, "targetId"), Output.Text(c, "status"), Output.Text(c, "message")]),
                     identifying: 3);
             else output.Line(Output.Text(body, "error"));
             return healthy ? ExitCodes.Ok : ExitCodes.Refused;

@@ -17,7 +17,7 @@ namespace ConfigMonitor.Actors.Adapters.Redis;
 /// </summary>
 public static class RedisFacets
 {
-    /// <summary>The channel prefix of the event probe when EventProbe:Channel is not set; the probe's channel is this + ":" + key.</summary>
+    /// <summary>The channel prefix of the event probe when EventProbe:Channel is not set; the probe's channel is this + ":" + target id + ":" + key.</summary>
     public const string DefaultChannel = "configmonitor:probe";
 
     /// <summary>The client of <paramref name="context"/>'s facet (cheap, no I/O: the multiplexer connects on the first call).</summary>
@@ -29,7 +29,9 @@ public static class RedisFacets
         return context.Facet.Facet switch
         {
             FacetNames.Cache => new RedisCacheFacet(connection),
-            FacetNames.Events => new RedisEventsFacet(connection, settings.Channel ?? DefaultChannel, Logging.GetLogger(context.System, typeof(RedisEventsFacet))),
+            // The target's id in the channel: targets sharing one Redis never hear each other's probes.
+            FacetNames.Events => new RedisEventsFacet(connection, $"{settings.Channel ?? DefaultChannel}:{context.Target.Id}",
+                Logging.GetLogger(context.System, typeof(RedisEventsFacet))),
             _ => new UnbuiltFacet(context.Facet.Kind, context.Facet.Facet),
         };
     }

@@ -105,13 +105,13 @@ public sealed class RedisKindSpecs(ITestOutputHelper testOutput) : Akka.TestKit.
         var changed = await subscriber.ExpectMsgAsync<ConfigChanged>(TimeSpan.FromSeconds(3));
         Assert.Equal((subscribed.SubscriptionId, "monitor.event-probe", (string?)"old", (string?)"new"), (changed.SubscriptionId, changed.Key, changed.OldValue, changed.NewValue));
 
-        // The probe's channel is its own: Channel + ":" + key, a literal (no pattern).
+        // The probe's channel is its own: Channel + ":" + target id + ":" + key, a literal (no pattern).
         var outside = await ClientAsync(redis);
-        Assert.Equal(1, await outside.Multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal("app:probe:monitor.event-probe"),
+        Assert.Equal(1, await outside.Multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal("app:probe:orders:monitor.event-probe"),
             """{"key":"monitor.event-probe","oldValue":null,"newValue":"from outside"}"""));
         Assert.Equal("from outside", (await subscriber.ExpectMsgAsync<ConfigChanged>(TimeSpan.FromSeconds(3))).NewValue);
         // Something on the channel that is not a change event is ignored, not a crash.
-        await outside.Multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal("app:probe:monitor.event-probe"), "not json");
+        await outside.Multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal("app:probe:orders:monitor.event-probe"), "not json");
         await subscriber.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
 
         Assert.Equal(new Unsubscribed(subscribed.SubscriptionId, true), await adapter.UnsubscribeAsync(subscribed.SubscriptionId, Timeout));
