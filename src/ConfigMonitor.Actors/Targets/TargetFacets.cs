@@ -150,6 +150,8 @@ public static partial class TargetFacets
         {
             case FacetKinds.Http:
             case FacetKinds.Etcd:
+                if (UrlPort().Match(endpoint) is { Success: true } port && (!int.TryParse(port.Groups[1].Value, out var number) || number is < 1 or > 65535))
+                    return $"is '{Quote(Redaction.Redact(endpoint))}', whose port {port.Groups[1].Value} is outside 1 to 65535; write {EndpointExample(kind)}";
                 if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host)
                     || endpoint.Any(char.IsWhiteSpace))
                     return $"is '{Quote(Redaction.Redact(endpoint))}', which is not an http:// or https:// URL with a host; write {EndpointExample(kind)}";
@@ -309,6 +311,9 @@ public static partial class TargetFacets
 
     [GeneratedRegex(@"^(?<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-_]+):(?<port>[0-9]{1,5})$", RegexOptions.CultureInvariant)]
     private static partial Regex HostPort();
+
+    [GeneratedRegex(@"^https?://(?:[^/@]*@)?(?:\[[^\]]*\]|[^:/\[]*):([0-9]+)(?:[/?#]|$)", RegexOptions.CultureInvariant)]
+    private static partial Regex UrlPort();
 
     [GeneratedRegex(@"@key\b", RegexOptions.CultureInvariant)]
     private static partial Regex KeyParameter();

@@ -81,6 +81,8 @@ public sealed class TargetFacetsSpecs
             "field 'Cache:Endpoint' is missing; a 'redis' cache facet needs its own endpoint (the target's Endpoint is for 'etcd')" },
         { "target endpoint missing", [("Adapter", "http")], "field 'Endpoint' is missing; write a URL such as 'http://127.0.0.1:5080'" },
         { "bad URL", [("Adapter", "http"), ("Endpoint", "ftp://h/x")], "field 'Endpoint' is 'ftp://h/x', which is not an http:// or https:// URL with a host" },
+        { "port out of range", [("Adapter", "http"), ("Endpoint", "http://127.0.0.1:99999")], "field 'Endpoint' is 'http://127.0.0.1:99999', whose port 99999 is outside 1 to 65535" },
+        { "port zero", [("Adapter", "etcd"), ("Endpoint", "http://h:0")], "whose port 0 is outside 1 to 65535" },
         { "URL with a query", [("Adapter", "etcd"), ("Endpoint", "http://h:2379/?x=1")], "which has a query or fragment" },
         { "bad redis endpoint", [("Adapter", "http"), ("Endpoint", "http://h:1"), ("Cache:Kind", "redis"), ("Cache:Endpoint", "redis-host")],
             "field 'Cache:Endpoint' is 'redis-host', which is not host:port" },
