@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using AkkaLogLevel = Akka.Event.LogLevel;
 
 // The standalone reference config service: the actor over SQLite or PostgreSQL and its HTTP API (ReferenceServiceHttp) in one process.
-// Exit codes: 0 stopped (Ctrl-C, SIGTERM), 2 a setting is wrong, 1 it could not start or crashed.
+// Exit codes: 0 stopped (Ctrl-C, SIGTERM), 2 a setting is wrong, 3 its port is in use (try again), 1 it could not start or crashed.
 try
 {
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -25,6 +25,8 @@ try
     // The service writes its own start line with its address; ASP.NET Core's "Now listening on" would repeat it.
     builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
     builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+    // A start that fails is said once, in one line, below: not also as the host's stack trace.
+    builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
     builder.Services.AddAkka("config-service", (akka, _) => akka
         .ConfigureLoggers(l =>
         {
@@ -56,6 +58,11 @@ catch (InvalidServiceSettingException e)
 {
     await Console.Error.WriteLineAsync(e.Message);
     return 2;
+}
+catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    await Console.Error.WriteLineAsync($"the reference config service could not start: {e.Message} (stop what holds the port or choose another with --urls)");
+    return 3;
 }
 catch (IOException e)
 {

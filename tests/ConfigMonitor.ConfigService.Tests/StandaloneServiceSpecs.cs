@@ -34,6 +34,21 @@ public sealed class StandaloneServiceSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Should_exit_3_with_one_line_and_no_stack_trace_when_its_port_is_in_use()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        using var service = StandaloneProcess.Start(_workingDirectory, "--urls", $"http://127.0.0.1:{port}");
+
+        await service.WaitForExitAsync();
+
+        Assert.Equal(3, service.Process.ExitCode);
+        Assert.Contains("address already in use", Assert.Single(service.Errors));
+        Assert.DoesNotContain(service.Output, line => line.Contains("   at ", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Should_exit_2_with_one_line_naming_a_wrong_setting()
     {
         using var service = StandaloneProcess.Start(_workingDirectory, "--urls", $"http://127.0.0.1:{StandaloneProcess.FreePort()}", "--ConfigService:CacheCapacity=0");
