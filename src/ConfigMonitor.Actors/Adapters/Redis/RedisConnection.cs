@@ -46,11 +46,36 @@ public sealed class RedisConnection(string endpoint, string? secret) : IAsyncDis
         }
         catch (RedisConnectionException e)
         {
+            // "No connection is available" also covers a server that now refuses us for want of a password: ask it plainly.
+            if (secret is null && await AsksForPasswordAsync().ConfigureAwait(false))
+                throw new ConfigServiceException(operation, AuthenticationFailed());
             throw new ConfigServiceException(operation, $"cannot reach Redis at {RedactedEndpoint}: {Summary(e)}");
         }
         catch (RedisException e)
         {
             throw new ConfigServiceException(operation, $"Redis at {RedactedEndpoint} answered an error: {Summary(e)}");
+        }
+    }
+
+    // One PING on a connection of its own (at most a second): "-NOAUTH" means the server is up and wants a password.
+    private async Task<bool> AsksForPasswordAsync()
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            var colon = endpoint.LastIndexOf(':');
+            using var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync(endpoint[..colon].Trim('[', ']'), int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
+                deadline.Token).ConfigureAwait(false);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), deadline.Token).ConfigureAwait(false);
+            var buffer = new byte[64];
+            var read = await stream.ReadAsync(buffer, deadline.Token).ConfigureAwait(false);
+            return System.Text.Encoding.ASCII.GetString(buffer, 0, read).StartsWith("-NOAUTH", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException or FormatException)
+        {
+            return false;
         }
     }
 

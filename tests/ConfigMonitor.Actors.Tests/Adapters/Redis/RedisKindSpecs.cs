@@ -179,6 +179,39 @@ public sealed class RedisKindSpecs(ITestOutputHelper testOutput) : Akka.TestKit.
     }
 
     [SkippableFact]
+    public async Task Should_name_authentication_when_a_server_it_reached_without_a_password_starts_asking_for_one()
+    {
+        RequireRedis();
+        var redis = await StartRedisAsync();
+        var adapter = Adapter(Target(redis));
+        Assert.True((await adapter.GetCacheStatsAsync(Timeout)).Size > 0);
+
+        // The server gains a password and drops every client: the monitor's reconnection is refused.
+        var admin = await ClientAsync(redis);
+        await admin.ExecuteAsync("CONFIG", "SET", "requirepass", "new-pw-9");
+        try
+        {
+            await admin.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal");
+        }
+        catch (RedisException)
+        {
+            // Our own admin connection is killed too.
+        }
+
+        Exception? last = null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await Record.ExceptionAsync(() => adapter.GetCacheStatsAsync(Timeout));
+            if (last?.Message.Contains("authentication required", StringComparison.Ordinal) == true) break;
+            await Task.Delay(200);
+        }
+        _output.WriteLine($"after the password: {last?.GetType().Name}: {last?.Message}");
+        Assert.IsType<ConfigServiceException>(last);
+        Assert.Contains("authentication required (the server has a password; name it in Secret", last!.Message);
+    }
+
+    [SkippableFact]
     public async Task Should_connect_with_the_secrets_password_and_name_authentication_without_echoing_a_wrong_one()
     {
         RequireRedis();
