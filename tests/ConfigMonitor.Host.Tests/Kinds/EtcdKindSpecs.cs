@@ -65,20 +65,11 @@ public sealed class EtcdKindSpecs(EtcdKindFixture fixture, ITestOutputHelper out
             ["eventProbe"] = eventsEndpoint is null ? new { timeout = "2s" } : new { timeout = "2s", endpoint = eventsEndpoint },
         });
 
-    private async Task WithTargetAsync(Dictionary<string, object?> body, Func<Task> test)
+    private Task WithTargetAsync(Dictionary<string, object?> body, Func<Task> test) => Node.WithTargetAsync(body, test, async () =>
     {
-        await Node.AddTargetAsync(body);
-        try
-        {
-            await test();
-        }
-        finally
-        {
-            fixture.Proxy.Reset();
-            if (!fixture.Etcd.Running) await fixture.Etcd.StartAsync();
-            await Node.RemoveTargetAsync((string)body["id"]!);
-        }
-    }
+        fixture.Proxy.Reset();
+        if (!fixture.Etcd.Running) await fixture.Etcd.StartAsync();
+    });
 
     [SkippableFact]
     public async Task Should_report_real_figures_with_the_cache_not_applicable()
@@ -114,19 +105,8 @@ public sealed class EtcdKindSpecs(EtcdKindFixture fixture, ITestOutputHelper out
     public async Task Should_fire_access_time_and_response_time_through_a_slow_link()
     {
         RequiredServer.Require(EtcdServer.Available, Reason);
-        await WithTargetAsync(Body("etcd-slow", fixture.ProxyUrl, thresholdMs: 250), async () =>
-        {
-            await Node.WaitForMetricsAsync("etcd-slow", TimeSpan.FromSeconds(30), "config_access_ms", "db_response_ms");
-            var since = Stopwatch.StartNew();
-            fixture.Proxy.Delay = TimeSpan.FromMilliseconds(400);
-            var access = await Node.WaitFiringAsync("etcd-slow", "performance/access_time", since, TimeSpan.FromSeconds(10));
-            var response = await Node.WaitFiringAsync("etcd-slow", "database/response_time", since, TimeSpan.FromSeconds(10));
-            output.WriteLine($"etcd: 400 ms per chunk → access_time fired after {access.TotalSeconds:0.0} s, response_time after {response.TotalSeconds:0.0} s: " +
-                             (await Node.AlertAsync("etcd-slow", "performance/access_time"))!.Value.GetProperty("message").GetString());
-            since.Restart();
-            fixture.Proxy.Reset();
-            await Node.WaitResolvedAsync("etcd-slow", "performance/access_time", since, TimeSpan.FromSeconds(10));
-        });
+        await WithTargetAsync(Body("etcd-slow", fixture.ProxyUrl, thresholdMs: 250), () =>
+            KindChecks.SlowLinkAsync(Node, output, "etcd", "etcd-slow", fixture.Proxy, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(10)));
     }
 
     [SkippableFact]

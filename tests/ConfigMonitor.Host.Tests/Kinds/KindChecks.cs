@@ -74,6 +74,27 @@ public static class KindChecks
     }
 
     /// <summary>
+    /// A slow link: the proxy holds each chunk for <paramref name="delay"/>, so reads and database round trips are slow but
+    /// answer; access_time and response_time must fire within <paramref name="within"/>, and access_time resolve once the
+    /// link is fast again. Writes the timings and the alert's message to the test output.
+    /// </summary>
+    public static async Task SlowLinkAsync(KindNode node, ITestOutputHelper output, string kind, string target,
+        ConfigMonitor.Tests.Shared.Servers.LatencyProxy proxy, TimeSpan delay, TimeSpan within)
+    {
+        await node.WaitForMetricsAsync(target, TimeSpan.FromSeconds(30), "config_access_ms", "db_response_ms");
+        var since = Stopwatch.StartNew();
+        proxy.Delay = delay;
+        var access = await node.WaitFiringAsync(target, "performance/access_time", since, within);
+        var response = await node.WaitFiringAsync(target, "database/response_time", since, within);
+        output.WriteLine($"{kind}: {delay.TotalMilliseconds:0} ms per chunk → access_time fired after {access.TotalSeconds:0.0} s, " +
+                         $"response_time after {response.TotalSeconds:0.0} s: " +
+                         (await node.AlertAsync(target, "performance/access_time"))!.Value.GetProperty("message").GetString());
+        since.Restart();
+        proxy.Reset();
+        await node.WaitResolvedAsync(target, "performance/access_time", since, TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
     /// A real outage: <paramref name="stop"/> the server, then the alert <paramref name="rule"/> must fire within
     /// <see cref="KindNode.OutageDeadline"/> of the stop; <paramref name="start"/> it, then the alert must resolve within
     /// <see cref="RecoveryDeadline"/> of the server answering again. Writes both timings to the test output.

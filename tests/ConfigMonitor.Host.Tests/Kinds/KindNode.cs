@@ -93,6 +93,22 @@ public sealed class KindNode : IAsyncDisposable
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
+    /// <summary>Adds the target, runs <paramref name="test"/>, then <paramref name="restore"/>s what it broke and removes the target.</summary>
+    public async Task WithTargetAsync(Dictionary<string, object?> body, Func<Task> test, Func<Task> restore)
+    {
+        await AddTargetAsync(body);
+        try
+        {
+            await test();
+        }
+        finally
+        {
+            // Whatever the test broke is set right before the next test's target is added.
+            await restore();
+            await RemoveTargetAsync((string)body["id"]!);
+        }
+    }
+
     /// <summary>DELETE /api/targets/{id} (its loops stop), ignoring an unknown id.</summary>
     public async Task RemoveTargetAsync(string id)
     {

@@ -77,20 +77,11 @@ public sealed class PostgresKindSpecs(PostgresKindFixture fixture, ITestOutputHe
             ["eventProbe"] = eventsEndpoint is null ? new { timeout = "2s" } : new { timeout = "2s", endpoint = eventsEndpoint },
         });
 
-    private async Task WithTargetAsync(Dictionary<string, object?> body, Func<Task> test)
+    private Task WithTargetAsync(Dictionary<string, object?> body, Func<Task> test) => Node.WithTargetAsync(body, test, async () =>
     {
-        await Node.AddTargetAsync(body);
-        try
-        {
-            await test();
-        }
-        finally
-        {
-            fixture.Proxy.Reset();
-            if (!fixture.Server.Running) await fixture.Server.StartAsync();
-            await Node.RemoveTargetAsync((string)body["id"]!);
-        }
-    }
+        fixture.Proxy.Reset();
+        if (!fixture.Server.Running) await fixture.Server.StartAsync();
+    });
 
     [SkippableFact]
     public async Task Should_report_real_figures_with_the_cache_not_applicable()
@@ -116,19 +107,8 @@ public sealed class PostgresKindSpecs(PostgresKindFixture fixture, ITestOutputHe
         RequiredServer.Require(PostgresServer.Available, Reason);
         // 100 ms per chunk: a read (BEGIN READ ONLY, SELECT, COMMIT) takes a few hundred ms, above the 200 ms threshold and well
         // inside the 1 s probe timeout, so each probe is a slow read, not a failed one.
-        await WithTargetAsync(Body("pg-slow", fixture.ProxyEndpoint, thresholdMs: 200), async () =>
-        {
-            await Node.WaitForMetricsAsync("pg-slow", TimeSpan.FromSeconds(30), "config_access_ms", "db_response_ms");
-            var since = Stopwatch.StartNew();
-            fixture.Proxy.Delay = TimeSpan.FromMilliseconds(100);
-            var access = await Node.WaitFiringAsync("pg-slow", "performance/access_time", since, TimeSpan.FromSeconds(15));
-            var response = await Node.WaitFiringAsync("pg-slow", "database/response_time", since, TimeSpan.FromSeconds(15));
-            output.WriteLine($"postgresql: 100 ms per chunk → access_time fired after {access.TotalSeconds:0.0} s, response_time after {response.TotalSeconds:0.0} s: " +
-                             (await Node.AlertAsync("pg-slow", "performance/access_time"))!.Value.GetProperty("message").GetString());
-            since.Restart();
-            fixture.Proxy.Reset();
-            await Node.WaitResolvedAsync("pg-slow", "performance/access_time", since, TimeSpan.FromSeconds(10));
-        });
+        await WithTargetAsync(Body("pg-slow", fixture.ProxyEndpoint, thresholdMs: 200), () =>
+            KindChecks.SlowLinkAsync(Node, output, "postgresql", "pg-slow", fixture.Proxy, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(15)));
     }
 
     [SkippableFact]

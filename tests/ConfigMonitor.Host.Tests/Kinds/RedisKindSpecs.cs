@@ -54,20 +54,11 @@ public sealed class RedisKindSpecs(RedisKindFixture fixture, ITestOutputHelper o
         ["eventProbe"] = new { kind = "redis", endpoint = eventsEndpoint, timeout = "2s" },
     });
 
-    private async Task WithTargetAsync(Dictionary<string, object?> body, Func<Task> test)
+    private Task WithTargetAsync(Dictionary<string, object?> body, Func<Task> test) => Node.WithTargetAsync(body, test, async () =>
     {
-        await Node.AddTargetAsync(body);
-        try
-        {
-            await test();
-        }
-        finally
-        {
-            fixture.Proxy.Reset();
-            if (!fixture.Redis.Running) await fixture.Redis.StartAsync();
-            await Node.RemoveTargetAsync((string)body["id"]!);
-        }
-    }
+        fixture.Proxy.Reset();
+        if (!fixture.Redis.Running) await fixture.Redis.StartAsync();
+    });
 
     [SkippableFact]
     public async Task Should_report_redis_cache_figures_and_deliver_the_pubsub_event()
