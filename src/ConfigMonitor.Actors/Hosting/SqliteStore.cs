@@ -14,9 +14,10 @@ public static class SqliteStore
     /// </summary>
     public static async Task PrepareAsync(ConfigMonitorOptions options, CancellationToken cancellationToken = default)
     {
-        if (options.Persistence != PersistenceProvider.Sqlite) return;
-        var builder = new SqliteConnectionStringBuilder(options.EffectiveConnectionString);
-        var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+        // The data folder is made in every mode: the demo service's file and the disk_space check live there too.
+        var folder = options.Persistence == PersistenceProvider.Sqlite
+            ? Path.GetDirectoryName(Path.GetFullPath(new SqliteConnectionStringBuilder(options.EffectiveConnectionString).DataSource))
+            : Path.GetFullPath(options.DataDirectory);
         try
         {
             if (folder is not null) Directory.CreateDirectory(folder);
@@ -26,6 +27,8 @@ public static class SqliteStore
             throw new InvalidConfigMonitorOptionsException(
                 [$"setting '{ConfigMonitorOptionsReader.SectionName}:DataDirectory' resolves to '{folder}', which cannot be created: {e.Message}"]);
         }
+        if (options.Persistence != PersistenceProvider.Sqlite) return;
+        var builder = new SqliteConnectionStringBuilder(options.EffectiveConnectionString);
         try
         {
             await using var connection = new SqliteConnection(builder.ConnectionString);
