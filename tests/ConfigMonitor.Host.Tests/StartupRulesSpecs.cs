@@ -234,7 +234,12 @@ public sealed class StartupRulesSpecs : IDisposable
     public void Should_read_the_shipped_akka_hocon_into_the_values_akka_uses()
     {
         var config = HoconValidation.Load(Path.Combine(AppContext.BaseDirectory, "akka.hocon"));
-        Assert.Equal(TimeSpan.FromSeconds(20), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+        // The failover budget of the README: detection (1 s heartbeats, 3 s pause), decision 3 s, removal 1 s.
+        Assert.Equal(TimeSpan.FromSeconds(1), config.GetTimeSpan("akka.cluster.failure-detector.heartbeat-interval"));
+        Assert.Equal(TimeSpan.FromSeconds(3), config.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
+        Assert.Equal(TimeSpan.FromSeconds(3), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+        Assert.Equal(TimeSpan.FromSeconds(1), config.GetTimeSpan("akka.cluster.down-removal-margin"));
+        Assert.Equal(TimeSpan.FromSeconds(1), config.GetTimeSpan("akka.cluster.sharding.entity-restart-backoff"));
         Assert.Equal(4L * 1024 * 1024, config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size"));
         Assert.Equal("ddata", config.GetString("akka.cluster.sharding.state-store-mode"));
         Assert.False(config.GetBoolean("akka.coordinated-shutdown.exit-clr"));

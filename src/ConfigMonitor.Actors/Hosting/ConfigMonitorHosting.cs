@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
+using Akka.DistributedData;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Akka.Persistence.Sql.Hosting;
@@ -37,10 +38,10 @@ public static class ConfigMonitorHosting
             .AddConfigMonitorCluster(options)
             .AddConfigMonitorPersistence(options)
             .AddConfigMonitorSerializer()
-            .AddMetricsStores(options, clock)
+            .AddTargetDirectory()
             .AddNotifier(options, clock)
             .AddAlertManager(options, clock)
-            .AddTargetMonitors(options, clock, adapters)
+            .AddTargetEntities(options, clock, adapters)
             .AddTargetRegistry(options, targets)
             .AddMaintenance(options, clock, adapters)
             .AddHealthChecker(options, clock, adapters)
@@ -95,20 +96,11 @@ public static class ConfigMonitorHosting
         return builder;
     }
 
-    /// <summary>
-    /// The MetricsStore region: one store per target under a host that keeps its unsaved samples and re-creates it when
-    /// its journal fails; hand-off flushes pending samples first.
-    /// </summary>
-    public static AkkaConfigurationBuilder AddMetricsStores(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock) =>
-        builder.WithShardRegion<MetricsStoreRegion>("metrics-store",
-            (_, _, _) => targetId => MetricsStoreHost.Props(targetId, options.Metrics, clock),
-            new TargetMessageExtractor(),
-            new ShardOptions
-            {
-                Role = options.Role,
-                StateStoreMode = StateStoreMode.DData,
-                HandOffStopMessage = MetricsCommands.StopMetricsStore.Instance,
-            });
+    /// <summary>This node's replica of the target registry (Distributed Data), registered under <see cref="TargetDirectory"/>.</summary>
+    public static AkkaConfigurationBuilder AddTargetDirectory(this AkkaConfigurationBuilder builder) =>
+        builder.WithActors((system, registry) =>
+            registry.Register<TargetDirectory>(system.ActorOf(TargetDirectoryActor.Props(DistributedData.Get(system).Replicator,
+                () => registry.TryGet<TargetRegistry>(out var targets) ? targets : null), "target-directory")));
 
     /// <summary>The notification outbox singleton (channels from the settings) and its proxy.</summary>
     public static AkkaConfigurationBuilder AddNotifier(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock) =>
@@ -124,14 +116,42 @@ public static class ConfigMonitorHosting
                 () => registry.TryGet<TargetRegistry>(out var targets) ? targets : null),
             Singleton(options));
 
-    /// <summary>The TargetMonitor region: one entity per target, never passivated (its loops are its life).</summary>
-    public static AkkaConfigurationBuilder AddTargetMonitors(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock,
+    /// <summary>
+    /// How long after the node starts the entities it starts spread their first probes over <see cref="ConfigMonitorOptions.LoopStartSpread"/>
+    /// (a node starting, or joining and taking a share, starts many at once); later, a target taken over from a lost node probes at once.
+    /// </summary>
+    public static readonly TimeSpan NodeStartWindow = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The target region: one entity per target holding its monitor and its MetricsStore (same node, so samples stay local),
+    /// never passivated while monitored, remembered by sharding (Distributed Data, not the journal: a node cut off from the
+    /// cluster has no sharding state of its own to write), so a lost node's targets restart on the survivors without any
+    /// re-send. Hand-off stops the loops and saves pending samples first. Registered under <see cref="TargetMonitorRegion"/>
+    /// and <see cref="MetricsStoreRegion"/> (the same region).
+    /// </summary>
+    public static AkkaConfigurationBuilder AddTargetEntities(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock,
         AdapterFactory adapters) =>
-        builder.WithShardRegion<TargetMonitorRegion>("target-monitor",
-            (_, registry, _) => targetId => TargetMonitorActor.Props(targetId,
-                registry.Get<MetricsStoreRegion>(), registry.Get<AlertManager>(), clock, adapters, options.LoopStartSpread),
-            new TargetMessageExtractor(),
-            new ShardOptions { Role = options.Role, StateStoreMode = StateStoreMode.DData, ShouldPassivateIdleEntities = false });
+        builder
+            .WithShardingDistributedData(new ShardingDDataOptions { Durable = new DurableOptions { Keys = [] } })
+            .WithShardRegion<TargetMonitorRegion>("target-monitor",
+                (_, registry, _) =>
+                {
+                    var started = clock.UtcNow;
+                    TimeSpan Spread() => clock.UtcNow - started < NodeStartWindow ? options.LoopStartSpread : TimeSpan.Zero;
+                    return targetId => TargetEntityActor.Props(targetId, registry.Get<TargetDirectory>(), registry.Get<AlertManager>(), clock, adapters,
+                        options.Metrics, Spread);
+                },
+                new TargetMessageExtractor(),
+                new ShardOptions
+                {
+                    Role = options.Role,
+                    StateStoreMode = StateStoreMode.DData,
+                    RememberEntities = true,
+                    RememberEntitiesStore = RememberEntitiesStore.DData,
+                    ShouldPassivateIdleEntities = false,
+                    HandOffStopMessage = MetricsCommands.StopMetricsStore.Instance,
+                })
+            .WithActors(async (_, registry) => registry.Register<MetricsStoreRegion>(await registry.GetAsync<TargetMonitorRegion>()));
 
     /// <summary>
     /// The target registry: a persistent cluster singleton (runtime targets survive restarts), seeded with the configured
@@ -140,15 +160,15 @@ public static class ConfigMonitorHosting
     public static AkkaConfigurationBuilder AddTargetRegistry(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options,
         IReadOnlyList<TargetDefinition> targets) =>
         builder.WithSingleton<TargetRegistry>(TargetRegistrySingleton,
-            (_, registry, _) => TargetRegistryActor.Props(targets, registry.Get<TargetMonitorRegion>(), options.KeepMonitoringInterval,
-                () => registry.TryGet<AlertManager>(out var alerts) ? alerts : null),
+            (system, registry, _) => TargetRegistryActor.Props(targets, registry.Get<TargetMonitorRegion>(),
+                () => registry.TryGet<AlertManager>(out var alerts) ? alerts : null, DistributedData.Get(system).Replicator),
             Singleton(options));
 
     /// <summary>The maintenance singleton (retention and event probes) and its proxy.</summary>
     public static AkkaConfigurationBuilder AddMaintenance(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock,
         AdapterFactory adapters) =>
         builder.WithSingleton<MaintenanceSingleton>(MaintenanceSingletonName,
-            (_, registry, _) => MaintenanceActor.Props(options.Maintenance, registry.Get<TargetRegistry>(),
+            (_, registry, _) => MaintenanceActor.Props(options.Maintenance, registry.Get<TargetDirectory>(),
                 registry.Get<MetricsStoreRegion>(), registry.Get<AlertManager>(), clock, adapters, registry.Get<TargetMonitorRegion>()),
             Singleton(options));
 
@@ -157,6 +177,6 @@ public static class ConfigMonitorHosting
         AdapterFactory adapters) =>
         builder.WithActors((system, registry) =>
             registry.Register<HealthChecker>(system.ActorOf(
-                HealthCheckerActor.Props(options.Health, registry.Get<TargetRegistry>(), registry.Get<TargetMonitorRegion>(), clock, adapters),
+                HealthCheckerActor.Props(options.Health, registry.Get<TargetDirectory>(), registry.Get<TargetMonitorRegion>(), clock, adapters),
                 "health-checker")));
 }

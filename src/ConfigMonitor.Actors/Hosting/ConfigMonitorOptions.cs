@@ -52,9 +52,6 @@ public sealed record ConfigMonitorOptions
     /// <summary>The first probes of the loops are spread over this much time (at most one interval), so many targets do not probe in step.</summary>
     public TimeSpan LoopStartSpread { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often the target registry re-asserts every target to the shard regions.</summary>
-    public TimeSpan KeepMonitoringInterval { get; init; } = TimeSpan.FromSeconds(10);
-
     /// <summary>MetricsStore batching.</summary>
     public MetricsStoreSettings Metrics { get; init; } = new();
 
@@ -190,7 +187,7 @@ public static class ConfigMonitorOptionsReader
     public static readonly IReadOnlyList<string> KnownKeys =
     [
         "ActorSystemName", "DataDirectory", "Hostname", "Port", "PublicHostname", "SeedNodes:*", "Role", "Persistence",
-        "ConnectionString", "LoopStartSpread", "KeepMonitoringInterval",
+        "ConnectionString", "LoopStartSpread",
         "Metrics:FlushInterval", "Metrics:BatchSize", "Metrics:SnapshotEveryBatches", "Metrics:RetryBackoff", "Metrics:MaxRetryBackoff",
         "Maintenance:RetentionInterval", "Maintenance:MetricsRetention", "Maintenance:AcknowledgedAlertRetention",
         "Maintenance:EventProbeInterval", "Maintenance:RequestTimeout",
@@ -393,7 +390,6 @@ public static class ConfigMonitorOptionsReader
             Role = values.Text("Role", TextLimits.Id) ?? d.Role,
             Persistence = provider,
             ConnectionString = section["ConnectionString"],
-            KeepMonitoringInterval = Duration("KeepMonitoringInterval", d.KeepMonitoringInterval, DurationLimits.Housekeeping),
             LoopStartSpread = Duration("LoopStartSpread", d.LoopStartSpread, DurationLimits.LoopStartSpread),
             Metrics = new MetricsStoreSettings
             {

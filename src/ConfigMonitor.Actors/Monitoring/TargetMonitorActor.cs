@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Cluster.Sharding;
 using Akka.Event;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
@@ -13,9 +12,8 @@ namespace ConfigMonitor.Actors.Monitoring;
 public delegate IConfigServiceAdapter AdapterFactory(ActorSystem system, TargetDefinition target);
 
 /// <summary>
-/// One monitored config service (a sharded entity, even on one node): owns the four loops and their status.
-/// It learns its definition from <see cref="MonitorTarget"/>, which the target registry repeats, so an entity
-/// restarted elsewhere by sharding picks its loops up again.
+/// One monitored config service's loops and their status, a child of its <see cref="TargetEntityActor"/> (which passivates).
+/// It learns its definition from <see cref="MonitorTarget"/>; the same definition again changes nothing.
 /// </summary>
 public sealed class TargetMonitorActor : UntypedActor
 {
@@ -58,7 +56,6 @@ public sealed class TargetMonitorActor : UntypedActor
                 Log.Info("Target {0}: monitoring stopped", _targetId);
                 StopLoops();
                 _definition = null;
-                if (Context.Parent.Path.Name != "user") Context.Parent.Tell(new Passivate(PoisonPill.Instance));
                 break;
             case LoopProbed probed:
                 var previous = _loops.GetValueOrDefault(probed.Loop) ?? new LoopStatus(probed.Loop, 0, null, null, 0, null);

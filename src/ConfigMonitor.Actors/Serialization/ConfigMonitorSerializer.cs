@@ -40,7 +40,7 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
         [typeof(TargetRegistryCommands.TargetUnregistered)] = "tud", [typeof(TargetRegistryCommands.GetTargets)] = "tg",
         [typeof(TargetRegistryCommands.TargetList)] = "tl", [typeof(TargetRegistryCommands.TargetConflict)] = "tc",
         [typeof(TargetRegistryEvents.RuntimeTargetAdded)] = "TA", [typeof(TargetRegistryEvents.RuntimeTargetRemoved)] = "TR",
-        [typeof(TargetRegistryEvents.TargetRegistrySnapshot)] = "TS",
+        [typeof(TargetRegistryEvents.TargetRegistrySnapshot)] = "TS", [typeof(TargetDirectoryEntry)] = "tde",
         // monitoring
         [typeof(TargetMonitorCommands.MonitorTarget)] = "mt", [typeof(TargetMonitorCommands.StopMonitoringTarget)] = "smt",
         [typeof(TargetMonitorQueries.GetTargetStatus)] = "gts", [typeof(TargetMonitorQueries.TargetStatus)] = "ts",

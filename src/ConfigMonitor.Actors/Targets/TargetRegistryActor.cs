@@ -1,4 +1,6 @@
 using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
 using Akka.Event;
 using Akka.Persistence;
 using ConfigMonitor.Actors.Monitoring;
@@ -76,39 +78,41 @@ public static class TargetRegistryEvents
 }
 
 /// <summary>
-/// Knows which targets exist (a persistent cluster singleton) and keeps one TargetMonitor entity running for each: it repeats
-/// <see cref="TargetMonitorCommands.MonitorTarget"/> on a timer, so sharding (re)starts an entity wherever its shard lives.
+/// Knows which targets exist (a persistent cluster singleton) and publishes them to every node's <see cref="TargetDirectoryActor"/>
+/// through Distributed Data. It starts each target's entity once (when it starts, and when a target is added); sharding remembers
+/// the entities from then on and restarts them wherever their shards move, and each entity follows its definition in the directory.
 /// Configured targets come from the configuration of the node it runs on; runtime targets are events in its journal.
 /// </summary>
-public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
+public sealed class TargetRegistryActor : ReceivePersistentActor
 {
     /// <summary>Snapshot after this many events, then delete the events behind it.</summary>
     public const int SnapshotEveryEvents = 50;
 
-    private sealed class KeepMonitoring : IDeadLetterSuppression, INoSerializationVerificationNeeded
+    /// <summary>What to do once the directory holds a change: tell the entity, then answer the requester.</summary>
+    private sealed record AfterPublish(object? ToEntity, IActorRef? ReplyTo, object? Reply) : INoSerializationVerificationNeeded;
+
+    private sealed class FirstPublication : INoSerializationVerificationNeeded
     {
-        public static readonly KeepMonitoring Instance = new();
+        public static readonly FirstPublication Instance = new();
     }
 
     private readonly IActorRef _targetMonitors;
-    private readonly TimeSpan _keepMonitoringInterval;
+    private readonly IActorRef? _replicator;
+    private int _firstPublication;
     private readonly Func<IActorRef?> _alertManager;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private TargetBook _book;
 
     /// <inheritdoc />
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    /// <inheritdoc />
     public override string PersistenceId => "target-registry";
 
     /// <summary>Creates the registry with the configured targets; removals are told to the AlertManager (when there is one).</summary>
-    public TargetRegistryActor(IEnumerable<TargetDefinition> configured, IActorRef targetMonitors, TimeSpan keepMonitoringInterval,
-        Func<IActorRef?> alertManager)
+    public TargetRegistryActor(IEnumerable<TargetDefinition> configured, IActorRef targetMonitors, Func<IActorRef?> alertManager,
+        IActorRef? replicator)
     {
         _targetMonitors = targetMonitors;
         _alertManager = alertManager;
-        _keepMonitoringInterval = keepMonitoringInterval;
+        _replicator = replicator;
         _book = TargetBook.From(configured);
 
         Recover<SnapshotOffer>(offer =>
@@ -120,13 +124,30 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
         {
             foreach (var shadowed in _book.Runtime.Keys.Where(_book.Configured.ContainsKey))
                 _log.Warning("Target {0} was added at runtime and is now also defined in configuration; the configuration's definition is used", shadowed);
-            Self.Tell(KeepMonitoring.Instance);
-            Timers.StartPeriodicTimer("keep-monitoring", KeepMonitoring.Instance, _keepMonitoringInterval);
+            // Every key is brought to the book (a configured target dropped from configuration leaves the directory), then every
+            // entity is started once: sharding remembers them from then on.
+            if (_replicator is not null)
+            {
+                var updates = TargetDirectoryWriter.Updates(Cluster.Get(Context.System), Entries(), context: FirstPublication.Instance);
+                _firstPublication = updates.Count;
+                foreach (var update in updates) _replicator.Tell(update);
+            }
+            foreach (var target in _book.All) _targetMonitors.Tell(new TargetMonitorCommands.MonitorTarget(target));
+            _log.Info("Target registry ready: {0} targets ({1} from configuration) published to every node", _book.All.Count, _book.Configured.Count);
         });
 
-        Command<KeepMonitoring>(_ =>
+        Command<UpdateSuccess>(ok => AfterPublished(ok.Request));
+        Command<UpdateTimeout>(timeout =>
         {
-            foreach (var target in _book.All) _targetMonitors.Tell(new TargetMonitorCommands.MonitorTarget(target));
+            // Written here and to the nodes that answered; gossip carries it to the others.
+            _log.Warning("Target directory key {0}: not every node confirmed the change within {1}; gossip spreads it", timeout.Key,
+                Durations.Format(TargetDirectoryWriter.WriteTimeout));
+            AfterPublished(timeout.Request);
+        });
+        Command<ModifyFailure>(failed =>
+        {
+            _log.Error(failed.Cause, "Target directory key {0} could not be changed: {1}", failed.Key, failed.ErrorMessage);
+            AfterPublished(failed.Request);
         });
         Command<TargetRegistryCommands.RegisterTarget>(cmd =>
         {
@@ -141,9 +162,9 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
             Persist(decision.Event, e =>
             {
                 _book = _book.Apply(e);
-                _targetMonitors.Tell(new TargetMonitorCommands.MonitorTarget(cmd.Definition));
-                _log.Info("Target {0} registered at runtime ({1} at {2})", cmd.Definition.Id, cmd.Definition.Adapter, cmd.Definition.Endpoint);
-                sender.Tell(decision.Reply);
+                _log.Info("Target {0} registered at runtime ({1} at {2})", cmd.Definition.Id, cmd.Definition.Adapter,
+                    Redaction.Redact(cmd.Definition.Endpoint));
+                Publish(cmd.Definition.Id, new AfterPublish(new TargetMonitorCommands.MonitorTarget(cmd.Definition), sender, decision.Reply));
                 MaybeSnapshot();
             });
         });
@@ -159,12 +180,11 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
             Persist(decision.Event, e =>
             {
                 _book = _book.Apply(e);
-                _targetMonitors.Tell(new TargetMonitorCommands.StopMonitoringTarget(cmd.TargetId));
+                Publish(cmd.TargetId, new AfterPublish(new TargetMonitorCommands.StopMonitoringTarget(cmd.TargetId), sender, decision.Reply));
                 // Its open alerts close now; should this tell be lost (the singleton moving), the AlertManager's next read of the
                 // registry closes them.
                 _alertManager()?.Tell(new Alerts.AlertCommands.TargetRemoved(cmd.TargetId));
                 _log.Info("Target {0} unregistered; its monitoring stops and its open alerts close", cmd.TargetId);
-                sender.Tell(decision.Reply);
                 MaybeSnapshot();
             });
         });
@@ -176,6 +196,31 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(failed =>
             _log.Warning("Target registry could not delete events behind its snapshot: {0}", failed.Cause.Message));
+    }
+
+    private IReadOnlyCollection<TargetDirectoryEntry> Entries() =>
+        _book.All.Select(t => new TargetDirectoryEntry(t, _book.Configured.ContainsKey(t.Id))).ToList();
+
+    // The directory learns the change before the entity and the requester do: a read on any node after the answer sees it.
+    private void Publish(string targetId, AfterPublish then)
+    {
+        if (_replicator is null)
+        {
+            AfterPublished(then);
+            return;
+        }
+        foreach (var update in TargetDirectoryWriter.Updates(Cluster.Get(Context.System), Entries(), [TargetDirectoryKeys.IndexOf(targetId)], then))
+            _replicator.Tell(update);
+    }
+
+    private void AfterPublished(object? request)
+    {
+        if (request is FirstPublication && --_firstPublication == 0)
+            // Every key is written (to every node that answered): directories may answer on their own from now on.
+            _replicator!.Tell(Dsl.Update(TargetDirectoryKeys.Published, Flag.False, new WriteAll(TargetDirectoryWriter.WriteTimeout), f => f.SwitchOn()));
+        if (request is not AfterPublish then) return;
+        if (then.ToEntity is not null) _targetMonitors.Tell(then.ToEntity);
+        then.ReplyTo?.Tell(then.Reply);
     }
 
     private void MaybeSnapshot()
@@ -198,10 +243,13 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
-    /// <summary>Props for the registry.</summary>
-    public static Props Props(IEnumerable<TargetDefinition> configured, IActorRef targetMonitors, TimeSpan keepMonitoringInterval,
-        Func<IActorRef?>? alertManager = null) =>
-        Akka.Actor.Props.Create(() => new TargetRegistryActor(configured, targetMonitors, keepMonitoringInterval, alertManager ?? (() => null)));
+    /// <summary>
+    /// Props for the registry; it publishes to the nodes' directories through <paramref name="replicator"/> (a node's Distributed
+    /// Data replicator; without one, on an actor system that is not a cluster, it only answers <see cref="TargetRegistryCommands.GetTargets"/> itself).
+    /// </summary>
+    public static Props Props(IEnumerable<TargetDefinition> configured, IActorRef targetMonitors, Func<IActorRef?>? alertManager = null,
+        IActorRef? replicator = null) =>
+        Akka.Actor.Props.Create(() => new TargetRegistryActor(configured, targetMonitors, alertManager ?? (() => null), replicator));
 }
 
 /// <summary>Pages of the target registry's list: cut here, read through by the node's own users of every target.</summary>

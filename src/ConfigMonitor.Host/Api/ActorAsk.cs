@@ -38,7 +38,7 @@ public sealed class ActorAsk(ActorRegistry registry, ApiSettings settings)
     /// <summary>Every target, read page by page from the registry (throws like <see cref="AskAsync{TKey,T}"/>).</summary>
     public Task<Actors.Targets.TargetRegistryCommands.TargetList> AllTargetsAsync(CancellationToken ct) =>
         Actors.Targets.TargetPages.AllAsync(
-            Find<ConfigMonitor.Actors.Hosting.TargetRegistry>() ?? throw new ActorNotRunningException("TargetRegistry"), Timeout, ct);
+            Find<ConfigMonitor.Actors.Hosting.TargetDirectory>() ?? throw new ActorNotRunningException("TargetDirectory"), Timeout, ct);
 
     /// <summary>Every retained alert, read page by page from the AlertManager (throws like <see cref="AskAsync{TKey,T}"/>).</summary>
     public Task<Actors.Alerts.AlertQueries.AlertList> AllAlertsAsync(CancellationToken ct) =>

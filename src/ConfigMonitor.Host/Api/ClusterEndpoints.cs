@@ -40,7 +40,7 @@ public static class ClusterEndpoints
             var singletons = ConfigMonitorHosting.SingletonNames.ToDictionary(n => n, _ => oldest?.Address.ToString());
 
             var placements = new List<TargetPlacement>();
-            if (actors.Find<TargetRegistry>() is not null && actors.Find<TargetMonitorRegion>() is not null)
+            if (actors.Find<TargetDirectory>() is not null && actors.Find<TargetMonitorRegion>() is not null)
             {
                 try
                 {

@@ -50,7 +50,7 @@ public static class TargetEndpoints
             var (size, bad) = Paging.Limit(limit, TargetRegistryCommands.MaxTargetsPerPage);
             if (bad is not null) return bad;
             if (cursor is not null && TextLimits.Check(cursor, TextLimits.Id) is { } tooLong) return JsonBody.Bad($"parameter 'cursor' {tooLong}");
-            return await actors.AskAsync<TargetRegistry>(new TargetRegistryCommands.GetTargets(size, cursor), answer => answer is TargetRegistryCommands.TargetList list
+            return await actors.AskAsync<TargetDirectory>(new TargetRegistryCommands.GetTargets(size, cursor), answer => answer is TargetRegistryCommands.TargetList list
                 ? TypedResults.Ok(new Page<TargetView>(list.Targets.Select(t => View(t, list)).ToList(), list.Total, list.Next))
                 : ActorAsk.Unexpected(answer), ct);
         });
@@ -153,7 +153,7 @@ public static class TargetEndpoints
     /// <summary>The target with this id from the registry (read page by page), or a 404 problem.</summary>
     private static async Task<(TargetView? Target, IResult? Problem)> FindAsync(ActorAsk actors, string id, CancellationToken ct)
     {
-        if (actors.Find<TargetRegistry>() is not { } registry) return (null, ActorAsk.NotReady(nameof(TargetRegistry)));
+        if (actors.Find<TargetDirectory>() is not { } registry) return (null, ActorAsk.NotReady(nameof(TargetDirectory)));
         TargetRegistryCommands.TargetList list;
         try
         {
@@ -161,7 +161,7 @@ public static class TargetEndpoints
         }
         catch (AskTimeoutException)
         {
-            return (null, ActorAsk.TimedOut(nameof(TargetRegistry), actors.Timeout));
+            return (null, ActorAsk.TimedOut(nameof(TargetDirectory), actors.Timeout));
         }
         var target = list.Targets.FirstOrDefault(t => string.Equals(t.Id, id, StringComparison.OrdinalIgnoreCase));
         return target is null ? (null, UnknownTarget(id)) : (View(target, list), null);

@@ -55,7 +55,7 @@ public sealed class NoneFacetSpecs(ITestOutputHelper output) : Akka.TestKit.Xuni
         Assert.Equal(["config actor", "cache none", "database actor", "events none"], status.Facets.Select(f => $"{f.Facet} {f.Kind}"));
         Assert.True(status.Facets.Single(f => f.Facet == FacetNames.Config).Probes > 0);
 
-        var registry = Sys.ActorOf(TargetRegistryActor.Props([target], CreateTestProbe().Ref, TimeSpan.FromHours(1)));
+        var registry = Sys.ActorOf(TargetRegistryActor.Props([target], CreateTestProbe().Ref));
         var settings = new HealthCheckSettings { MaxProcessMemoryMb = 64 * 1024, MinDiskFreePercent = 0.001, CheckTimeout = TimeSpan.FromSeconds(3) };
         var checker = Sys.ActorOf(HealthCheckerActor.Props(settings, registry, monitor, SystemClock.Instance, FacetAdapters.Default));
         HealthReport report = null!;
@@ -91,7 +91,7 @@ public sealed class NoneFacetSpecs(ITestOutputHelper output) : Akka.TestKit.Xuni
         var service = ReferenceServices.Start(Sys, _data, "svc2");
         var withEvents = ReferenceServices.Target("with-events", service);
         var without = Target(service) with { Id = "without-events" };
-        var registry = Sys.ActorOf(TargetRegistryActor.Props([withEvents, without], CreateTestProbe().Ref, TimeSpan.FromHours(1)));
+        var registry = Sys.ActorOf(TargetRegistryActor.Props([withEvents, without], CreateTestProbe().Ref));
         var stores = CreateTestProbe();
         var alerts = CreateTestProbe();
         var maintenance = Sys.ActorOf(MaintenanceActor.Props(new MaintenanceSettings { EventProbeInterval = TimeSpan.FromHours(1) }, registry,

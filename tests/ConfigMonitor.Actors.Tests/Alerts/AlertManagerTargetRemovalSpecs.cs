@@ -45,7 +45,7 @@ public sealed class AlertManagerTargetRemovalSpecs(ITestOutputHelper output) : A
             var notifier = CreateTestProbe(node.System);
             IActorRef? manager = null;
             // The registry tells the manager; the manager reads the registry only once an hour, so the tell is what closes the alerts.
-            var registry = node.System.ActorOf(TargetRegistryActor.Props([Payments], CreateTestProbe(node.System).Ref, TimeSpan.FromHours(1), () => manager));
+            var registry = node.System.ActorOf(TargetRegistryActor.Props([Payments], CreateTestProbe(node.System).Ref, () => manager));
             await registry.Ask<TargetRegistryCommands.TargetRegistered>(new TargetRegistryCommands.RegisterTarget(Orders), Timeout);
             manager = node.System.ActorOf(AlertManagerActor.Props(_clock, notifier: notifier.Ref, settings: Settings(TimeSpan.FromHours(1)),
                 targetRegistry: () => registry));
@@ -101,7 +101,7 @@ public sealed class AlertManagerTargetRemovalSpecs(ITestOutputHelper output) : A
     {
         await using var node = await PersistentNode.StartAsync(_data.Path);
         // No AlertManager for the registry to tell: the tell is lost, as when the singleton moves.
-        var registry = node.System.ActorOf(TargetRegistryActor.Props([Payments], CreateTestProbe(node.System).Ref, TimeSpan.FromHours(1)));
+        var registry = node.System.ActorOf(TargetRegistryActor.Props([Payments], CreateTestProbe(node.System).Ref));
         await registry.Ask<TargetRegistryCommands.TargetRegistered>(new TargetRegistryCommands.RegisterTarget(Orders), Timeout);
         var manager = node.System.ActorOf(AlertManagerActor.Props(_clock, settings: Settings(TimeSpan.FromMilliseconds(100)), targetRegistry: () => registry));
         manager.Tell(Firing("orders", T0));

@@ -28,7 +28,6 @@ public sealed class ClusterNode : IAsyncDisposable
             DataDirectory = dataDirectory,
             Port = 0,
             SeedNodes = seed is null ? [] : [seed.Address.ToString()],
-            KeepMonitoringInterval = TimeSpan.FromSeconds(1),
         };
         await SqliteStore.PrepareAsync(options);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

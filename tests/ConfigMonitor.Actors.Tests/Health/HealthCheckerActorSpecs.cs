@@ -30,7 +30,7 @@ public sealed class HealthCheckerActorSpecs(ITestOutputHelper output) : Akka.Tes
         adapters ??= ConfigMonitorHosting.ActorAdapters;
         var monitor = Sys.ActorOf(TargetMonitorActor.Props("orders", CreateTestProbe().Ref, CreateTestProbe().Ref, SystemClock.Instance, adapters));
         monitor.Tell(new TargetMonitorCommands.MonitorTarget(target));
-        var registry = Sys.ActorOf(TargetRegistryActor.Props([target], CreateTestProbe().Ref, TimeSpan.FromHours(1)));
+        var registry = Sys.ActorOf(TargetRegistryActor.Props([target], CreateTestProbe().Ref));
         var checker = Sys.ActorOf(HealthCheckerActor.Props(settings ?? Roomy, registry, monitor, SystemClock.Instance, adapters));
         return (checker, service);
     }

@@ -31,7 +31,6 @@ public sealed class ConfigMonitorOptionsReaderSpecs
     public static TheoryData<string, string, string, string> DurationSettings() => new()
     {
         // key, smallest accepted, largest accepted, the range text
-        { "KeepMonitoringInterval", "100ms", "1h", "100ms to 1h" },
         { "LoopStartSpread", "0s", "24h", "0s to 1d" },
         { "Metrics:FlushInterval", "100ms", "1h", "100ms to 1h" },
         { "Metrics:RetryBackoff", "100ms", "30s", "100ms to 1h" }, // at most the default MaxRetryBackoff
@@ -82,7 +81,6 @@ public sealed class ConfigMonitorOptionsReaderSpecs
 
     private static string DefaultOf(ConfigMonitorOptions o, string key) => Durations.Format(key switch
     {
-        "KeepMonitoringInterval" => o.KeepMonitoringInterval,
         "LoopStartSpread" => o.LoopStartSpread,
         "Metrics:FlushInterval" => o.Metrics.FlushInterval,
         "Metrics:RetryBackoff" => o.Metrics.RetryBackoff,
@@ -147,7 +145,7 @@ public sealed class ConfigMonitorOptionsReaderSpecs
         var problems = ProblemsOf(
             ("ActorSystemName", "configmonitor"), ("DataDirectory", "data"), ("Hostname", "127.0.0.1"), ("Port", "4053"),
             ("PublicHostname", "monitor1"), ("SeedNodes:0", "akka.tcp://configmonitor@monitor1:4053"), ("Role", "monitor"),
-            ("Persistence", "Sqlite"), ("ConnectionString", ""), ("LoopStartSpread", "5s"), ("KeepMonitoringInterval", "10s"),
+            ("Persistence", "Sqlite"), ("ConnectionString", ""), ("LoopStartSpread", "5s"),
             ("Metrics:FlushInterval", "5s"), ("Metrics:BatchSize", "500"), ("Metrics:SnapshotEveryBatches", "100"),
             ("Maintenance:RetentionInterval", "1h"), ("Maintenance:MetricsRetention", "24h"), ("Maintenance:AcknowledgedAlertRetention", "72h"),
             ("Maintenance:EventProbeInterval", "60s"), ("Maintenance:RequestTimeout", "30s"),

@@ -24,7 +24,7 @@ public sealed class MaintenanceActorSpecs(ITestOutputHelper output) : Akka.TestK
     {
         var metrics = CreateTestProbe(system);
         var alerts = CreateTestProbe(system);
-        var registry = system.ActorOf(TargetRegistryActor.Props([target], CreateTestProbe(system).Ref, TimeSpan.FromHours(1)));
+        var registry = system.ActorOf(TargetRegistryActor.Props([target], CreateTestProbe(system).Ref));
         var maintenance = system.ActorOf(MaintenanceActor.Props(Quiet, registry, metrics.Ref, alerts.Ref, SystemClock.Instance,
             ConfigMonitorHosting.ActorAdapters));
         return (maintenance, metrics, alerts);
@@ -91,7 +91,7 @@ public sealed class MaintenanceActorSpecs(ITestOutputHelper output) : Akka.TestK
         var target = TargetDefinition.WithDefaults("orders", "/user/none");
         var metrics = system.ActorOf(MetricsStoreActor.Props("orders", new MetricsStoreSettings(), clock));
         var alerts = system.ActorOf(AlertManagerActor.Props(clock, AlertPolicy.Immediate));
-        var registry = system.ActorOf(TargetRegistryActor.Props([target], CreateTestProbe(system).Ref, TimeSpan.FromHours(1)));
+        var registry = system.ActorOf(TargetRegistryActor.Props([target], CreateTestProbe(system).Ref));
         metrics.Tell(new MetricsCommands.RecordSamples("orders",
             [new MetricSample("m", 1, T0.AddHours(-30)), new MetricSample("m", 2, T0.AddHours(-25)), new MetricSample("m", 3, T0.AddHours(-1))]));
         alerts.Tell(new Observation("orders", AlertCategory.Cache, "usage", true, AlertSeverity.Warning, "full", T0.AddHours(-80)));

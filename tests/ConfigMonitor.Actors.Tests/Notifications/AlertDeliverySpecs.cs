@@ -154,7 +154,7 @@ public sealed class AlertDeliverySpecs(ITestOutputHelper output) : Akka.TestKit.
     {
         await using var node = await PersistentNode.StartAsync(_data.Path);
         var targets = new[] { "eu-1", "eu-2", "eu-3" }.Select(id => ConfigMonitor.Actors.Targets.TargetDefinition.WithDefaults(id, "/user/none") with { Group = "eu" }).ToList();
-        var registry = node.System.ActorOf(ConfigMonitor.Actors.Targets.TargetRegistryActor.Props(targets, CreateTestProbe(node.System).Ref, TimeSpan.FromHours(1)));
+        var registry = node.System.ActorOf(ConfigMonitor.Actors.Targets.TargetRegistryActor.Props(targets, CreateTestProbe(node.System).Ref));
         var settings = Settings(TimeSpan.Zero) with { GroupsRefreshInterval = TimeSpan.FromMilliseconds(100) };
         var manager = node.System.ActorOf(AlertManagerActor.Props(SystemClock.Instance, settings.Policy, ActorRefs.Nobody, settings, () => registry));
         var changes = CreateTestProbe(node.System);

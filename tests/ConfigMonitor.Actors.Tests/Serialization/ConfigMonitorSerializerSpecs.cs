@@ -83,6 +83,8 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return new TargetRegistryEvents.RuntimeTargetAdded(SampleTarget);
         yield return new TargetRegistryEvents.RuntimeTargetRemoved("orders");
         yield return new TargetRegistryEvents.TargetRegistrySnapshot([SampleTarget]);
+        yield return new TargetDirectoryEntry(SampleTarget, Configured: true);
+        yield return new TargetDirectoryEntry(FacetedTarget, Configured: false);
         yield return new TargetMonitorCommands.MonitorTarget(SampleTarget);
         yield return new TargetMonitorCommands.StopMonitoringTarget("orders");
         yield return new TargetMonitorQueries.GetTargetStatus("orders");

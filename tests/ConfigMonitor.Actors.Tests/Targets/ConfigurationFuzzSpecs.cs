@@ -187,7 +187,7 @@ public sealed class ConfigurationFuzzSpecs
     {
         string[] durationSettings =
         [
-            "KeepMonitoringInterval", "Metrics:FlushInterval", "Maintenance:RetentionInterval", "Maintenance:MetricsRetention",
+            "Metrics:FlushInterval", "Maintenance:RetentionInterval", "Maintenance:MetricsRetention",
             "Maintenance:AcknowledgedAlertRetention", "Maintenance:EventProbeInterval", "Maintenance:RequestTimeout", "Health:CheckTimeout",
             "Alerts:NotifyCheckInterval", "Alerts:Delivery:QuickRetryDelay", "Alerts:Delivery:FirstBackoff", "Alerts:Delivery:MaxBackoff",
             "Alerts:Delivery:GiveUpAfter",

@@ -21,7 +21,6 @@ public static class TestNode
         ["ConfigMonitor:Port"] = "0",
         ["ConfigMonitor:Api:Url"] = "http://127.0.0.1:0",
         ["ConfigMonitor:DataDirectory"] = dataDirectory,
-        ["ConfigMonitor:KeepMonitoringInterval"] = "1s",
         ["ConfigMonitor:Metrics:FlushInterval"] = "1s",
         ["ConfigMonitor:Maintenance:EventProbeInterval"] = "2s",
         ["ConfigMonitor:Targets:demo:Performance:Interval"] = "1s",
