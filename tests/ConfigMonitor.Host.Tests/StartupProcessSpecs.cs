@@ -83,13 +83,13 @@ public sealed class StartupProcessSpecs : IDisposable
         {
             var path = Path.Combine(folder, "akka.hocon");
             var text = File.ReadAllText(path);
-            Assert.Contains("stable-after = 20s", text);
-            File.WriteAllText(path, text.Replace("stable-after = 20s", "stable-after = 20 parsecs", StringComparison.Ordinal));
+            Assert.Contains("stable-after = 3s", text);
+            File.WriteAllText(path, text.Replace("stable-after = 3s", "stable-after = 3 parsecs", StringComparison.Ordinal));
         }, Args());
 
         var stderr = await ExitsWith(node, ExitCodes.ConfigurationWrong);
         Assert.Single(node.StandardErrorLines);
-        Assert.Matches(@"akka\.hocon:\d+: 'akka\.cluster\.split-brain-resolver\.stable-after' is '20 parsecs', which is not a duration", stderr);
+        Assert.Matches(@"akka\.hocon:\d+: 'akka\.cluster\.split-brain-resolver\.stable-after' is '3 parsecs', which is not a duration", stderr);
     }
 
     [Fact]
