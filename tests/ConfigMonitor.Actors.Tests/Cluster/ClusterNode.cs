@@ -20,7 +20,22 @@ public sealed class ClusterNode : IAsyncDisposable
 
     public Akka.Actor.Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
 
-    public static async Task<ClusterNode> StartAsync(string dataDirectory, ClusterNode? seed, IReadOnlyList<TargetDefinition>? targets = null)
+    /// <summary>The product's failover settings (akka.hocon), and no leaving on Terminate: <see cref="Crash"/> is then a crash, not a leave.</summary>
+    public const string CrashableFailoverHocon = """
+        akka.cluster.failure-detector.heartbeat-interval = 1s
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
+        akka.cluster.down-removal-margin = 1s
+        akka.cluster.gossip-interval = 500ms
+        akka.cluster.leader-actions-interval = 500ms
+        akka.cluster.split-brain-resolver.stable-after = 3s
+        akka.cluster.sharding.retry-interval = 1s
+        akka.cluster.sharding.coordinator-failure-backoff = 1s
+        akka.cluster.sharding.entity-restart-backoff = 1s
+        akka.coordinated-shutdown.run-by-actor-system-terminate = off
+        """;
+
+    public static async Task<ClusterNode> StartAsync(string dataDirectory, ClusterNode? seed, IReadOnlyList<TargetDefinition>? targets = null,
+        string? hocon = null, TimeSpan? loopStartSpread = null)
     {
         var options = new ConfigMonitorOptions
         {
@@ -28,6 +43,7 @@ public sealed class ClusterNode : IAsyncDisposable
             DataDirectory = dataDirectory,
             Port = 0,
             SeedNodes = seed is null ? [] : [seed.Address.ToString()],
+            LoopStartSpread = loopStartSpread ?? new ConfigMonitorOptions().LoopStartSpread,
         };
         await SqliteStore.PrepareAsync(options);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -37,7 +53,7 @@ public sealed class ClusterNode : IAsyncDisposable
                     akka.cluster.singleton.hand-over-retry-interval = 200ms
                     akka.cluster.sharding.rebalance-interval = 1s
                     akka.coordinated-shutdown.exit-clr = off
-                    """, HoconAddMode.Prepend)
+                    """ + "\n" + (hocon ?? ""), HoconAddMode.Prepend)
                 .AddConfigMonitor(options, targets ?? [])
                 .AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult()));
         })).Build();
@@ -47,6 +63,9 @@ public sealed class ClusterNode : IAsyncDisposable
     }
 
     public Task StopAsync() => _host.StopAsync();
+
+    /// <summary>Ends the actor system without leaving the cluster (with <see cref="CrashableFailoverHocon"/>): the others see a crash.</summary>
+    public Task Crash() => System.Terminate();
 
     public async ValueTask DisposeAsync()
     {
