@@ -17,12 +17,15 @@ public static class ExitCodes
     /// <summary>The configuration is wrong (a setting, a target, a configuration file, an address without a token): fix it, restarting cannot help.</summary>
     public const int ConfigurationWrong = 2;
 
-    /// <summary>A transient cause: a port in use, the journal unreachable at start, the node downed by the cluster. A supervisor should restart.</summary>
+    /// <summary>
+    /// A transient cause: a port in use, the journal unreachable at start, the node downed by the cluster, the node away (paused)
+    /// longer than the cluster allows. A supervisor should restart.
+    /// </summary>
     public const int Transient = 3;
 
     /// <summary>The code of a node whose actor system ended for <paramref name="reason"/> (read after the host stopped).</summary>
     public static int AfterShutdown(CoordinatedShutdown.Reason? reason) =>
-        reason is CoordinatedShutdown.ClusterDowningReason ? Transient : Stopped;
+        reason is CoordinatedShutdown.ClusterDowningReason or Actors.Hosting.NodeWasAwayReason ? Transient : Stopped;
 }
 
 /// <summary>A configuration problem found at start-up (a file, a key, an address): the process exits with <see cref="ExitCodes.ConfigurationWrong"/>.</summary>

@@ -14,7 +14,9 @@ try
     await app.WaitForShutdownAsync();
     var code = ExitCodes.AfterShutdown(CoordinatedShutdown.Get(system).ShutdownReason);
     if (code != ExitCodes.Stopped)
-        await Console.Error.WriteLineAsync($"the cluster downed this node ({CoordinatedShutdown.Get(system).ShutdownReason}); exiting with {code} so a supervisor restarts it");
+        await Console.Error.WriteLineAsync(CoordinatedShutdown.Get(system).ShutdownReason is NodeWasAwayReason
+            ? $"this node was away longer than the cluster allows; exiting with {code} so a supervisor restarts it"
+            : $"the cluster downed this node ({CoordinatedShutdown.Get(system).ShutdownReason}); exiting with {code} so a supervisor restarts it");
     return code;
 }
 catch (Exception e) when (e is InvalidTargetDefinitionException or InvalidConfigMonitorOptionsException or NodeConfigurationException)

@@ -149,6 +149,44 @@ public sealed class StartupProcessSpecs : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Should_stop_probing_and_exit_3_when_it_resumes_after_a_pause_longer_than_the_cluster_allows()
+    {
+        var port = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
+        using var node = NodeProcess.Start(_work.Path, $"--ConfigMonitor:Port={port}", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
+            $"--ConfigMonitor:DataDirectory={DataDirectory}");
+        await node.WaitForOutputAsync("Target demo: started monitoring", ExitTimeout);
+
+        // A second member: alone, a paused node carries on (nothing could have moved); with a peer, its targets may have.
+        var settings = TestNode.FastSettings(Path.Combine(_work.Path, "peer"));
+        settings["ConfigMonitor:SeedNodes:0"] = $"akka.tcp://configmonitor@127.0.0.1:{port}";
+        settings["ConfigMonitor:Demo:Enabled"] = "false";
+        var peer = await TestNode.BuildAsync(settings);
+        try
+        {
+            await peer.StartNodeAsync();
+            var cluster = Cluster.Get(peer.System());
+            await Eventually.AssertAsync(() => Task.FromResult(cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == 2),
+                ExitTimeout, "the peer should join the process node");
+
+            // Paused past the failure detector's 3 s and the resolver's 3 s (akka.hocon), as a long GC pause or a frozen VM would.
+            await node.SignalAsync("STOP");
+            await Task.Delay(TimeSpan.FromSeconds(9));
+            await node.SignalAsync("CONT");
+            var resumed = System.Diagnostics.Stopwatch.StartNew();
+
+            var stderr = await ExitsWith(node, ExitCodes.Transient);
+            Assert.Contains("this node was away longer than the cluster allows", stderr);
+            Assert.Contains("longer than the cluster allows (6.0 s)", node.StandardOutput);
+            Assert.True(resumed.Elapsed < TimeSpan.FromSeconds(30), $"the node took {resumed.Elapsed} to stop after it resumed");
+        }
+        finally
+        {
+            await peer.StopWithinAsync(TestNode.StopTimeout);
+            await peer.DisposeAsync();
+        }
+    }
+
     public static TheoryData<string, string, string> OpenAddresses => new()
     {
         // how it is set, the setting named in the refusal, the address named

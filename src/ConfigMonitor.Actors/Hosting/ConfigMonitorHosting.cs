@@ -73,6 +73,8 @@ public static class ConfigMonitorHosting
     public static AkkaConfigurationBuilder AddConfigMonitorCluster(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options)
     {
         builder
+            // First: the guard must be watching before any loop probes or any store writes.
+            .WithActors((system, _) => NodeGuard.For(system))
             .WithRemoting(options.Hostname, options.Port, options.PublicHostname)
             .WithClustering(new ClusterOptions { Roles = [options.Role], SeedNodes = options.SeedNodes.ToArray() });
         if (options.SeedNodes.Count == 0)

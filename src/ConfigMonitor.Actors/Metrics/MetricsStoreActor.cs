@@ -1,3 +1,4 @@
+using ConfigMonitor.Actors.Hosting;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -40,6 +41,8 @@ public sealed record MetricsStoreSettings
 /// </summary>
 public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
 {
+    private NodeGuard? _guard;
+
     private sealed class FlushTick : IDeadLetterSuppression, INoSerializationVerificationNeeded
     {
         public static readonly FlushTick Instance = new();
@@ -275,6 +278,8 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
 
     private void Flush(IActorRef? replyTo)
     {
+        // A node that was away longer than the cluster allows writes nothing more: another node may own this target's history now.
+        if ((_guard ??= NodeGuard.For(Context.System)).IsAway) return;
         // Each flush (at least every FlushInterval) lets the host forget what this store has taken.
         if (_host is not null && _took > _tookReported)
         {

@@ -1,3 +1,4 @@
+using ConfigMonitor.Actors.Hosting;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
@@ -48,6 +49,8 @@ public sealed record LoopProbed(string Loop, DateTimeOffset At, string? Error) :
 /// </summary>
 public abstract class MonitorLoopActor : UntypedActor, IWithTimers
 {
+    private NodeGuard? _guard;
+
     private sealed class Tick : IDeadLetterSuppression, INoSerializationVerificationNeeded
     {
         public static readonly Tick Instance = new();
@@ -92,6 +95,8 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
+            case Tick when (_guard ??= NodeGuard.For(Context.System)).IsAway:
+                break; // a tick overdue after a pause: this node's targets may be monitored elsewhere now
             case Tick:
                 StartProbe();
                 break;
