@@ -212,7 +212,7 @@ write_node_env() {
       printf 'ConfigMonitor__Hostname=127.0.0.1\n'
       printf 'ConfigMonitor__Port=%s\n' "${AKKA_PORT[$i]}"
       # Every node lists every node, node 1 first: only node 1 may form a new cluster (when no other seed answers);
-      # the others, and node 1 when restarted while the others run, join the running cluster.
+      # the others join it. start-node reorders a restarted node's seeds (order_seeds_for_rejoin).
       for j in $(seq 1 "$NODES"); do printf 'ConfigMonitor__SeedNodes__%s=akka.tcp://%s@127.0.0.1:%s\n' "$((j - 1))" "$SYSTEM" "${AKKA_PORT[$j]}"; done
       printf 'ConfigMonitor__Persistence=PostgreSql\n'
       printf 'ConfigMonitor__ConnectionString=%s\n' "$CONNECTION_STRING"
@@ -394,9 +394,35 @@ cmd_kill_node() {
   say "node $1 (pid $pid) sent SIG$signal"
 }
 
+# Seeds for a node (re)started while others run: the running nodes first, itself last. Listed first, a restarted node 1
+# would run the first-seed process: a crashed node's address stays gated at the survivors for a few seconds, their
+# InitJoinAck can be lost, and after seed-node-timeout (5 s) it would form a second cluster of its own (seen here).
+# Not first, it only ever joins. With no other node running, the original order stands (node 1 forms the cluster).
+order_seeds_for_rejoin() {
+  local i=$1 j others=() env=$STATE/node-$1/node.env
+  for j in $(seq 1 "$NODES"); do
+    [ "$j" = "$i" ] && continue
+    ours "$(read_pid "$STATE/node-$j/node.pid")" "$HOST_DLL" && others+=("$j")
+  done
+  local order=()
+  if [ ${#others[@]} -gt 0 ]; then
+    order=("${others[@]}")
+    for j in $(seq 1 "$NODES"); do [ "$j" != "$i" ] && [[ " ${others[*]} " != *" $j "* ]] && order+=("$j"); done
+    order+=("$i")
+  else
+    order=($(seq 1 "$NODES"))
+  fi
+  local k=0 tmp; tmp=$(mktemp "$STATE/node-$i/node.env.XXXX")
+  grep -v '^ConfigMonitor__SeedNodes__' "$env" >"$tmp"
+  for j in "${order[@]}"; do printf 'ConfigMonitor__SeedNodes__%s=%s\n' "$k" "$(state_value "NODE_${j}_AKKA")" >>"$tmp"; k=$((k + 1)); done
+  chmod 600 "$tmp"; mv "$tmp" "$env"
+  say "node $i seeds: nodes ${order[*]}"
+}
+
 cmd_start_node() {
   require_state; node_index "${1:-}"
   NO_WAIT=0
+  order_seeds_for_rejoin "$1"
   launch_node "$1"
   say "node $1 started, pid $(cat "$STATE/node-$1/node.pid"), API $(state_value "NODE_$1_API")"
   [ "${2:-}" = --no-wait ] && return 0
