@@ -97,8 +97,8 @@ public sealed class LocalClusterSpecs(LocalCluster cluster) : IClassFixture<Loca
         await cluster.RestartAsync(1);
         Assert.NotEqual(oldPid, cluster.Node(1).Pid);
 
-        // Node 1 lists itself first among the seeds, so alone it would form a cluster; with nodes 2 and 3 answering it must join
-        // theirs: every node sees the same three Up members, and node 1's view is not a cluster of one.
+        // Node 1 is the first seed; restarted by start-node while nodes 2 and 3 run, it lists them first and must join theirs
+        // (listed first, it formed a second cluster when their InitJoinAck was lost): every node sees the same three Up members.
         await Eventually.AssertAsync(EveryNodeSeesEveryNodeUpAsync, Wait,
             "the restarted first seed should join the running cluster (one cluster of three, not two clusters)");
 
