@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using ConfigMonitor.Host.Tests.Support;
+
+namespace ConfigMonitor.Host.Tests.ClusterHarness;
+
+/// <summary>
+/// Akka's seed rule as the deployments use it (every node lists the same seeds, the first seed first): only a node that is the
+/// first in its own seed list forms a new cluster, after no other seed answered within seed-node-timeout; a node that is not
+/// first never forms one alone, it waits for a cluster to join. Two real node processes with the same seed list, the other
+/// seed absent: the one listed second, started alone, stays not ready for 20 s; the one listed first then forms the cluster and
+/// the second joins it.
+/// </summary>
+public sealed class SeedNodeRuleSpecs : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+    private readonly List<NodeProcess> _nodes = [];
+
+    public void Dispose()
+    {
+        foreach (var node in _nodes) node.Dispose();
+        _folder.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private (NodeProcess Node, Uri Api) StartNode(string name, int akkaPort, IReadOnlyList<int> seeds)
+    {
+        var api = new Uri($"http://127.0.0.1:{FreePort()}");
+        var environment = new Dictionary<string, string>
+        {
+            ["ConfigMonitor__Hostname"] = "127.0.0.1",
+            ["ConfigMonitor__Port"] = akkaPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ConfigMonitor__Api__Url"] = api.ToString().TrimEnd('/'),
+            ["ConfigMonitor__DataDirectory"] = Path.Combine(_folder.Path, name, "data"),
+            ["ConfigMonitor__Demo__Enabled"] = "false",
+        };
+        for (var i = 0; i < seeds.Count; i++)
+            environment[$"ConfigMonitor__SeedNodes__{i}"] = $"akka.tcp://configmonitor@127.0.0.1:{seeds[i]}";
+        var node = NodeProcess.Start(Path.Combine(_folder.Path, name), environment);
+        _nodes.Add(node);
+        return (node, api);
+    }
+
+    private static async Task<bool> ReadyAsync(HttpClient http, Uri api)
+    {
+        try
+        {
+            return (await http.GetAsync(new Uri(api, "/health/ready"))).StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task Only_the_node_listed_first_among_the_seeds_should_form_a_new_cluster_the_others_should_wait_to_join()
+    {
+        // Three seeds as in deploy/local and the StatefulSet: A (first), B (second), C (never started).
+        int a = FreePort(), b = FreePort(), c = FreePort();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+
+        // B alone (A and C not started): it asks them to let it join and never forms a cluster of its own.
+        var (secondNode, secondApi) = StartNode("second", b, [a, b, c]);
+        var since = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(since) < TimeSpan.FromSeconds(20))
+        {
+            Assert.False(await ReadyAsync(http, secondApi),
+                "a node that is not first among its seeds must never form a cluster alone (20 s, four times seed-node-timeout)");
+            Assert.False(await secondNode.WaitForExitAsync(TimeSpan.FromMilliseconds(1)),
+                $"the second seed should keep waiting, not exit:{Environment.NewLine}{secondNode.StandardError}");
+            await Task.Delay(500);
+        }
+
+        // A, first in the list: no other seed has a cluster (B answers that it has none, C is absent), so A forms one, and B joins it.
+        var (_, firstApi) = StartNode("first", a, [a, b, c]);
+        await Eventually.AssertAsync(() => ReadyAsync(http, firstApi), TimeSpan.FromSeconds(90), "the first seed should form a cluster when no other seed has one");
+        await Eventually.AssertAsync(() => ReadyAsync(http, secondApi), TimeSpan.FromSeconds(90), "the second seed should then join the first seed's cluster");
+        var view = await http.GetStringAsync(new Uri(secondApi, "/api/cluster"));
+        Assert.Contains($"127.0.0.1:{a}", view, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{b}", view, StringComparison.Ordinal);
+    }
+}
