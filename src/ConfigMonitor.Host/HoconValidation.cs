@@ -50,6 +50,7 @@ public static partial class HoconValidation
         ["akka.cluster.failure-detector.acceptable-heartbeat-pause"] = ValueKind.Duration,
         ["akka.cluster.down-removal-margin"] = ValueKind.DurationOrOff,
         ["akka.cluster.gossip-interval"] = ValueKind.Duration,
+        ["akka.cluster.seed-node-timeout"] = ValueKind.Duration,
         ["akka.cluster.leader-actions-interval"] = ValueKind.Duration,
         ["akka.cluster.split-brain-resolver.active-strategy"] = ValueKind.DowningStrategy,
         ["akka.cluster.split-brain-resolver.stable-after"] = ValueKind.Duration,

@@ -24,7 +24,6 @@ public sealed record LocalClusterOptions
     /// <summary>Extra settings of every node, as environment variables (<c>ConfigMonitor__Metrics__FlushInterval</c> = <c>1s</c>).</summary>
     public IReadOnlyDictionary<string, string> NodeEnvironment { get; init; } = new Dictionary<string, string>
     {
-        ["ConfigMonitor__KeepMonitoringInterval"] = "2s",
         ["ConfigMonitor__Metrics__FlushInterval"] = "1s",
     };
 }
