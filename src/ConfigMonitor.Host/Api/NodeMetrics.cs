@@ -56,6 +56,8 @@ public sealed class NodeMetrics
     private readonly IMetricFactory _factory;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, TargetFamily> _families = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TargetFamily> _latest = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Window> _windows = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TargetSeries> _targets = new(StringComparer.Ordinal);
 
     private readonly Gauge _nodeInfo, _leader, _nodeTargets, _scrapeErrors, _scrapeKept, _scrapeDuration, _residentMemory, _threads, _heap;
@@ -205,48 +207,61 @@ public sealed class NodeMetrics
     /// <summary>Sets the series of one answer and removes those of its earlier answers it no longer has.</summary>
     private void Apply(string target, MetricsQueries.MetricsOverview overview, DateTimeOffset now)
     {
-        var keys = new HashSet<SeriesKey>();
-        void Set(string family, string kind, string help, string? percentile, double value)
-        {
-            if (!_families.TryGetValue(family, out var f))
-                _families[family] = f = new TargetFamily(_factory, family, kind, help, percentile is not null);
-            f.Set(target, percentile, value);
-            keys.Add(new SeriesKey(family, percentile));
-        }
-
+        if (!_targets.TryGetValue(target, out var series)) _targets[target] = series = new TargetSeries(target);
+        var generation = series.Next(now);
+        var written = 0;
         foreach (var sample in overview.Latest)
         {
-            var (name, scale) = PrometheusNames.Convert(sample.Metric);
-            var kind = name.EndsWith("_total", StringComparison.Ordinal) ? "counter" : "gauge";
-            Set(name, kind, $"Latest sample of {sample.Metric} per target{UnitNote(scale)}.", null, sample.Value * scale);
+            series.Set(LatestFamily(sample.Metric), 0, sample.Value, generation);
+            written++;
         }
-        var window = Durations.Format(SummaryWindow);
-        foreach (var s in overview.Summaries.Where(s => s.Count > 0))
+        foreach (var s in overview.Summaries)
         {
-            var (baseName, scale) = PrometheusNames.Convert(s.Metric);
-            var unit = UnitNote(scale);
-            foreach (var (percentile, value) in new[] { ("50", s.P50), ("95", s.P95), ("99", s.P99) })
-                if (value is not null)
-                    Set($"{baseName}_window_percentile", "gauge", $"Percentiles of {s.Metric} over the last {window} per target{unit}.", percentile, value.Value * scale);
-            Set($"{baseName}_window_samples", "gauge", $"Samples of {s.Metric} in the last {window} per target.", null, s.Count);
-            if (s.Average is { } average)
-                Set($"{baseName}_window_average", "gauge", $"The average of {s.Metric} over the last {window} per target{unit}.", null, average * scale);
-            if (s.Min is { } min)
-                Set($"{baseName}_window_min", "gauge", $"The minimum of {s.Metric} over the last {window} per target{unit}.", null, min * scale);
-            if (s.Max is { } max)
-                Set($"{baseName}_window_max", "gauge", $"The maximum of {s.Metric} over the last {window} per target{unit}.", null, max * scale);
+            if (s.Count == 0) continue;
+            var window = WindowFamilies(s.Metric);
+            if (s.P50 is { } p50) { series.Set(window.Percentiles, 1, p50, generation); written++; }
+            if (s.P95 is { } p95) { series.Set(window.Percentiles, 2, p95, generation); written++; }
+            if (s.P99 is { } p99) { series.Set(window.Percentiles, 3, p99, generation); written++; }
+            series.Set(window.Samples, 0, s.Count, generation);
+            written++;
+            if (s.Average is { } average) { series.Set(window.Average, 0, average, generation); written++; }
+            if (s.Min is { } min) { series.Set(window.Min, 0, min, generation); written++; }
+            if (s.Max is { } max) { series.Set(window.Max, 0, max, generation); written++; }
         }
+        if (written != series.Count) series.RemoveOlderThan(generation);
+    }
 
-        if (_targets.TryGetValue(target, out var before))
-            foreach (var gone in before.Keys.Where(k => !keys.Contains(k)))
-                _families[gone.Family].Remove(target, gone.Percentile);
-        _targets[target] = new TargetSeries(keys, now);
+    private TargetFamily LatestFamily(string metric)
+    {
+        if (_latest.TryGetValue(metric, out var family)) return family;
+        var (name, scale) = PrometheusNames.Convert(metric);
+        var counter = name.EndsWith("_total", StringComparison.Ordinal);
+        return _latest[metric] = Family(name, counter, $"Latest sample of {metric} per target{UnitNote(scale)}.", false, scale);
+    }
+
+    private Window WindowFamilies(string metric)
+    {
+        if (_windows.TryGetValue(metric, out var window)) return window;
+        var (baseName, scale) = PrometheusNames.Convert(metric);
+        var (over, unit) = ($"{metric} over the last {Durations.Format(SummaryWindow)} per target", UnitNote(scale));
+        return _windows[metric] = new Window(
+            Family($"{baseName}_window_percentile", false, $"The 50th, 95th and 99th percentile of {over}{unit}.", true, scale),
+            Family($"{baseName}_window_samples", false, $"Samples of {over}.", false, 1),
+            Family($"{baseName}_window_average", false, $"The average of {over}{unit}.", false, scale),
+            Family($"{baseName}_window_min", false, $"The minimum of {over}{unit}.", false, scale),
+            Family($"{baseName}_window_max", false, $"The maximum of {over}{unit}.", false, scale));
+    }
+
+    // Two of our metric names may map to one Prometheus name: they then share its family.
+    private TargetFamily Family(string name, bool counter, string help, bool hasPercentile, double scale)
+    {
+        if (!_families.TryGetValue(name, out var family)) _families[name] = family = new TargetFamily(_factory, name, counter, help, hasPercentile, scale);
+        return family;
     }
 
     private void RemoveTarget(string target)
     {
-        if (!_targets.Remove(target, out var series)) return;
-        foreach (var key in series.Keys) _families[key.Family].Remove(target, key.Percentile);
+        if (_targets.Remove(target, out var series)) series.RemoveAll();
     }
 
     /// <summary>The leader's cluster-wide figures; answers the parts that did not answer.</summary>
@@ -335,47 +350,100 @@ public sealed class NodeMetrics
         _ => "",
     };
 
-    private readonly record struct SeriesKey(string Family, string? Percentile);
+    private sealed record Window(TargetFamily Percentiles, TargetFamily Samples, TargetFamily Average, TargetFamily Min, TargetFamily Max);
 
-    private sealed record TargetSeries(HashSet<SeriesKey> Keys, DateTimeOffset AnsweredAt);
+    /// <summary>A series of a target: its family and its percentile slot (0: none, 1-3: 50th, 95th, 99th).</summary>
+    private readonly record struct SeriesKey(TargetFamily Family, int Slot);
+
+    /// <summary>The series one target has on this node, with their prometheus-net children (set directly, no label look-up).</summary>
+    private sealed class TargetSeries(string target)
+    {
+        private readonly Dictionary<SeriesKey, Entry> _series = [];
+        private int _generation;
+
+        /// <summary>When the target last answered.</summary>
+        public DateTimeOffset AnsweredAt { get; private set; }
+
+        public int Count => _series.Count;
+
+        /// <summary>Starts the application of a new answer.</summary>
+        public int Next(DateTimeOffset now)
+        {
+            AnsweredAt = now;
+            return ++_generation;
+        }
+
+        public void Set(TargetFamily family, int slot, double value, int generation)
+        {
+            var key = new SeriesKey(family, slot);
+            if (!_series.TryGetValue(key, out var entry)) _series[key] = entry = new Entry(family.Child(target, slot));
+            entry.Child = family.Set(entry.Child, target, slot, value);
+            entry.Generation = generation;
+        }
+
+        /// <summary>Removes the series the latest answer did not have.</summary>
+        public void RemoveOlderThan(int generation)
+        {
+            foreach (var (key, entry) in _series.Where(s => s.Value.Generation < generation).ToList())
+            {
+                entry.Child.Remove();
+                _series.Remove(key);
+            }
+        }
+
+        public void RemoveAll()
+        {
+            foreach (var entry in _series.Values) entry.Child.Remove();
+            _series.Clear();
+        }
+
+        private sealed class Entry(ChildBase child)
+        {
+            public ChildBase Child { get; set; } = child;
+            public int Generation { get; set; }
+        }
+    }
 
     /// <summary>One per-target family: a gauge, or a counter for the <c>_total</c> metrics (a value that went down is a reset).</summary>
     private sealed class TargetFamily
     {
+        private static readonly string[] Percentiles = ["", "50", "95", "99"];
         private readonly Gauge? _gauge;
         private readonly Counter? _counter;
+        private readonly double _scale;
 
-        public TargetFamily(IMetricFactory factory, string name, string kind, string help, bool hasPercentile)
+        public TargetFamily(IMetricFactory factory, string name, bool counter, string help, bool hasPercentile, double scale)
         {
             string[] labels = hasPercentile ? [TargetLabel, PercentileLabel] : [TargetLabel];
-            if (kind == "counter") _counter = factory.CreateCounter(name, help, labels);
+            if (counter) _counter = factory.CreateCounter(name, help, labels);
             else _gauge = factory.CreateGauge(name, help, labels);
+            _scale = scale;
         }
 
-        public void Set(string target, string? percentile, double value)
+        public ChildBase Child(string target, int slot)
         {
-            var labels = Labels(target, percentile);
-            if (_gauge is not null)
-            {
-                _gauge.WithLabels(labels).Set(value);
-                return;
-            }
-            var child = _counter!.WithLabels(labels);
-            if (value < child.Value)
-            {
-                child.Remove();
-                child = _counter.WithLabels(labels);
-            }
-            child.IncTo(value);
+            string[] labels = slot == 0 ? [target] : [target, Percentiles[slot]];
+            return _gauge is not null ? _gauge.WithLabels(labels) : _counter!.WithLabels(labels);
         }
 
-        public void Remove(string target, string? percentile)
+        /// <summary>Sets the value (in our unit; scaled here) and answers the child to keep (a counter that went down is a new one).</summary>
+        public ChildBase Set(ChildBase child, string target, int slot, double value)
         {
-            var labels = Labels(target, percentile);
-            if (_gauge is not null) _gauge.RemoveLabelled(labels);
-            else _counter!.RemoveLabelled(labels);
+            // ms → s divides (0.0087231, not 0.008723100000000001: shorter text, same value).
+            value = _scale == 0.001 ? value / 1000 : value * _scale;
+            if (child is Gauge.Child gauge)
+            {
+                gauge.Set(value);
+                return child;
+            }
+            var count = (Counter.Child)child;
+            if (value < count.Value)
+            {
+                count.Remove();
+                count = (Counter.Child)Child(target, slot);
+            }
+            count.IncTo(value);
+            return count;
         }
-
-        private static string[] Labels(string target, string? percentile) => percentile is null ? [target] : [target, percentile];
     }
 }
