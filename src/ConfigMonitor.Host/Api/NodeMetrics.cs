@@ -55,6 +55,7 @@ public sealed class NodeMetrics
     private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
     private readonly IMetricFactory _factory;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private long _scrapes;
     private readonly Dictionary<string, TargetFamily> _families = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TargetFamily> _latest = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Window> _windows = new(StringComparer.Ordinal);
@@ -120,6 +121,7 @@ public sealed class NodeMetrics
     private async Task RefreshAsync(CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
+        _scrapes++;
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
         budget.CancelAfter(ScrapeBudget);
         var cluster = Cluster.Get(_system);
@@ -177,7 +179,7 @@ public sealed class NodeMetrics
         foreach (var id in _targets.Keys.Where(id => !local.Targets.Contains(id) && !local.FailedShards.Contains(LocalTargets.ShardOf(id))).ToList())
             RemoveTarget(id); // removed, or moved to another node: its series leave this node's output now
         DropUnansweredTooLong();
-        _scrapeKept.Set(_targets.Values.Count(t => t.AnsweredAt < now));
+        _scrapeKept.Set(_targets.Values.Count(t => t.AnsweredInScrape != _scrapes));
         _nodeTargets.Set(local.Targets.Count);
         if (unanswered > 0)
             _log.LogDebug("{Unanswered} of {Targets} targets did not answer /metrics within {Timeout}; their last values are served",
@@ -208,7 +210,7 @@ public sealed class NodeMetrics
     private void Apply(string target, MetricsQueries.MetricsOverview overview, DateTimeOffset now)
     {
         if (!_targets.TryGetValue(target, out var series)) _targets[target] = series = new TargetSeries(target);
-        var generation = series.Next(now);
+        var generation = series.Next(now, _scrapes);
         var written = 0;
         foreach (var sample in overview.Latest)
         {
@@ -366,10 +368,14 @@ public sealed class NodeMetrics
 
         public int Count => _series.Count;
 
+        /// <summary>The number of the scrape it last answered.</summary>
+        public long AnsweredInScrape { get; private set; }
+
         /// <summary>Starts the application of a new answer.</summary>
-        public int Next(DateTimeOffset now)
+        public int Next(DateTimeOffset now, long scrape)
         {
             AnsweredAt = now;
+            AnsweredInScrape = scrape;
             return ++_generation;
         }
 
