@@ -127,7 +127,10 @@ public sealed class NodeMetrics
         var cluster = Cluster.Get(_system);
         var state = cluster.State;
         var self = state.Members.FirstOrDefault(m => m.Address == cluster.SelfAddress);
-        _nodeInfo.WithLabels(cluster.SelfAddress.ToString(), self?.AppVersion.ToString() ?? "").Set(1);
+        // The version is known once the node is a member: the info series without it then gives way (no stale label set).
+        string[] info = [cluster.SelfAddress.ToString(), self?.AppVersion.ToString() ?? ""];
+        foreach (var old in _nodeInfo.GetAllLabelValues().Where(l => !l.SequenceEqual(info)).ToList()) _nodeInfo.RemoveLabelled(old);
+        _nodeInfo.WithLabels(info).Set(1);
         var isLeader = state.Leader is { } leader && leader == cluster.SelfAddress;
         _leader.Set(isLeader ? 1 : 0);
 
