@@ -280,10 +280,15 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
         var text = await response.Content.ReadAsStringAsync();
         Assert.Contains("# TYPE configmonitor_config_access_seconds gauge", text);
         Assert.Matches(@"configmonitor_config_access_seconds\{target=""demo""\} [0-9.eE+-]+", text);
-        Assert.Contains("configmonitor_config_access_seconds_window_count{target=\"demo\"}", text);
+        // The 5-minute window is exposed as gauges (prometheus-net cannot expose precomputed quantiles as a summary).
+        Assert.Contains("configmonitor_config_access_seconds_window_samples{target=\"demo\"}", text);
+        Assert.Matches(@"configmonitor_config_access_seconds_window_percentile\{target=""demo"",percentile=""99""\} [0-9.eE+-]+", text);
         Assert.Contains("configmonitor_alerts{severity=\"critical\",state=\"firing\"}", text);
         Assert.Contains("# TYPE process_resident_memory_bytes gauge", text);
+        // A cluster of one: this node is the leader, so it also serves the cluster-wide figures.
+        Assert.Contains("configmonitor_cluster_leader 1", text);
         Assert.Contains("configmonitor_cluster_members{status=\"up\"} 1", text);
+        Assert.Matches(@"configmonitor_node_info\{node=""akka\.tcp://configmonitor@127\.0\.0\.1:\d+"",version=""[^""]*""\} 1", text);
     }
 
     [SkippableFact]

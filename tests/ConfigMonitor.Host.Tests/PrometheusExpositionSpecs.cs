@@ -4,24 +4,9 @@ using Microsoft.Extensions.Configuration;
 
 namespace ConfigMonitor.Host.Tests;
 
-/// <summary>The pure parts of the management API: the exposition writer and the API settings.</summary>
+/// <summary>The pure parts of the management API: Prometheus names of our metrics and the API settings.</summary>
 public sealed class PrometheusExpositionSpecs
 {
-    [Fact]
-    public void Should_write_help_and_type_once_per_family_and_escape_label_values_and_help()
-    {
-        var text = new PrometheusExposition()
-            .Family("configmonitor_x", "gauge", "a \\ b\nc")
-            .Sample("configmonitor_x", 0.5, ("target", "a\"b\\c\nd"))
-            .Family("configmonitor_x", "gauge", "again")
-            .Sample("configmonitor_x", double.NaN, ("target", "e"))
-            .ToString();
-
-        Assert.Equal(
-            "# HELP configmonitor_x a \\\\ b\\nc\n# TYPE configmonitor_x gauge\n" +
-            "configmonitor_x{target=\"a\\\"b\\\\c\\nd\"} 0.5\nconfigmonitor_x{target=\"e\"} NaN\n", text);
-    }
-
     [Theory]
     [InlineData("config_access_ms", "configmonitor_config_access_seconds", 0.001)]
     [InlineData("process_memory_mb", "configmonitor_process_memory_bytes", 1048576)]
@@ -29,7 +14,7 @@ public sealed class PrometheusExpositionSpecs
     [InlineData("cache_requests_total", "configmonitor_cache_requests_total", 1)]
     public void Should_name_metrics_in_base_units(string metric, string name, double scale)
     {
-        Assert.Equal((name, scale), PrometheusExposition.Convert(metric));
+        Assert.Equal((name, scale), PrometheusNames.Convert(metric));
     }
 
     [Theory]

@@ -84,6 +84,7 @@ public static class ManagementApi
     public static IServiceCollection AddManagementApi(this IServiceCollection services, ConfigMonitorOptions options)
     {
         services.AddSingleton(options);
+        services.AddSingleton<NodeMetrics>();
         services.Configure<KestrelServerOptions>(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = TextLimits.RequestBodyBytes;
