@@ -199,6 +199,53 @@ public sealed class PostgreSqlJournalStartSpecs(JournalStartPostgres postgres) :
             Assert.DoesNotContain(secret, text);
     }
 
+    [SkippableFact]
+    public async Task The_connection_string_password_is_in_no_log_line_and_no_answer_even_with_debug_logging()
+    {
+        RequiredServer.Require(PostgresServer.Available, "PostgreSQL 15 (Debian package postgresql) is not installed");
+        var server = postgres.Server!;
+        await server.ExecuteAsync("postgres", "CREATE DATABASE never_logged OWNER monitor");
+        var secret = postgres.MonitorPassword;
+        // Every category at Debug (ours, ASP.NET Core's, the health checks'): a password that any of them wrote would show.
+        using var node = NodeProcess.Start(_work.Path,
+        [
+            .. Args(ConnectionString(server.Port, "never_logged", JournalStartPostgres.MonitorRole, secret), "60s"),
+            "--Logging:LogLevel:Default=Debug", "--Logging:LogLevel:Microsoft=Debug", "--Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks=Debug",
+            "--ConfigMonitor:Targets:demo:Performance:Interval=1s",
+        ]);
+        var api = await ApiAddressAsync(node);
+        await Eventually.AssertAsync(async () => (await _http.GetAsync(new Uri(api, "/health/ready"))).StatusCode == HttpStatusCode.OK,
+            ReadyTimeout, "the node should become ready on PostgreSQL");
+        await Eventually.AssertAsync(async () => (await _http.GetAsync(new Uri(api, "/api/targets/demo/metrics"))).StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(60), "the demo target should have metrics");
+
+        var answers = new List<string>();
+        foreach (var path in new[]
+                 {
+                     "/health", "/health/ready", "/health/live", "/api/cluster", "/api/targets", "/api/targets/demo", "/api/targets/demo/metrics",
+                     "/api/alerts", "/metrics", "/api/targets/no-such-target", "/api/targets/demo/metrics/no_such_metric/summary?window=nonsense",
+                     "/no/such/route",
+                 })
+        {
+            var response = await _http.GetAsync(new Uri(api, path));
+            answers.Add($"{path} {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+        // A refused write: its error answer must not carry the password either.
+        var malformed = await _http.PostAsync(new Uri(api, "/api/targets"), new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        answers.Add($"malformed {(int)malformed.StatusCode}: {await malformed.Content.ReadAsStringAsync()}");
+        Assert.Contains(answers, a => a.StartsWith("/api/cluster 200", StringComparison.Ordinal));
+        Assert.Contains(answers, a => a.StartsWith("/health/ready 200", StringComparison.Ordinal));
+
+        await node.SignalAsync("TERM");
+        Assert.True(await node.WaitForExitAsync(ExitTimeout), "the node should stop on SIGTERM");
+        Assert.Equal(ExitCodes.Stopped, node.ExitCode);
+        var stdout = node.StandardOutput;
+        Assert.Contains("dbug:", stdout);
+        Assert.Contains("database PostgreSql (host 127.0.0.1", stdout);
+        foreach (var line in stdout.Split('\n').Concat(node.StandardErrorLines).Concat(answers))
+            Assert.False(line.Contains(secret, StringComparison.Ordinal), $"the password shows in: {line}");
+    }
+
     private static async Task<Uri> ApiAddressAsync(NodeProcess node)
     {
         await node.WaitForOutputAsync("Now listening on: ", TimeSpan.FromSeconds(30));
