@@ -147,6 +147,10 @@ public static class MonitorNode
             }
             // Last and prepended: the node's akka.hocon overrides what code set (akka-notes §1.3).
             akka.AddHocon(akkaHocon, HoconAddMode.Prepend);
+            // Debug asked for any category (Logging:LogLevel:<category> = Debug): Akka must publish its Debug events, which the
+            // host's filters then keep for that category only (OperatorLogger asks IsEnabled per category).
+            if (DebugRequested(builder.Configuration))
+                akka.AddHocon("akka.loglevel = DEBUG", HoconAddMode.Prepend);
         });
 
         // Akka.Hosting's checks wait behind the gate too (registered after AddAkka, so its registrations exist by now): asking them
@@ -172,6 +176,11 @@ public static class MonitorNode
         app.MapManagementApi(options.Role);
         return app;
     }
+
+    /// <summary>True when some category of <c>Logging:LogLevel</c> asks for Debug or Trace.</summary>
+    internal static bool DebugRequested(IConfiguration configuration) =>
+        configuration.GetSection("Logging:LogLevel").GetChildren()
+            .Any(c => Enum.TryParse<LogLevel>(c.Value, ignoreCase: true, out var level) && level <= LogLevel.Debug);
 
     private static string DemoUrl(IConfigurationSection section, bool hasToken)
     {
