@@ -105,6 +105,15 @@ public static class ScaleScenario
             var wall = Stopwatch.GetElapsedTime(measureStart, measureEnd).TotalSeconds;
             var startLines = logLines.Between(startedAt, measureStart, LogLevel.Information);
             var steadyLines = logLines.Between(measureStart, measureEnd, LogLevel.Information);
+            // Quiet logs at scale, emitted at once (a slow answer below must not lose them): Information-or-above lines while every
+            // target is healthy (the measured window), and at start (host start to the end of the warm-up); the most frequent lines
+            // of each go to stderr, so a regression names itself.
+            Figures.Emit(scenario, "log-info-lines-per-minute-steady", targets, steadyLines.Count / (wall / 60), "lines/min");
+            Figures.Emit(scenario, "log-info-lines-at-start", targets, startLines.Count, "lines");
+            Figures.Emit(scenario, "log-warning-lines-steady", targets, steadyLines.Count(l => l.Level >= LogLevel.Warning), "lines");
+            foreach (var (what, lines) in new[] { ("at start", startLines), ("steady", steadyLines) })
+                foreach (var group in lines.GroupBy(l => $"{l.Level} {l.Category}: {Shape(l.Text)}").OrderByDescending(g => g.Count()).Take(8))
+                    Figures.Progress($"{scenario}: log lines {what}: {group.Count(),6} x {group.Key}");
             var steadyPeakRss = peakRss; // the highest RSS seen while measuring, start-up excluded
             peakRss = Math.Max(peakRss, process.PeakWorkingSet64);
             var gc = GC.GetGCMemoryInfo();
@@ -164,14 +173,6 @@ public static class ScaleScenario
             Figures.Emit(scenario, "gc-gen2-collections", targets, gen2, "collections");
             Figures.Emit(scenario, "gc-mode", targets, System.Runtime.GCSettings.IsServerGC ? 1 : 0, "server=1,workstation=0");
             Figures.Emit(scenario, "shutdown-seconds", targets, stopping.Elapsed.TotalSeconds, "s");
-            // Quiet logs at scale: Information-or-above lines while every target is healthy (the measured window), and at start
-            // (host start to the end of the warm-up); the most frequent lines of each go to stderr, so a regression names itself.
-            Figures.Emit(scenario, "log-info-lines-per-minute-steady", targets, steadyLines.Count / (wall / 60), "lines/min");
-            Figures.Emit(scenario, "log-info-lines-at-start", targets, startLines.Count, "lines");
-            Figures.Emit(scenario, "log-warning-lines-steady", targets, steadyLines.Count(l => l.Level >= LogLevel.Warning), "lines");
-            foreach (var (what, lines) in new[] { ("at start", startLines), ("steady", steadyLines) })
-                foreach (var group in lines.GroupBy(l => $"{l.Level} {l.Category}: {Shape(l.Text)}").OrderByDescending(g => g.Count()).Take(8))
-                    Figures.Progress($"{scenario}: log lines {what}: {group.Count(),6} x {group.Key}");
         }
         finally
         {
