@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using AkkaLogLevel = Akka.Event.LogLevel;
@@ -123,7 +124,11 @@ public static class MonitorNode
         builder.Services.AddHealthChecks()
             .AddCheck<ConfigMonitorHealthCheck>(ConfigMonitorHealthCheck.Name, tags: [ConfigMonitorHealthCheck.Name]);
 
-        builder.Services.AddAkka(options.ActorSystemName, (akka, _) =>
+        builder.Services.AddSingleton(sp => new JournalGate(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(JournalGate))));
+        // Every hosted service starts at once: the API answers (not ready, with the reason) while the journal gate holds Akka's start.
+        builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
+        // Akka starts behind the journal gate (GatedAkkaHostedService): no persistent actor starts before the journal can be used.
+        builder.Services.AddAkka<GatedAkkaHostedService>(options.ActorSystemName, (akka, _) =>
         {
             akka.ConfigureLoggers(l =>
                 {
@@ -142,16 +147,40 @@ public static class MonitorNode
             }
             // Last and prepended: the node's akka.hocon overrides what code set (akka-notes §1.3).
             akka.AddHocon(akkaHocon, HoconAddMode.Prepend);
+            // Debug asked for any category (Logging:LogLevel:<category> = Debug): Akka must publish its Debug events, which the
+            // host's filters then keep for that category only (OperatorLogger asks IsEnabled per category).
+            if (DebugRequested(builder.Configuration))
+                akka.AddHocon("akka.loglevel = DEBUG", HoconAddMode.Prepend);
+        });
+
+        // Akka.Hosting's checks wait behind the gate too (registered after AddAkka, so its registrations exist by now): asking them
+        // would create the actor system and start the journal, whose failing initialisation Akka.Persistence.Sql logs every second.
+        builder.Services.PostConfigure<HealthCheckServiceOptions>(o =>
+        {
+            foreach (var registration in o.Registrations.Where(r => r.Tags.Contains("akka") || r.Tags.Contains("persistence")))
+            {
+                var inner = registration.Factory;
+                var liveness = registration.Tags.Contains("liveness");
+                registration.Factory = provider => new GatedAkkaHealthCheck(provider.GetRequiredService<JournalGate>(), liveness, inner(provider));
+            }
         });
 
         var app = builder.Build();
+        // Never the connection string itself: where the journal is, without any password.
         app.Logger.LogInformation("Data folder {DataDirectory}; database {Persistence} {Database}", options.DataDirectory, options.Persistence,
-            SqliteStore.Redacted(options.EffectiveConnectionString));
+            options.Persistence == PersistenceProvider.PostgreSql
+                ? $"({PostgresJournalAddress.Of(options.EffectiveConnectionString)})"
+                : SqliteStore.Redacted(options.EffectiveConnectionString));
         // First in the pipeline: nothing is answered beyond loopback without a token, not even while the node starts.
         app.UseLoopbackOnlyWithoutToken(api);
         app.MapManagementApi(options.Role);
         return app;
     }
+
+    /// <summary>True when some category of <c>Logging:LogLevel</c> asks for Debug or Trace.</summary>
+    internal static bool DebugRequested(IConfiguration configuration) =>
+        configuration.GetSection("Logging:LogLevel").GetChildren()
+            .Any(c => Enum.TryParse<LogLevel>(c.Value, ignoreCase: true, out var level) && level <= LogLevel.Debug);
 
     private static string DemoUrl(IConfigurationSection section, bool hasToken)
     {
@@ -178,6 +207,12 @@ public static class MonitorNode
         try
         {
             await app.StartAsync(cancellationToken);
+            if (app.Services.GetRequiredService<JournalGate>().Failure is { } journal)
+            {
+                // The gate gave up and asked the host to stop; Akka never started. The caller maps this to exit code 3.
+                await app.StopAsync(CancellationToken.None);
+                throw journal;
+            }
         }
         catch (Exception e) when (BindFailure.Describe(e, app.Services.GetRequiredService<NodeAddresses>()) is { } failure)
         {

@@ -10,8 +10,10 @@ try
 {
     await using var app = await MonitorNode.BuildAsync(args);
     await app.StartNodeAsync();
-    var system = app.Services.GetRequiredService<ActorSystem>();
     await app.WaitForShutdownAsync();
+    // Stopped (a signal) while it still waited for its journal: Akka never started.
+    if (!app.Services.GetRequiredService<JournalGate>().Open) return ExitCodes.Stopped;
+    var system = app.Services.GetRequiredService<ActorSystem>();
     var code = ExitCodes.AfterShutdown(CoordinatedShutdown.Get(system).ShutdownReason);
     if (code != ExitCodes.Stopped)
         await Console.Error.WriteLineAsync(CoordinatedShutdown.Get(system).ShutdownReason is NodeWasAwayReason

@@ -7,6 +7,7 @@ using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Host.Api;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
 
 namespace ConfigMonitor.Benchmarks;
@@ -40,12 +41,31 @@ public static class ScaleScenario
             await SqliteStore.PrepareAsync(options);
             var definitions = Enumerable.Range(0, targets).Select(Target).ToList();
             var services = new IActorRef[targets];
+            // The node's logging path: Akka at INFO through OperatorLogger into Microsoft.Extensions.Logging with the filters of
+            // the node's appsettings.json; every line that passes is counted (none is printed).
+            var logLines = new LogLineCounter();
             using var host = new HostBuilder()
+                .ConfigureLogging(l =>
+                {
+                    l.ClearProviders();
+                    l.AddProvider(logLines);
+                    l.SetMinimumLevel(LogLevel.Information);
+                    l.AddFilter("Microsoft", LogLevel.Warning);
+                    l.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+                    l.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
+                })
                 .ConfigureServices(s => s.AddAkka(options.ActorSystemName, (builder, _) =>
                 {
-                    builder.AddHocon("""
-                            akka.loglevel = WARNING
-                            akka.log-dead-letters = off
+                    builder.ConfigureLoggers(l =>
+                        {
+                            l.LogLevel = Akka.Event.LogLevel.InfoLevel;
+                            l.ClearLoggers();
+                            l.AddLogger<OperatorLogger>();
+                        })
+                        .AddHocon("""
+                            akka.loglevel = INFO
+                            akka.log-dead-letters = 10
+                            akka.log-dead-letters-during-shutdown = off
                             akka.persistence.max-concurrent-recoveries = 20
                             akka.cluster.sharding.state-store-mode = ddata
                             """, HoconAddMode.Prepend)
@@ -58,6 +78,7 @@ public static class ScaleScenario
                 .Build();
 
             var process = Process.GetCurrentProcess();
+            var startedAt = Stopwatch.GetTimestamp();
             var started = Stopwatch.StartNew();
             await host.StartAsync();
             Figures.Progress($"{scenario}: node up with {targets:N0} targets after {started.Elapsed.TotalSeconds:0.0} s; warming up {warmUp.TotalSeconds:0} s");
@@ -82,6 +103,17 @@ public static class ScaleScenario
             var cpu = (process.TotalProcessorTime - cpuStart).TotalSeconds;
             var measureEnd = Stopwatch.GetTimestamp();
             var wall = Stopwatch.GetElapsedTime(measureStart, measureEnd).TotalSeconds;
+            var startLines = logLines.Between(startedAt, measureStart, LogLevel.Information);
+            var steadyLines = logLines.Between(measureStart, measureEnd, LogLevel.Information);
+            // Quiet logs at scale, emitted at once (a slow answer below must not lose them): Information-or-above lines while every
+            // target is healthy (the measured window), and at start (host start to the end of the warm-up); the most frequent lines
+            // of each go to stderr, so a regression names itself.
+            Figures.Emit(scenario, "log-info-lines-per-minute-steady", targets, steadyLines.Count / (wall / 60), "lines/min");
+            Figures.Emit(scenario, "log-info-lines-at-start", targets, startLines.Count, "lines");
+            Figures.Emit(scenario, "log-warning-lines-steady", targets, steadyLines.Count(l => l.Level >= LogLevel.Warning), "lines");
+            foreach (var (what, lines) in new[] { ("at start", startLines), ("steady", steadyLines) })
+                foreach (var group in lines.GroupBy(l => $"{l.Level} {l.Category}: {Shape(l.Text)}").OrderByDescending(g => g.Count()).Take(8))
+                    Figures.Progress($"{scenario}: log lines {what}: {group.Count(),6} x {group.Key}");
             var steadyPeakRss = peakRss; // the highest RSS seen while measuring, start-up excluded
             peakRss = Math.Max(peakRss, process.PeakWorkingSet64);
             var gc = GC.GetGCMemoryInfo();
@@ -148,6 +180,13 @@ public static class ScaleScenario
         {
             IngestScenarios.TryDelete(folder);
         }
+    }
+
+    /// <summary>A log line with its numbers and target ids blanked, so lines of one kind group together.</summary>
+    private static string Shape(string text)
+    {
+        var shape = System.Text.RegularExpressions.Regex.Replace(text, @"\d+", "#");
+        return shape.Length > 140 ? shape[..140] : shape;
     }
 
     private static TargetDefinition Target(int i)

@@ -17,6 +17,8 @@ public sealed class HealthCheckerActor : ReceiveActor
     private sealed record ReportReady(HealthReport Report, IActorRef ReplyTo) : INoSerializationVerificationNeeded;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    // The failing checks of the last report (empty when healthy, null before the first): lines are logged when this changes.
+    private string? _lastVerdict;
 
     /// <summary>Creates the checker.</summary>
     public HealthCheckerActor(HealthCheckSettings settings, IActorRef targetRegistry, IActorRef targetMonitors, IClock clock, AdapterFactory adapterFactory)
@@ -34,11 +36,21 @@ public sealed class HealthCheckerActor : ReceiveActor
         Receive<ReportReady>(ready =>
         {
             var failing = ready.Report.Checks.Where(c => !c.Healthy).ToList();
+            // Reports are asked for by every /health request (a probe every few seconds): the log says when the verdict changes.
+            var verdict = string.Join("; ", failing.Select(c => $"{c.Name}{(c.TargetId is null ? "" : $"[{c.TargetId}]")} {c.Status.ToString().ToLowerInvariant()}"));
+            var changed = verdict != _lastVerdict;
+            _lastVerdict = verdict;
             if (failing.Count == 0)
-                _log.Info("Health: healthy ({0} checks in {1:0} ms)", ready.Report.Checks.Count, ready.Report.DurationMs);
+            {
+                if (changed) _log.Info("Health: healthy ({0} checks in {1:0} ms)", ready.Report.Checks.Count, ready.Report.DurationMs);
+                else _log.Debug("Health: healthy ({0} checks in {1:0} ms)", ready.Report.Checks.Count, ready.Report.DurationMs);
+            }
             else
-                _log.Warning("Health: {0}: {1}", ready.Report.Status.ToString().ToLowerInvariant(),
-                    string.Join("; ", failing.Select(c => $"{c.Name}{(c.TargetId is null ? "" : $"[{c.TargetId}]")} {c.Status.ToString().ToLowerInvariant()}: {c.Message}")));
+            {
+                var line = string.Join("; ", failing.Select(c => $"{c.Name}{(c.TargetId is null ? "" : $"[{c.TargetId}]")} {c.Status.ToString().ToLowerInvariant()}: {c.Message}"));
+                if (changed) _log.Warning("Health: {0}: {1}", ready.Report.Status.ToString().ToLowerInvariant(), line);
+                else _log.Debug("Health: still {0}: {1}", ready.Report.Status.ToString().ToLowerInvariant(), line);
+            }
             ready.ReplyTo.Tell(ready.Report);
         });
     }

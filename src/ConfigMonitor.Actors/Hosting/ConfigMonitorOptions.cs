@@ -49,6 +49,12 @@ public sealed record ConfigMonitorOptions
     /// <summary>The connection string; for SQLite, empty means "configmonitor.db in the data folder".</summary>
     public string? ConnectionString { get; init; }
 
+    /// <summary>
+    /// How long a node waits at start for a PostgreSQL journal it cannot use (down, refused login, missing database or rights),
+    /// not ready meanwhile, before it exits with the "restart me" code.
+    /// </summary>
+    public TimeSpan JournalStartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The first probes of the loops are spread over this much time (at most one interval), so many targets do not probe in step.</summary>
     public TimeSpan LoopStartSpread { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -187,7 +193,7 @@ public static class ConfigMonitorOptionsReader
     public static readonly IReadOnlyList<string> KnownKeys =
     [
         "ActorSystemName", "DataDirectory", "Hostname", "Port", "PublicHostname", "SeedNodes:*", "Role", "Persistence",
-        "ConnectionString", "LoopStartSpread",
+        "ConnectionString", "JournalStartTimeout", "LoopStartSpread",
         "Metrics:FlushInterval", "Metrics:BatchSize", "Metrics:SnapshotEveryBatches", "Metrics:RetryBackoff", "Metrics:MaxRetryBackoff",
         "Maintenance:RetentionInterval", "Maintenance:MetricsRetention", "Maintenance:AcknowledgedAlertRetention",
         "Maintenance:EventProbeInterval", "Maintenance:RequestTimeout",
@@ -390,6 +396,7 @@ public static class ConfigMonitorOptionsReader
             Role = values.Text("Role", TextLimits.Id) ?? d.Role,
             Persistence = provider,
             ConnectionString = section["ConnectionString"],
+            JournalStartTimeout = Duration("JournalStartTimeout", d.JournalStartTimeout, DurationLimits.CallTimeout),
             LoopStartSpread = Duration("LoopStartSpread", d.LoopStartSpread, DurationLimits.LoopStartSpread),
             Metrics = new MetricsStoreSettings
             {

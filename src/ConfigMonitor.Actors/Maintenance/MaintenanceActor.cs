@@ -43,6 +43,7 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
     private readonly IActorRef? _targetMonitors;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef?> _probesInFlight = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _eventProbesFailing = new(StringComparer.Ordinal);
     private readonly List<IActorRef> _retentionWaiters = [];
     private bool _retentionRunning;
 
@@ -140,10 +141,18 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
             AlertSeverity.Critical,
             result.Delivered ? $"change event arrived in {result.RoundTripMs:0.#} ms" : $"change event lost: {result.Error}",
             result.StartedAt, result.RoundTripMs));
+        // A change of state is news (failing, or ok again); each ok probe of 10,000 targets is Debug.
         if (result.Delivered)
-            _log.Info("Target {0}: event probe ok: change event arrived {1:0.#} ms after subscribing", result.TargetId, result.RoundTripMs);
-        else
+        {
+            if (_eventProbesFailing.Remove(result.TargetId))
+                _log.Info("Target {0}: event probe ok again: change event arrived {1:0.#} ms after subscribing", result.TargetId, result.RoundTripMs);
+            else
+                _log.Debug("Target {0}: event probe ok: change event arrived {1:0.#} ms after subscribing", result.TargetId, result.RoundTripMs);
+        }
+        else if (_eventProbesFailing.Add(result.TargetId))
             _log.Warning("Target {0}: event probe failed: {1}", result.TargetId, result.Error);
+        else
+            _log.Debug("Target {0}: event probe failed again: {1}", result.TargetId, result.Error);
         replyTo?.Tell(result);
     }
 

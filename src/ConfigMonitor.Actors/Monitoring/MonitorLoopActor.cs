@@ -66,6 +66,10 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
     private bool _probeInFlight;
     private bool _warmedUp;
     private long _skippedTicks;
+    private bool _skippingTicks;
+    // Failed probes in a row: the log says when a loop starts failing and when it recovers, not every probe (10,000 targets).
+    private long _failuresInARow;
+    private string? _lastError;
 
     /// <summary>The target and where results go.</summary>
     protected LoopContext Loop { get; }
@@ -163,10 +167,16 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
         if (_probeInFlight)
         {
             _skippedTicks++;
-            Log.Warning("Target {0}: {1} probe still running after {2}; tick skipped ({3} skipped so far)",
-                Loop.Target.Id, Name, Durations.Format(_interval), _skippedTicks);
+            // Once per hanging probe; the further ticks it costs are logged at Debug.
+            if (!_skippingTicks)
+                Log.Warning("Target {0}: {1} probe still running after {2}; tick skipped ({3} skipped so far)",
+                    Loop.Target.Id, Name, Durations.Format(_interval), _skippedTicks);
+            else
+                Log.Debug("Target {0}: {1} probe still running; tick skipped ({2} skipped so far)", Loop.Target.Id, Name, _skippedTicks);
+            _skippingTicks = true;
             return;
         }
+        _skippingTicks = false;
         _probeInFlight = true;
         var startedAt = Loop.Clock.UtcNow;
         var stopwatch = Stopwatch.StartNew();
@@ -251,10 +261,26 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
         var at = Loop.Clock.UtcNow;
         Context.Parent.Tell(new LoopProbed(Name, at, evaluation.Error));
         if (evaluation.Error is null)
-            Log.Info("Target {0}: {1} probe ok: {2}", Loop.Target.Id, Name,
-                string.Join(", ", evaluation.Samples.Select(s => $"{s.Metric}={s.Value:0.###}")));
+        {
+            if (_failuresInARow > 0)
+                Log.Info("Target {0}: {1} probe ok again after {2} failed probe(s)", Loop.Target.Id, Name, _failuresInARow);
+            else if (Log.IsDebugEnabled)
+                Log.Debug("Target {0}: {1} probe ok: {2}", Loop.Target.Id, Name,
+                    string.Join(", ", evaluation.Samples.Select(s => $"{s.Metric}={s.Value:0.###}")));
+            _failuresInARow = 0;
+            _lastError = null;
+        }
         else
-            Log.Warning("Target {0}: {1} probe failed: {2}", Loop.Target.Id, Name, evaluation.Error);
+        {
+            _failuresInARow++;
+            // The first failure, or a different cause, is news; the same cause again is not.
+            if (_failuresInARow == 1 || evaluation.Error != _lastError)
+                Log.Warning("Target {0}: {1} probe failed: {2}{3}", Loop.Target.Id, Name, evaluation.Error,
+                    _failuresInARow == 1 ? "" : $" ({_failuresInARow} failed in a row; repeats of one cause are logged at Debug)");
+            else
+                Log.Debug("Target {0}: {1} probe failed again ({2} in a row): {3}", Loop.Target.Id, Name, _failuresInARow, evaluation.Error);
+            _lastError = evaluation.Error;
+        }
     }
 }
 

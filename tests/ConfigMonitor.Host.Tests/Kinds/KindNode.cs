@@ -58,6 +58,8 @@ public sealed class KindNode : IAsyncDisposable
         var data = new TempDirectory();
         var settings = TestNode.FastSettings(data.Path);
         settings["ConfigMonitor:Api:Token"] = Token;
+        // Debug too (each probe's line is Debug since issue 11): the secret checks read every line the node can write.
+        settings["Logging:LogLevel:Default"] = "Debug";
         if (!demo) settings["ConfigMonitor:Demo:Enabled"] = "false";
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
         var app = await TestNode.BuildAsync(settings);
