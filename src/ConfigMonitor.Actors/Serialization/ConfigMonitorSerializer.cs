@@ -37,7 +37,7 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
         [typeof(TargetDefinition)] = "td",
         [typeof(TargetRegistryCommands.RegisterTarget)] = "tr", [typeof(TargetRegistryCommands.TargetRegistered)] = "trd",
         [typeof(TargetRegistryCommands.TargetRejected)] = "trj", [typeof(TargetRegistryCommands.UnregisterTarget)] = "tu",
-        [typeof(TargetRegistryCommands.TargetUnregistered)] = "tud", [typeof(TargetRegistryCommands.GetTargets)] = "tg",
+        [typeof(TargetRegistryCommands.TargetUnregistered)] = "tud", [typeof(TargetRegistryCommands.GetTargets)] = "tg", [typeof(TargetRegistryCommands.GetTarget)] = "tg1",
         [typeof(TargetRegistryCommands.TargetList)] = "tl", [typeof(TargetRegistryCommands.TargetConflict)] = "tc",
         [typeof(TargetRegistryEvents.RuntimeTargetAdded)] = "TA", [typeof(TargetRegistryEvents.RuntimeTargetRemoved)] = "TR",
         [typeof(TargetRegistryEvents.TargetRegistrySnapshot)] = "TS", [typeof(TargetDirectoryEntry)] = "tde",

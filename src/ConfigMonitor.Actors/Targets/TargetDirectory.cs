@@ -80,7 +80,7 @@ public sealed class TargetDirectoryActor : UntypedActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _replicator;
     private readonly Func<IActorRef?> _registry;
-    private readonly List<(TargetRegistryCommands.GetTargets Query, IActorRef ReplyTo)> _waiting = [];
+    private readonly List<(object Query, IActorRef ReplyTo)> _waiting = [];
     private bool _published;
     // Per key index: the entries the key held at its last change.
     private readonly Dictionary<int, IReadOnlyDictionary<string, TargetDirectoryEntry>> _byKey = new();
@@ -116,11 +116,11 @@ public sealed class TargetDirectoryActor : UntypedActor
             case Changed changed when changed.Key is FlagKey:
                 _published = true;
                 break;
-            case TargetRegistryCommands.GetTargets query when !Complete && _registry() is { } registry:
-                registry.Forward(query);
+            case TargetRegistryCommands.GetTargets or TargetRegistryCommands.GetTarget when !Complete && _registry() is { } registry:
+                registry.Forward(message);
                 break;
-            case TargetRegistryCommands.GetTargets query:
-                _waiting.Add((query, Sender));
+            case TargetRegistryCommands.GetTargets or TargetRegistryCommands.GetTarget:
+                _waiting.Add((message, Sender));
                 if (_waiting.Count == 1)
                 {
                     // The replicator answers in order: every change notification it flushes arrives before this Get's answer.
@@ -129,7 +129,10 @@ public sealed class TargetDirectoryActor : UntypedActor
                 }
                 break;
             case IGetResponse { Request: Flushed }:
-                foreach (var (waiting, replyTo) in _waiting) replyTo.Tell(TargetPages.Page(Sorted(), _configuredIds, waiting));
+                foreach (var (waiting, replyTo) in _waiting)
+                    replyTo.Tell(waiting is TargetRegistryCommands.GetTarget one
+                        ? One(one.TargetId)
+                        : TargetPages.Page(Sorted(), _configuredIds, (TargetRegistryCommands.GetTargets)waiting));
                 _waiting.Clear();
                 break;
             case TargetDirectoryQueries.WatchTarget watch:
@@ -185,6 +188,14 @@ public sealed class TargetDirectoryActor : UntypedActor
         foreach (var id in ids)
             if (_watchers.TryGetValue(id, out var watchers) && watchers.Remove(watcher) && watchers.Count == 0)
                 _watchers.Remove(id);
+    }
+
+    // One target straight from its key, without sorting every target.
+    private TargetRegistryCommands.TargetList One(string targetId)
+    {
+        var entry = _byKey.GetValueOrDefault(TargetDirectoryKeys.IndexOf(targetId))?.GetValueOrDefault(TargetDirectoryKeys.EntryKey(targetId));
+        var total = _sorted?.Count ?? _byKey.Values.Sum(d => d.Count);
+        return new TargetRegistryCommands.TargetList(entry is null ? [] : [entry.Definition], entry is { Configured: true } ? [entry.Definition.Id] : [], total);
     }
 
     private IReadOnlyList<TargetDefinition> Sorted()

@@ -53,6 +53,9 @@ public static class TargetRegistryCommands
         public static readonly GetTargets Instance = new();
     }
 
+    /// <summary>The one target with this id (case-insensitive), answered with a <see cref="TargetList"/> of it, or of none.</summary>
+    public sealed record GetTarget(string TargetId) : IConfigMonitorMessage;
+
     /// <summary>
     /// A page of targets, ordered by id, which of them come from configuration (the others were added at runtime),
     /// how many targets there are in all, and the id to ask for the next page after (null on the last page).
@@ -189,6 +192,7 @@ public sealed class TargetRegistryActor : ReceivePersistentActor
             });
         });
         Command<TargetRegistryCommands.GetTargets>(q => Sender.Tell(TargetPages.Page(_book.All, _book.ConfiguredIds, q)));
+        Command<TargetRegistryCommands.GetTarget>(q => Sender.Tell(TargetPages.One(_book.All, _book.ConfiguredIds, q.TargetId)));
         Command<SaveSnapshotSuccess>(ok =>
             DeleteMessages(ok.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(failed =>
@@ -267,6 +271,14 @@ public static class TargetPages
         var configured = new HashSet<string>(configuredIds, StringComparer.OrdinalIgnoreCase);
         return new TargetRegistryCommands.TargetList(page, page.Where(t => configured.Contains(t.Id)).Select(t => t.Id).ToList(), all.Count,
             rest.Count > page.Count ? page[^1].Id : null);
+    }
+
+    /// <summary>The target <paramref name="targetId"/> of <paramref name="all"/> (case-insensitive) as a list of it or of none, with its configured flag and the total.</summary>
+    public static TargetRegistryCommands.TargetList One(IReadOnlyList<TargetDefinition> all, IReadOnlyList<string> configuredIds, string targetId)
+    {
+        var target = all.FirstOrDefault(t => string.Equals(t.Id, targetId, StringComparison.OrdinalIgnoreCase));
+        return new TargetRegistryCommands.TargetList(target is null ? [] : [target],
+            target is not null && configuredIds.Contains(target.Id, StringComparer.OrdinalIgnoreCase) ? [target.Id] : [], all.Count);
     }
 
     /// <summary>

@@ -150,14 +150,14 @@ public static class TargetEndpoints
         ActorAsk.Problem(StatusCodes.Status404NotFound, "Unknown metric",
             $"target '{latest.TargetId}' has no metric '{metric}' (it has: {string.Join(", ", latest.Latest.Select(s => s.Metric))})");
 
-    /// <summary>The target with this id from the registry (read page by page), or a 404 problem.</summary>
+    /// <summary>The target with this id from this node's directory, or a 404 problem.</summary>
     private static async Task<(TargetView? Target, IResult? Problem)> FindAsync(ActorAsk actors, string id, CancellationToken ct)
     {
         if (actors.Find<TargetDirectory>() is not { } registry) return (null, ActorAsk.NotReady(nameof(TargetDirectory)));
         TargetRegistryCommands.TargetList list;
         try
         {
-            list = await TargetPages.AllAsync(registry, actors.Timeout, ct);
+            list = await registry.Ask<TargetRegistryCommands.TargetList>(new TargetRegistryCommands.GetTarget(id), actors.Timeout, ct);
         }
         catch (AskTimeoutException)
         {

@@ -77,6 +77,7 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return new TargetRegistryCommands.TargetList([SampleTarget]);
         yield return new TargetRegistryCommands.TargetList([SampleTarget], ["orders"]);
         yield return new TargetRegistryCommands.GetTargets(50, "m");
+        yield return new TargetRegistryCommands.GetTarget("Orders");
         yield return new TargetRegistryCommands.TargetList([SampleTarget], ["orders"], 250, "orders");
         yield return new TargetRegistryCommands.RegisterTarget(SampleTarget, Replace: false);
         yield return new TargetRegistryCommands.TargetConflict("orders", "target 'orders' already exists; remove it first to redefine it");
