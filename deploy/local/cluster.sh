@@ -17,7 +17,8 @@
 # script sets per node (Hostname, Port, SeedNodes, Persistence, ConnectionString, Api:Url, DataDirectory, Demo:Enabled).
 #
 # Other variables: CONFIGMONITOR_HOST_DLL / CONFIGMONITOR_CONFIG_SERVICE_DLL (use these builds instead of building
-# src/ConfigMonitor.Host in Release), CONFIGMONITOR_PG_BIN [/usr/lib/postgresql/15/bin], DOTNET [dotnet],
+# src/ConfigMonitor.Host in Release), CONFIGMONITOR_HOST_DLL_<I> (node I runs this build instead: a rolling upgrade; read by
+# start and start-node, kept for the node), CONFIGMONITOR_PG_BIN [/usr/lib/postgresql/15/bin], DOTNET [dotnet],
 # CONFIGMONITOR_LOCAL_READY_TIMEOUT [180 s], CONFIGMONITOR_LOCAL_STOP_TIMEOUT [60 s].
 set -euo pipefail
 
@@ -33,7 +34,7 @@ say() { printf '%s\n' "$*"; }
 fail() { printf 'cluster.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -84,6 +85,17 @@ ours() {
 }
 
 read_pid() { [ -r "$1" ] && cat "$1" || true; }
+
+# The build node I runs: its own (CONFIGMONITOR_HOST_DLL_<I>, recorded as NODE_<I>_HOST_DLL) or the cluster's.
+node_dll() { local dll; dll=$(state_value "NODE_$1_HOST_DLL"); printf '%s' "${dll:-$HOST_DLL}"; }
+
+# Records CONFIGMONITOR_HOST_DLL_<I> for node I when it is set (a node of another build beside the others).
+take_node_dll() {
+  local var=CONFIGMONITOR_HOST_DLL_$1
+  [ -n "${!var:-}" ] || return 0
+  [ -f "${!var}" ] || fail "$var is '${!var}', which is not a file; give the path of a ConfigMonitor.Host.dll build"
+  set_state_value "NODE_$1_HOST_DLL" "${!var}"
+}
 
 # Sends TERM to every pid given, waits up to STOP_TIMEOUT seconds for all to end, then KILLs what is left.
 stop_pids() {
@@ -227,7 +239,8 @@ write_node_env() {
 launch_node() {
   local i=$1; local dir=$STATE/node-$i f
   [ -f "$dir/node.env" ] || fail "node $i is not part of the cluster in $STATE (nodes: $(state_value NODES))"
-  if ours "$(read_pid "$dir/node.pid")" "$HOST_DLL"; then fail "node $i is already running (pid $(cat "$dir/node.pid"))"; fi
+  local dll; dll=$(node_dll "$i")
+  if ours "$(read_pid "$dir/node.pid")" "$dll"; then fail "node $i is already running (pid $(cat "$dir/node.pid"))"; fi
   (
     cd "$dir"
     # What the caller's shell may hold for Kestrel would add listeners the node's Api:Url rule refuses.
@@ -237,7 +250,7 @@ launch_node() {
     [ -s "$STATE/targets.env" ] && load_env_file "$STATE/targets.env"
     load_env_file "$dir/node.env"
     printf -- '--- started %s\n' "$(date -Is)"
-    exec setsid "$DOTNET" "$HOST_DLL"
+    exec setsid "$DOTNET" "$dll"
   ) >>"$dir/node.log" 2>&1 </dev/null &
   echo $! >"$dir/node.pid"
   set_state_value "NODE_${i}_PID" "$!"
@@ -316,6 +329,7 @@ cmd_start() {
     write_node_env "$i"
     printf 'NODE_%s_API=http://127.0.0.1:%s\nNODE_%s_AKKA=akka.tcp://%s@127.0.0.1:%s\nNODE_%s_LOG=%s\n' \
       "$i" "${API_PORT[$i]}" "$i" "$SYSTEM" "${AKKA_PORT[$i]}" "$i" "$STATE/node-$i/node.log" >>"$STATE/cluster.env"
+    take_node_dll "$i"
     launch_node "$i"
     say "node $i          API http://127.0.0.1:${API_PORT[$i]}  Akka akka.tcp://$SYSTEM@127.0.0.1:${AKKA_PORT[$i]}  pid $(cat "$STATE/node-$i/node.pid")  log $STATE/node-$i/node.log"
   done
@@ -341,7 +355,7 @@ cmd_status() {
   local i pid api code state
   for i in $(seq 1 "$NODES"); do
     pid=$(read_pid "$STATE/node-$i/node.pid"); api=$(state_value "NODE_${i}_API")
-    if ours "$pid" "$HOST_DLL"; then
+    if ours "$pid" "$(node_dll "$i")"; then
       state=running
       [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = T ] && state=paused
       code=$(http_status "$api/health/ready")
@@ -364,9 +378,10 @@ cmd_stop() {
   for i in $(seq 1 "$NODES"); do
     pid=$(read_pid "$STATE/node-$i/node.pid")
     # A paused node cannot handle SIGTERM: resume it first.
-    ours "$pid" "$HOST_DLL" && { kill -CONT "$pid" 2>/dev/null || true; pids+=("$pid"); }
+    ours "$pid" "$(node_dll "$i")" && { kill -CONT "$pid" 2>/dev/null || true; pids+=("$pid"); }
   done
-  [ ${#pids[@]} -gt 0 ] && { say "stopping node(s): ${pids[*]} (SIGTERM, up to ${STOP_TIMEOUT} s each)"; stop_pids "$HOST_DLL" "${pids[@]}"; }
+  # Every node build's path ends in ConfigMonitor.Host.dll (one build or several).
+  [ ${#pids[@]} -gt 0 ] && { say "stopping node(s): ${pids[*]} (SIGTERM, up to ${STOP_TIMEOUT} s each)"; stop_pids ConfigMonitor.Host.dll "${pids[@]}"; }
   pid=$(state_value CONFIG_SERVICE_PID)
   ours "$pid" ConfigMonitor.ConfigService && { say "stopping the config service ($pid)"; stop_pids ConfigMonitor.ConfigService "$pid"; }
   if [ -f "$(state_value POSTGRES_DATA)/postmaster.pid" ]; then
@@ -380,16 +395,16 @@ cmd_stop() {
 cmd_stop_node() {
   require_state; node_index "${1:-}"
   local pid; pid=$(read_pid "$STATE/node-$1/node.pid")
-  ours "$pid" "$HOST_DLL" || { say "node $1 is not running"; return 0; }
+  ours "$pid" "$(node_dll "$1")" || { say "node $1 is not running"; return 0; }
   kill -CONT "$pid" 2>/dev/null || true
-  stop_pids "$HOST_DLL" "$pid"
+  stop_pids "$(node_dll "$1")" "$pid"
   say "node $1 stopped"
 }
 
 cmd_kill_node() {
   require_state; node_index "${1:-}"
   local signal=${2:-KILL} pid; pid=$(read_pid "$STATE/node-$1/node.pid")
-  ours "$pid" "$HOST_DLL" || fail "node $1 is not running"
+  ours "$pid" "$(node_dll "$1")" || fail "node $1 is not running"
   kill -"$signal" "$pid"
   say "node $1 (pid $pid) sent SIG$signal"
 }
@@ -402,7 +417,7 @@ order_seeds_for_rejoin() {
   local i=$1 j others=() env=$STATE/node-$1/node.env
   for j in $(seq 1 "$NODES"); do
     [ "$j" = "$i" ] && continue
-    ours "$(read_pid "$STATE/node-$j/node.pid")" "$HOST_DLL" && others+=("$j")
+    ours "$(read_pid "$STATE/node-$j/node.pid")" "$(node_dll "$j")" && others+=("$j")
   done
   local order=()
   if [ ${#others[@]} -gt 0 ]; then
@@ -423,6 +438,7 @@ cmd_start_node() {
   require_state; node_index "${1:-}"
   NO_WAIT=0
   order_seeds_for_rejoin "$1"
+  take_node_dll "$1"
   launch_node "$1"
   say "node $1 started, pid $(cat "$STATE/node-$1/node.pid"), API $(state_value "NODE_$1_API")"
   [ "${2:-}" = --no-wait ] && return 0

@@ -26,6 +26,9 @@ public sealed record LocalClusterOptions
     {
         ["ConfigMonitor__Metrics__FlushInterval"] = "1s",
     };
+
+    /// <summary>Nodes (1-based) that run another build than the tests' copy: its ConfigMonitor.Host.dll (cluster.sh's CONFIGMONITOR_HOST_DLL_I).</summary>
+    public IReadOnlyDictionary<int, string> NodeHostAssemblies { get; init; } = new Dictionary<int, string>();
 }
 
 /// <summary>One node of the <see cref="LocalCluster"/>: its API, its Akka address, its log and (read afresh each time) its pid.</summary>
@@ -237,6 +240,9 @@ public class LocalCluster : IAsyncLifetime
             info.Environment.Remove(key);
         info.Environment["CONFIGMONITOR_LOCAL_DIR"] = _state;
         info.Environment["CONFIGMONITOR_HOST_DLL"] = NodeProcess.HostAssembly;
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("CONFIGMONITOR_HOST_DLL_", StringComparison.Ordinal)).ToList())
+            info.Environment.Remove(key);
+        foreach (var (node, dll) in _options.NodeHostAssemblies) info.Environment[$"CONFIGMONITOR_HOST_DLL_{node}"] = dll;
         info.Environment["CONFIGMONITOR_CONFIG_SERVICE_DLL"] = Path.Combine(AppContext.BaseDirectory, "ConfigMonitor.ConfigService.dll");
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } dotnet && File.Exists(dotnet)) info.Environment["DOTNET"] = dotnet;
         using var process = Process.Start(info) ?? throw new InvalidOperationException("bash did not start");
