@@ -19,6 +19,9 @@ try
         await Console.Error.WriteLineAsync(CoordinatedShutdown.Get(system).ShutdownReason is NodeWasAwayReason
             ? $"this node was away longer than the cluster allows; exiting with {code} so a supervisor restarts it"
             : $"the cluster downed this node ({CoordinatedShutdown.Get(system).ShutdownReason}); exiting with {code} so a supervisor restarts it");
+    else
+        // A clean stop says so too: a supervisor's log (or a test) tells a finished leave from a kill.
+        await Console.Out.WriteLineAsync($"the node stopped cleanly; exiting with {code}");
     return code;
 }
 catch (Exception e) when (e is InvalidTargetDefinitionException or InvalidConfigMonitorOptionsException or NodeConfigurationException)

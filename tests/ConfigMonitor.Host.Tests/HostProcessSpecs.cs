@@ -18,7 +18,7 @@ public sealed class HostProcessSpecs : IDisposable
     {
         using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", "--ConfigMonitor:Api:Url=http://127.0.0.1:0", $"--ConfigMonitor:DataDirectory={DataDirectory}");
 
-        await node.WaitForOutputAsync("Target demo: started monitoring", StartTimeout);
+        await node.WaitForOutputAsync("Monitoring 1 target on this node", StartTimeout);
         await node.SignalAsync(signal);
 
         var exited = await node.WaitForExitAsync(ExitTimeout);

@@ -124,7 +124,7 @@ public sealed class StartupProcessSpecs : IDisposable
         var port = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
         using var node = NodeProcess.Start(_work.Path, $"--ConfigMonitor:Port={port}", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
             $"--ConfigMonitor:DataDirectory={DataDirectory}");
-        await node.WaitForOutputAsync("Target demo: started monitoring", ExitTimeout);
+        await node.WaitForOutputAsync("Monitoring 1 target on this node", ExitTimeout);
 
         // A second, in-process member joins the process node and then downs it, as a split-brain resolver would.
         var settings = TestNode.FastSettings(Path.Combine(_work.Path, "peer"));
@@ -155,7 +155,7 @@ public sealed class StartupProcessSpecs : IDisposable
         var port = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
         using var node = NodeProcess.Start(_work.Path, $"--ConfigMonitor:Port={port}", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
             $"--ConfigMonitor:DataDirectory={DataDirectory}");
-        await node.WaitForOutputAsync("Target demo: started monitoring", ExitTimeout);
+        await node.WaitForOutputAsync("Monitoring 1 target on this node", ExitTimeout);
 
         // A second member: alone, a paused node carries on (nothing could have moved); with a peer, its targets may have.
         var settings = TestNode.FastSettings(Path.Combine(_work.Path, "peer"));

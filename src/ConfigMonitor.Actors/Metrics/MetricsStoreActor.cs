@@ -130,7 +130,8 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
         }
         _carried = null;
         if (count == 0) return;
-        Log.Info("Metrics store of target {0} took back {1} samples an earlier incarnation could not save; saving them now", _targetId, count);
+        // Debug: the node-wide journal line says when the stores save again (JournalTroubleLog).
+        Log.Debug("Metrics store of target {0} took back {1} samples an earlier incarnation could not save; saving them now", _targetId, count);
         Self.Tell(FlushTick.Instance);
     }
 

@@ -125,8 +125,8 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
                 Forget(took.Number);
                 break;
             case MetricsStoreReports.Saved when Sender.Equals(_store):
-                if (_failuresInARow > 0)
-                    _log.Info("Metrics of target {0} are saved again after {1} failed attempts", _targetId, _failuresInARow);
+                // One node-wide line per cause (JournalTroubleLog), this target's at Debug.
+                if (_failuresInARow > 0) JournalTroubleLog.For(Context.System).SavedAgain(_targetId, _failuresInARow);
                 _failuresInARow = 0;
                 _backoff = _settings.RetryBackoff;
                 break;
@@ -202,10 +202,9 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
             retryIn = _retryIn = _backoff;
             _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _settings.MaxRetryBackoff.Ticks));
             var (what, cause) = _failure.Value;
+            // One node-wide line per cause, not one per target: a journal outage at 10,000 targets is one Warning (JournalTroubleLog).
             if (_failuresInARow == 1)
-                _log.Warning("Metrics of target {0} {1}: {2}. Its {3} unsaved samples are kept in memory; the store retries in {4}, " +
-                    "backing off up to {5}, and logs again once it saves", _targetId, what, cause?.Message.TrimEnd('.') ?? "no cause given",
-                    UnsavedCount(), Durations.Format(retryIn), Durations.Format(_settings.MaxRetryBackoff));
+                JournalTroubleLog.For(Context.System).Failing(_targetId, what, cause, UnsavedCount(), _settings.MaxRetryBackoff);
             else
                 _log.Debug("Metrics of target {0} {1} again ({2} failures in a row): {3}; retrying in {4}", _targetId, what,
                     _failuresInARow, cause?.Message ?? "no cause given", Durations.Format(retryIn));
@@ -229,6 +228,7 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
     /// <inheritdoc />
     protected override void PostStop()
     {
+        if (_failuresInARow > 0) JournalTroubleLog.For(Context.System).Gone(_targetId, _failuresInARow);
         if (_unsaved.Count > 0)
             _log.Error("Metrics store of target {0} stopped before it could save {1} samples: they are lost", _targetId, UnsavedCount());
         base.PostStop();

@@ -26,6 +26,7 @@ public sealed class TargetMonitorActor : UntypedActor
     private ILoggingAdapter? _logger;
     private readonly Dictionary<string, LoopStatus> _loops = new(StringComparer.Ordinal);
     private TargetDefinition? _definition;
+    private bool _counted;
     private int _generation;
     private LoopStatus _events = new("events", 0, null, null, 0, null);
 
@@ -53,9 +54,11 @@ public sealed class TargetMonitorActor : UntypedActor
                 Monitor(cmd.Definition);
                 break;
             case StopMonitoringTarget:
-                Log.Info("Target {0}: monitoring stopped", _targetId);
+                // Debug: the registry logs a removal, and the node's census one line for all its targets.
+                Log.Debug("Target {0}: monitoring stopped", _targetId);
                 StopLoops();
                 _definition = null;
+                Uncount();
                 break;
             case LoopProbed probed:
                 var previous = _loops.GetValueOrDefault(probed.Loop) ?? new LoopStatus(probed.Loop, 0, null, null, 0, null);
@@ -93,6 +96,7 @@ public sealed class TargetMonitorActor : UntypedActor
         {
             // A definition the registry accepted always resolves; a client that cannot be made is logged, never a crash loop.
             Log.Error(e, "Target {0}: cannot be monitored: {1}", definition.Id, Redaction.Redact(e.Message));
+            Uncount();
             return;
         }
         var loop = new LoopContext(definition, adapter, _metricsStore, _alertManager, _clock)
@@ -115,8 +119,27 @@ public sealed class TargetMonitorActor : UntypedActor
         var schedule = $"performance every {Durations.Format(definition.Performance.Interval)}, health every {Durations.Format(definition.Health.Interval)}, " +
                        (hasCache ? $"cache every {Durations.Format(definition.Cache.Interval)}" : "no cache facet") + ", " +
                        (hasDatabase ? $"database every {Durations.Format(definition.Database.Interval)}" : "no database facet");
-        Log.Info("Target {0}: {1} monitoring through {2} ({3})",
+        // Debug: a node of 10,000 targets starts 10,000 monitors; the census says how many in one line.
+        Log.Debug("Target {0}: {1} monitoring through {2} ({3})",
             definition.Id, restart ? "restarted" : "started", FacetSummary(definition), schedule);
+        if (_counted) return;
+        _counted = true;
+        TargetCensus.For(Context.System).Started(_targetId);
+    }
+
+    private void Uncount()
+    {
+        if (!_counted) return;
+        _counted = false;
+        TargetCensus.For(Context.System).Stopped(_targetId);
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        // Handed off, or the node stops: this node no longer monitors the target.
+        Uncount();
+        base.PostStop();
     }
 
     // Each facet's status from the loop (or the event round trips) that probes it.
