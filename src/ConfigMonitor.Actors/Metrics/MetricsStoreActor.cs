@@ -171,6 +171,11 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
                 DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1));
                 ReplyAfterSnapshot();
                 break;
+            case SaveSnapshotFailure failed when WriterFenceSchema.IsRefusal(failed.Cause):
+                Log.Warning("Snapshot of target {0}'s metrics was refused by the fence: this node was removed from the cluster", _targetId);
+                WriterFence.For(Context.System)?.Refused();
+                ReplyAfterSnapshot();
+                break;
             case SaveSnapshotFailure failed:
                 Log.Error(failed.Cause, "Snapshot of target {0}'s metrics failed; the journal is kept until the next snapshot", _targetId);
                 ReplyAfterSnapshot();
