@@ -135,9 +135,10 @@ public static class WriterFenceSchema
 
     /// <summary>
     /// Fences the member at <paramref name="akkaAddress"/> with <paramref name="akkaUid"/>: records it (once; every survivor may),
-    /// then ends its open database sessions (waiting up to <paramref name="sessionEndTimeout"/> each), so that a transaction it began
-    /// before the fence (a batch in flight when it was paused or cut off) is rolled back, not committed after the survivors read
-    /// the journal. Returns the number of sessions ended. Sessions of roles the caller may not signal are left to the trigger.
+    /// then ends those of its database sessions that are not idle (waiting up to <paramref name="sessionEndTimeout"/> each), so that a
+    /// transaction it began before the fence (a batch in flight when it was paused or cut off) is rolled back, not committed after the
+    /// survivors read the journal. Returns the number of sessions ended. Idle sessions are left open: the trigger refuses their next
+    /// write with the fence's own error. Sessions of roles the caller may not signal are left to the trigger.
     /// </summary>
     public static async Task<int> FenceAsync(NpgsqlConnection connection, string akkaAddress, long akkaUid, string reason, TimeSpan sessionEndTimeout,
         CancellationToken cancellationToken)
@@ -157,6 +158,7 @@ public static class WriterFenceSchema
             WHERE a.application_name IN (SELECT 'configmonitor/' || i.incarnation FROM configmonitor_incarnations i
                                          WHERE i.akka_address = @address AND i.akka_uid = @uid)
               AND a.pid <> pg_backend_pid()
+              AND a.state <> 'idle'  -- an idle session has nothing in flight; the trigger refuses its next write
               AND pg_has_role(a.usesysid, 'MEMBER')
             """, connection);
         end.Parameters.AddWithValue("address", akkaAddress);

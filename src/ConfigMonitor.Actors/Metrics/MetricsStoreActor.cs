@@ -381,8 +381,9 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         // Akka.Persistence stops the store after this; the askers of the failed batches hear it now, not never.
+        var removed = WriterFenceSchema.IsRefusal(cause);
         foreach (var (_, replyTo) in _writing)
-            replyTo?.Tell(new Status.Failure(new MetricsStoreUnavailableException(_targetId, "could not be saved", cause, retryIn: null)));
+            replyTo?.Tell(new Status.Failure(new MetricsStoreUnavailableException(_targetId, "could not be saved", cause, retryIn: null, removed)));
         if (_host is null)
         {
             Log.Error(cause, "Could not persist a batch of metrics of target {0}; the store stops and its unsaved samples are lost", _targetId);
