@@ -24,6 +24,9 @@ public sealed class WriterFence : IExtension
     /// <summary>How long the node waits at start for the journal to create its tables, so the trigger can be put on them.</summary>
     public static readonly TimeSpan TablesTimeout = TimeSpan.FromSeconds(60);
 
+    // A persistence id nothing writes: asked once at start, so that the journal and snapshot store initialise.
+    private const string StartProbeId = "configmonitor-writer-fence-start";
+
     private readonly ActorSystem _system;
     private readonly string _connectionString;
     private readonly ILoggingAdapter _log;
@@ -60,18 +63,38 @@ public sealed class WriterFence : IExtension
             await WriterFenceSchema.RegisterAsync(connection, incarnation, self.Address.ToString(), self.Uid, CancellationToken.None);
             if (missing.Count > 0)
             {
-                // A new database: the journal creates its tables when it starts (auto-initialize); start it now, then fence them.
-                var persistence = Akka.Persistence.Persistence.Instance.Apply(system);
-                persistence.JournalFor(null);
-                persistence.SnapshotStoreFor(null);
-                var deadline = DateTime.UtcNow + TablesTimeout;
-                while ((missing = await WriterFenceSchema.EnsureAsync(connection, CancellationToken.None)).Count > 0)
+                // A new database: the journal creates its tables when it starts (auto-initialize). One node at a time starts it
+                // now (the others wait for the lock and then find the tables), and the trigger goes on the tables at once; nothing
+                // has written yet, so no write escapes the fence.
+                await WriterFenceSchema.LockJournalCreationAsync(connection, CancellationToken.None);
+                try
                 {
-                    if (DateTime.UtcNow > deadline)
-                        throw new InvalidOperationException(
-                            $"the journal did not create its table(s) {string.Join(", ", missing)} within {TablesTimeout.TotalSeconds:0} s, " +
-                            "so the writer fence cannot be put on them; see the journal's errors above");
-                    await Task.Delay(TimeSpan.FromMilliseconds(200));
+                    missing = await WriterFenceSchema.EnsureAsync(connection, CancellationToken.None);
+                    if (missing.Count > 0)
+                    {
+                        // Each plugin answers only once it has initialised (it stashes until then): all its tables exist then.
+                        var persistence = Akka.Persistence.Persistence.Instance.Apply(system);
+                        try
+                        {
+                            await Task.WhenAll(
+                                persistence.JournalFor(null).Ask<object>((IActorRef r) => new Akka.Persistence.ReplayMessages(0, 0, 0, StartProbeId, r), TablesTimeout, CancellationToken.None),
+                                persistence.SnapshotStoreFor(null).Ask<object>(
+                                    new Akka.Persistence.LoadSnapshot(StartProbeId, Akka.Persistence.SnapshotSelectionCriteria.None, 0), TablesTimeout));
+                        }
+                        catch (AskTimeoutException)
+                        {
+                            // Reported below with the tables still missing.
+                        }
+                        missing = await WriterFenceSchema.EnsureAsync(connection, CancellationToken.None);
+                        if (missing.Count > 0)
+                            throw new InvalidOperationException(
+                                $"the journal did not create its table(s) {string.Join(", ", missing)} within {TablesTimeout.TotalSeconds:0} s, " +
+                                "so the writer fence cannot be put on them; see the journal's errors above");
+                    }
+                }
+                finally
+                {
+                    await WriterFenceSchema.UnlockJournalCreationAsync(connection, CancellationToken.None);
                 }
             }
         }

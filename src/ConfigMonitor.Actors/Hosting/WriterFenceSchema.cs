@@ -121,6 +121,24 @@ public static class WriterFenceSchema
         return missing;
     }
 
+    // Held by the one node that has the journal create its tables on a new database, so that nodes starting together do not run
+    // the plugin's CREATE TABLE IF NOT EXISTS at once (PostgreSQL answers the loser with a duplicate key in pg_type).
+    private const long JournalCreationLock = 0x636D_6665_6E63_6502; // "cmfence\x02"
+
+    /// <summary>Waits for, and takes, the session lock under which one node has the journal create its tables.</summary>
+    public static async Task LockJournalCreationAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT pg_advisory_lock({JournalCreationLock})", connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Releases the lock of <see cref="LockJournalCreationAsync"/>.</summary>
+    public static async Task UnlockJournalCreationAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({JournalCreationLock})", connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>Records that <paramref name="incarnation"/> is the node process at <paramref name="akkaAddress"/> with <paramref name="akkaUid"/>.</summary>
     public static async Task RegisterAsync(NpgsqlConnection connection, Guid incarnation, string akkaAddress, long akkaUid, CancellationToken cancellationToken)
     {
