@@ -90,7 +90,17 @@ public static class ConfigMonitorHosting
     public static AkkaConfigurationBuilder AddConfigMonitorPersistence(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options)
     {
         var provider = options.Persistence == PersistenceProvider.Sqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15;
-        builder.WithSqlPersistence(options.EffectiveConnectionString, provider, autoInitialize: true,
+        var connectionString = options.EffectiveConnectionString;
+        if (options.Persistence == PersistenceProvider.PostgreSql)
+        {
+            // The writer fence (WriterFence): every journal session of this process carries its incarnation, registered before any
+            // persistent actor starts (this starter runs before the singletons and shard regions); SQLite has one node, no fence.
+            var incarnation = Guid.NewGuid();
+            connectionString = WriterFenceSchema.WithIncarnation(connectionString, incarnation);
+            var fenced = connectionString;
+            builder.WithActors(async (system, _) => await WriterFence.StartAsync(system, incarnation, fenced));
+        }
+        builder.WithSqlPersistence(connectionString, provider, autoInitialize: true,
             journalBuilder: j => j.WithHealthCheck(), snapshotBuilder: s => s.WithHealthCheck());
         if (options.Persistence == PersistenceProvider.Sqlite)
             // SQLite has one writer: more journal writers only queue on its lock (measured in akka-notes §6).

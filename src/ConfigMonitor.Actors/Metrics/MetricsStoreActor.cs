@@ -172,6 +172,11 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
                 DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1));
                 ReplyAfterSnapshot();
                 break;
+            case SaveSnapshotFailure failed when WriterFenceSchema.IsRefusal(failed.Cause):
+                Log.Warning("Snapshot of target {0}'s metrics was refused by the fence: this node was removed from the cluster", _targetId);
+                WriterFence.For(Context.System)?.Refused();
+                ReplyAfterSnapshot();
+                break;
             case SaveSnapshotFailure failed:
                 Log.Error(failed.Cause, "Snapshot of target {0}'s metrics failed; the journal is kept until the next snapshot", _targetId);
                 ReplyAfterSnapshot();
@@ -377,8 +382,9 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         // Akka.Persistence stops the store after this; the askers of the failed batches hear it now, not never.
+        var removed = WriterFenceSchema.IsRefusal(cause);
         foreach (var (_, replyTo) in _writing)
-            replyTo?.Tell(new Status.Failure(new MetricsStoreUnavailableException(_targetId, "could not be saved", cause, retryIn: null)));
+            replyTo?.Tell(new Status.Failure(new MetricsStoreUnavailableException(_targetId, "could not be saved", cause, retryIn: null, removed)));
         if (_host is null)
         {
             Log.Error(cause, "Could not persist a batch of metrics of target {0}; the store stops and its unsaved samples are lost", _targetId);

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
 using static ConfigMonitor.Actors.Metrics.MetricsCommands;
@@ -39,8 +40,10 @@ internal static class MetricsStoreReports
 }
 
 /// <summary>The answer to a metrics query or flush while the target's store is unavailable: its journal failed and it retries.</summary>
-public sealed class MetricsStoreUnavailableException(string targetId, string what, Exception? cause, TimeSpan? retryIn)
-    : Exception($"The metrics of target '{targetId}' {what}{(cause is null ? "" : $" ({cause.Message})")}; the samples it accepted are kept in memory"
+public sealed class MetricsStoreUnavailableException(string targetId, string what, Exception? cause, TimeSpan? retryIn, bool removed = false)
+    : Exception(removed
+        ? $"The metrics of target '{targetId}' are no longer kept by this node: the cluster removed it and another node monitors the target now; ask another node"
+        : $"The metrics of target '{targetId}' {what}{(cause is null ? "" : $" ({cause.Message})")}; the samples it accepted are kept in memory"
         + (retryIn is { } wait ? $" and the store retries in {Durations.Format(wait)}" : " and saved when its journal works again"), cause)
 {
     /// <summary>The target whose store is unavailable.</summary>
@@ -59,7 +62,13 @@ public sealed class MetricsStoreUnavailableException(string targetId, string wha
 /// </summary>
 public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithTimers
 {
-    private enum Phase { Starting, Running, Waiting }
+    private enum Phase { Starting, Running, Waiting, Fenced }
+
+    /// <summary>Every fence this node knows of has landed: the store may read its journal.</summary>
+    private sealed class FenceSettled : INoSerializationVerificationNeeded, IDeadLetterSuppression
+    {
+        public static readonly FenceSettled Instance = new();
+    }
 
     private sealed class Retry : INoSerializationVerificationNeeded, IDeadLetterSuppression
     {
@@ -107,6 +116,19 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
     {
         _failure = null;
         _phase = Phase.Starting;
+        // A target taken over from a removed node: its old owner must be fenced at the database before this store reads the
+        // journal, or a batch the old owner sends late could land behind the recovery and take this store's next sequence number.
+        var settled = WriterFence.For(Context.System)?.WhenSettled() ?? Task.CompletedTask;
+        if (!settled.IsCompleted)
+        {
+            settled.PipeTo(Self, success: () => FenceSettled.Instance, failure: _ => FenceSettled.Instance);
+            return;
+        }
+        CreateStore();
+    }
+
+    private void CreateStore()
+    {
         _store = Context.Watch(Context.ActorOf(MetricsStoreActor.Hosted(_targetId, _settings, _clock, Self, [.. _unsaved]), "store"));
     }
 
@@ -115,6 +137,11 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
     {
         switch (message)
         {
+            case FenceSettled when _phase == Phase.Starting && _store is null:
+                CreateStore();
+                break;
+            case FenceSettled:
+                break;
             case MetricsStoreReports.Recovered when Sender.Equals(_store) && _phase == Phase.Starting:
                 _unsaved.Clear(); // the store has them now
                 _phase = Phase.Running;
@@ -146,6 +173,14 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
                 break;
             case Retry when _phase == Phase.Waiting:
                 StartStore();
+                break;
+            case StopMetricsStore when _phase == Phase.Fenced:
+                Context.Stop(Self);
+                break;
+            case RecordSamples when _phase == Phase.Fenced:
+                break; // the node was removed: the target's new owner records its own samples
+            case GetLatestMetrics or GetRecentSamples or GetMetricsOverview or GetMetricSummary or FlushMetrics or PruneMetrics when _phase == Phase.Fenced:
+                Sender.Tell(new Status.Failure(Unavailable()));
                 break;
             case StopMetricsStore when _phase == Phase.Waiting:
                 // A hand-off does not wait out the backoff: one more attempt now, and the store stops once it has saved.
@@ -192,6 +227,11 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
             Context.Stop(Self);
             return;
         }
+        if (_failure is { Cause: var refused } && WriterFenceSchema.IsRefusal(refused))
+        {
+            OnFenced(untaken.Select(u => (u.Message, u.Sender)));
+            return;
+        }
 
         var retryIn = TimeSpan.Zero;
         _retryIn = retryIn;
@@ -220,8 +260,27 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
         Stash.UnstashAll();
     }
 
-    private MetricsStoreUnavailableException Unavailable() =>
-        new(_targetId, _failure?.What ?? "are being recovered", _failure?.Cause, _retryIn);
+    /// <summary>
+    /// The journal refused the store's write because the cluster removed this node: the target belongs to another member now.
+    /// One warning, no retry (a retry could only be refused again), the unsaved samples are dropped (the new owner keeps its own),
+    /// and the node shuts down (<see cref="WriterFence.Refused"/>).
+    /// </summary>
+    private void OnFenced(IEnumerable<(object Message, IActorRef Sender)> untaken)
+    {
+        _phase = Phase.Fenced;
+        _log.Warning("Metrics of target {0}: the write was refused by the fence: this node was removed from the cluster and another node " +
+                     "monitors the target now; this store writes nothing more and drops its {1} unsaved samples", _targetId, UnsavedCount());
+        _unsaved.Clear();
+        WriterFence.For(Context.System)?.Refused();
+        foreach (var (message, asker) in untaken)
+            if (message is not RecordSamples && !asker.IsNobody())
+                asker.Tell(new Status.Failure(Unavailable()));
+        Stash.UnstashAll();
+    }
+
+    private MetricsStoreUnavailableException Unavailable() => _phase == Phase.Fenced
+        ? new(_targetId, "", null, null, removed: true)
+        : new(_targetId, _failure?.What ?? "are being recovered", _failure?.Cause, _retryIn);
 
     private long UnsavedCount() => _unsaved.Sum(b => (long)b.Samples.Count);
 
