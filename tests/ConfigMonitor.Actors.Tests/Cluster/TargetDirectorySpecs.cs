@@ -40,6 +40,10 @@ public sealed class TargetDirectorySpecs(ITestOutputHelper output) : Akka.TestKi
         await using var third = await ClusterNode.StartAsync(_data.Path, seed: first, targets);
         foreach (var node in new[] { first, second, third })
             await AwaitAssertAsync(async () => Assert.Equal(targets.Select(t => t.Id), await DirectoryIds(node)), Timeout, TimeSpan.FromMilliseconds(200));
+        // The registry writes to every node its own node has seen Up: wait until every node sees all three Up.
+        foreach (var node in new[] { first, second, third })
+            await AwaitAssertAsync(() => Assert.Equal(3, Akka.Cluster.Cluster.Get(node.System).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up)),
+                Timeout, TimeSpan.FromMilliseconds(100));
 
         var added = TargetDefinition.WithDefaults("runtime-1", "/user/no-such-service");
         Assert.IsType<TargetRegistryCommands.TargetRegistered>(
