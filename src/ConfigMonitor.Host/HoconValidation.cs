@@ -60,6 +60,8 @@ public static partial class HoconValidation
         ["akka.cluster.sharding.retry-interval"] = ValueKind.Duration,
         ["akka.cluster.sharding.coordinator-failure-backoff"] = ValueKind.Duration,
         ["akka.cluster.sharding.entity-restart-backoff"] = ValueKind.Duration,
+        ["akka.cluster.sharding.updating-state-timeout"] = ValueKind.Duration,
+        ["akka.cluster.sharding.waiting-for-state-timeout"] = ValueKind.Duration,
         ["akka.cluster.singleton.hand-over-retry-interval"] = ValueKind.Duration,
         ["akka.coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout"] = ValueKind.Duration,
         ["akka.coordinated-shutdown.exit-clr"] = ValueKind.OnOff,

@@ -62,18 +62,13 @@ public static class ScaleScenario
                             l.ClearLoggers();
                             l.AddLogger<OperatorLogger>();
                         })
-                        .AddHocon("""
-                            akka.loglevel = INFO
-                            akka.log-dead-letters = 10
-                            akka.log-dead-letters-during-shutdown = off
-                            akka.persistence.max-concurrent-recoveries = 20
-                            akka.cluster.sharding.state-store-mode = ddata
-                            """, HoconAddMode.Prepend)
                         .WithActors((system, _) =>
                         {
                             for (var i = 0; i < targets; i++) services[i] = system.ActorOf(Props.Create(() => new InstantConfigService()), $"svc-{i:D5}");
                         })
-                        .AddConfigMonitor(options, definitions);
+                        .AddConfigMonitor(options, definitions)
+                        // The node's own akka.hocon, last and prepended as the node loads it: the product's settings are measured.
+                        .AddHocon(ConfigMonitor.Host.HoconValidation.Load(Path.Combine(AppContext.BaseDirectory, "akka.hocon")), HoconAddMode.Prepend);
                 }))
                 .Build();
 

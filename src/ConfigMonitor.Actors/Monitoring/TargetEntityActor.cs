@@ -25,7 +25,6 @@ public sealed class TargetEntityActor : UntypedActor
     private ILoggingAdapter? _logger;
     private IActorRef _monitor = ActorRefs.Nobody;
     private IActorRef _store = ActorRefs.Nobody;
-    private bool _seenDefinition;
     private bool _stopping;
 
     /// <summary>Creates the entity of <paramref name="targetId"/>.</summary>
@@ -60,17 +59,15 @@ public sealed class TargetEntityActor : UntypedActor
                 _store.Forward(message);
                 break;
             case TargetDefinitionChanged { Definition: { } definition }:
-                _seenDefinition = true;
                 if (!_stopping) _monitor.Tell(new MonitorTarget(definition));
                 break;
-            case TargetDefinitionChanged when _seenDefinition:
+            case TargetDefinitionChanged { Removed: true }:
                 // The directory had it and no longer has: the target was removed (the registry's stop may have gone to the old node).
                 StopMonitoring();
                 break;
             case TargetDefinitionChanged:
                 break; // not in this node's directory yet: the registry's MonitorTarget or the directory's next change brings it
             case MonitorTarget when !_stopping:
-                _seenDefinition = true;
                 _monitor.Forward(message);
                 break;
             case StopMonitoringTarget:

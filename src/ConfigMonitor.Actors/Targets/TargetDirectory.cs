@@ -58,8 +58,11 @@ public static class TargetDirectoryQueries
     /// </summary>
     public sealed record WatchTarget(string TargetId) : INoSerializationVerificationNeeded;
 
-    /// <summary>The directory's definition of a target; null when the target was removed (or is not known yet on a first answer).</summary>
-    public sealed record TargetDefinitionChanged(string TargetId, TargetDefinition? Definition) : INoSerializationVerificationNeeded;
+    /// <summary>
+    /// The directory's definition of a target: null with <paramref name="Removed"/> when the directory held it and no longer does;
+    /// null without it when the directory does not hold it (yet: a watch's first answer may come before the registry's write).
+    /// </summary>
+    public sealed record TargetDefinitionChanged(string TargetId, TargetDefinition? Definition, bool Removed = false) : INoSerializationVerificationNeeded;
 }
 
 /// <summary>
@@ -165,7 +168,7 @@ public sealed class TargetDirectoryActor : UntypedActor
     {
         if (!_watchers.TryGetValue(entryKey, out var watchers)) return;
         foreach (var watcher in watchers)
-            watcher.Tell(new TargetDirectoryQueries.TargetDefinitionChanged(definition?.Id ?? entryKey, definition));
+            watcher.Tell(new TargetDirectoryQueries.TargetDefinitionChanged(definition?.Id ?? entryKey, definition, Removed: definition is null));
     }
 
     private void Watch(string targetId, IActorRef watcher)
