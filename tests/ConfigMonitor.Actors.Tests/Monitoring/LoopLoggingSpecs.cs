@@ -64,9 +64,10 @@ public sealed class LoopLoggingSpecs(ITestOutputHelper output)
             var recovered = Assert.Single(Lines(LogLevel.InfoLevel, "ok again"));
             Assert.Contains("failed probe(s)", recovered.Message!.ToString());
         }, Timeout);
-        // Nothing else of the loop at Information or above: no line per successful probe.
+        // Nothing else of the loop at Information or above: no line per successful probe. (A tick that finds the probe still out
+        // on a loaded machine says so once per hanging probe; that rule has its own line and is not a probe's.)
         Assert.Empty(events.Where(e => e.LogLevel() >= LogLevel.InfoLevel && e.Message?.ToString()?.StartsWith("Target orders:", StringComparison.Ordinal) == true)
-            .Except(Lines(LogLevel.WarningLevel, "failed")).Except(Lines(LogLevel.InfoLevel, "ok again")));
+            .Except(Lines(LogLevel.WarningLevel, "failed")).Except(Lines(LogLevel.InfoLevel, "ok again")).Except(Lines(LogLevel.WarningLevel, "still running")));
     }
 
     protected override void Dispose(bool disposing)
