@@ -75,6 +75,12 @@ public sealed class TargetDirectorySpecs(ITestOutputHelper output) : Akka.TestKi
         await AwaitAssertAsync(async () => Assert.Equal(3, (await Statuses()).Where(s => s.Monitoring).Select(s => s.Node).Distinct().Count()),
             Timeout, TimeSpan.FromMilliseconds(500));
         await AwaitAssertAsync(async () => Assert.Equal(targets.Count, (await DirectoryIds(third)).Count), Timeout);
+        // Until a node's replica holds the registry's first publication its directory asks the registry; wait until both
+        // survivors hold it (the flag is written once every key was written to every node), as a cluster that ran a while does.
+        foreach (var survivor in new[] { second, third })
+            await AwaitAssertAsync(async () => Assert.IsType<Akka.DistributedData.GetSuccess>(await Akka.DistributedData.DistributedData.Get(survivor.System).Replicator
+                .Ask<Akka.DistributedData.IGetResponse>(Akka.DistributedData.Dsl.Get(TargetDirectoryKeys.Published, Akka.DistributedData.ReadLocal.Instance), Ask)),
+                Timeout, TimeSpan.FromMilliseconds(200));
         var lost = (await Statuses()).Where(s => s.Node == first.Address.ToString()).Select(s => s.TargetId).ToList();
         Assert.NotEmpty(lost);
 
