@@ -5,11 +5,12 @@ using static ConfigMonitor.Actors.Alerts.AlertEvents;
 namespace ConfigMonitor.Actors.Alerts;
 
 /// <summary>
-/// The AlertManager's state and rules, without an actor system. <c>Observe</c>/<c>Decide…</c> turn commands into events,
-/// <c>Apply</c> changes the state. Per fingerprint an alert goes pending → firing → resolved under its <see cref="AlertRule"/>;
-/// silences, maintenance windows, inhibition (see <see cref="Inhibition"/>) and groups decide whether it is notified, never whether it is listed.
-/// The consecutive-breach and consecutive-good counters, and when each target's health rule last judged it, are kept in memory
-/// only: a restart starts counting again.
+/// The AlertManager's state and rules, without an actor system. <c>Decide…</c> turn commands into events, <c>Apply</c> changes
+/// the state. Whether a rule of a target is pending, firing or over is decided by that target's evaluation (<see cref="TargetAlerts"/>,
+/// in its sharded entity, on the node that monitors it); the book follows its reports (<see cref="DecideReport"/>): it gives each
+/// episode its alert id and keeps acknowledgements, silences, maintenance windows, inhibition (see <see cref="Inhibition"/>) and
+/// groups, which decide whether an alert is notified, never whether it is listed. Observations sent here directly (a node of an
+/// earlier build) are evaluated by an in-memory <see cref="TargetAlerts"/> per target (<see cref="Observe"/>).
 /// </summary>
 public sealed class AlertBook(AlertPolicy policy)
 {
@@ -18,16 +19,18 @@ public sealed class AlertBook(AlertPolicy policy)
 
     private readonly Dictionary<string, Alert> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _openByFingerprint = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (int Breaches, int Goods)> _progress = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Silence> _silences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MaintenanceWindow> _windows = new(StringComparer.Ordinal);
     private Dictionary<string, string> _groupOfTarget = new(StringComparer.OrdinalIgnoreCase);
     private Dictionary<string, IReadOnlyList<string>> _groups = new(StringComparer.OrdinalIgnoreCase);
-    // Inhibition by cause: how many judgements each root rule of a target has sent (keyed by the root's fingerprint), the counts
-    // an answer-failure alert was raised at (it waits for a later judgement), and the last resolution of each root.
-    private readonly Dictionary<string, long> _judged = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (long Service, long Database)> _judgedAtRaise = new(StringComparer.Ordinal);
+    // The latest episode (raised time) each fingerprint has had an alert for, so a report of an episode already recorded adds nothing.
+    private readonly Dictionary<string, DateTimeOffset> _episodes = new(StringComparer.Ordinal);
+    // Inhibition by cause: for an open answer-failure episode, whether its target's roots have judged it since it was raised (as its
+    // target's evaluation reports), and the last resolution of each root.
+    private readonly Dictionary<string, (DateTimeOffset RaisedAt, bool Service, bool Database)> _rootJudged = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Id, DateTimeOffset At)> _rootResolved = new(StringComparer.Ordinal);
+    // Evaluations of targets whose observations come here rather than to their entity (a node of an earlier build, or a test).
+    private readonly Dictionary<string, TargetAlerts> _evaluations = new(StringComparer.OrdinalIgnoreCase);
     // Targets the registry removed (persisted as TargetRetired): observations for them are ignored, so a loop that stops late cannot
     // open an alert again. Each remembers the retirement count at which it was retired (see DecideRegistryRead).
     private readonly Dictionary<string, (DateTimeOffset At, long Sequence)> _retired = new(StringComparer.OrdinalIgnoreCase);
@@ -101,9 +104,9 @@ public sealed class AlertBook(AlertPolicy policy)
             if (_rootResolved.TryGetValue(root, out var resolved) && alert.RaisedAt <= resolved.At && alert.LastSeenAt <= resolved.At)
                 return $"inhibited:{resolved.Id}";
         if (!Inhibition.IsAnswerFailure(alert.Category, alert.Rule) || now - alert.RaisedAt >= Policy.RootCauseWait) return null;
-        var atRaise = _judgedAtRaise.GetValueOrDefault(alert.Id);
-        if (AwaitsJudgement(serviceRoot, atRaise.Service)) return $"awaiting:{RuleOf(serviceRoot, alert.TargetId)}";
-        if (byDatabase && AwaitsJudgement(databaseRoot, atRaise.Database)) return $"awaiting:{RuleOf(databaseRoot, alert.TargetId)}";
+        var judged = _rootJudged.TryGetValue(alert.Fingerprint, out var j) && j.RaisedAt == alert.RaisedAt ? (j.Service, j.Database) : (false, false);
+        if (AwaitsJudgement(serviceRoot, judged.Item1)) return $"awaiting:{RuleOf(serviceRoot, alert.TargetId)}";
+        if (byDatabase && AwaitsJudgement(databaseRoot, judged.Item2)) return $"awaiting:{RuleOf(databaseRoot, alert.TargetId)}";
         return null;
     }
 
@@ -112,8 +115,7 @@ public sealed class AlertBook(AlertPolicy policy)
     /// come from a probe that answered before the outage began), or while the root's alert is still pending. This holds too
     /// for a target whose roots have not reported yet (a node that just started or took over): its loops report within one interval.
     /// </summary>
-    private bool AwaitsJudgement(string root, long countAtRaise) =>
-        OpenFor(root) is { State: AlertState.Pending } || _judged.GetValueOrDefault(root) == countAtRaise;
+    private bool AwaitsJudgement(string root, bool judgedSinceRaise) => OpenFor(root) is { State: AlertState.Pending } || !judgedSinceRaise;
 
     private static string RuleOf(string fingerprint, string targetId) => fingerprint[(targetId.Length + 1)..];
 
@@ -131,43 +133,110 @@ public sealed class AlertBook(AlertPolicy policy)
     // ---------------------------------------------------------------- decisions
 
     /// <summary>
-    /// What an observation changes. As side effects (in memory, not worth a journal write per tick) it counts consecutive
-    /// breaches and good results, and keeps an open alert's last-seen time current.
+    /// What an observation sent here directly changes (a node of an earlier build sends its loops' observations to the AlertManager):
+    /// the target's evaluation is kept here, in memory (its counters start again after a restart), and its report decided at once.
     /// </summary>
     public IReadOnlyList<IAlertEvent> Observe(Observation o)
     {
         // A loop of a removed target that stops late must not open an alert for a target that no longer exists.
         if (_retired.ContainsKey(o.TargetId)) return [];
         if (o.Message.Length > TextLimits.AlertMessage) o = o with { Message = TextLimits.Bounded(o.Message, TextLimits.AlertMessage) };
-        var fingerprint = o.Fingerprint;
-        var open = OpenFor(fingerprint);
-        var rule = Policy.RuleFor(o.Category, o.Rule, o.Severity);
-        var (breaches, goods) = _progress.GetValueOrDefault(fingerprint);
-        if (Inhibition.IsServiceRoot(o.Category, o.Rule) || Inhibition.IsDatabaseRoot(o.Category, o.Rule))
-            _judged[fingerprint] = _judged.GetValueOrDefault(fingerprint) + 1;
-        if (o.Breached)
+        if (!_evaluations.TryGetValue(o.TargetId, out var evaluation))
         {
-            _progress[fingerprint] = (breaches + 1, 0);
-            if (open is not null && o.ObservedAt > open.LastSeenAt) _byId[open.Id] = open with { LastSeenAt = o.ObservedAt };
-            if (open is null)
-            {
-                var pending = new Alert(FormatAlertId(NextNumber), o.TargetId, o.Category, o.Rule, o.Severity, o.Message,
-                    o.ObservedAt, o.ObservedAt, null, false, null, null, AlertState.Pending, Group: GroupOf(o.TargetId));
-                return Fires(rule, 1, pending.RaisedAt, o.ObservedAt)
-                    ? [new AlertRaised(pending with { State = AlertState.Firing, FiredAt = o.ObservedAt })]
-                    : [new AlertRaised(pending)];
-            }
-            var events = new List<IAlertEvent>();
-            if (open.Severity != o.Severity) events.Add(new AlertSeverityChanged(open.Id, o.Severity, o.Message, o.ObservedAt));
-            if (open.State == AlertState.Pending && Fires(rule, breaches + 1, open.RaisedAt, o.ObservedAt))
-                events.Add(new AlertFired(open.Id, o.ObservedAt));
-            return events;
+            // It carries on from the alerts already open (after a restart of the AlertManager, say), not from a quiet start.
+            _evaluations[o.TargetId] = evaluation = new TargetAlerts(o.TargetId, Policy);
+            foreach (var rule in OpenRulesOf(o.TargetId)) evaluation.Apply(new TargetAlertEvents.RuleRecorded(rule));
         }
-        _progress[fingerprint] = (0, goods + 1);
-        if (open is null) return [];
-        if (open.State == AlertState.Pending) return [new AlertCancelled(open.Id, o.ObservedAt)];
-        return goods + 1 >= rule.SuccessThreshold ? [new AlertResolved(open.Id, o.ObservedAt, o.Message)] : [];
+        var (events, keys) = evaluation.Process(o);
+        foreach (var e in events) evaluation.Apply(e);
+        return evaluation.Report(keys) is { } report ? DecideReport(report, o.ObservedAt) : [];
     }
+
+    /// <summary>
+    /// What a target's report of its rules changes. An open episode the book has no alert for is raised (firing at once when it
+    /// already fires); one it has moves on (fired, severity changed) and keeps its last-seen time and root judgements current
+    /// (in memory); an episode that ended closes its alert (cancelled when it never fired, resolved otherwise), and one that fired
+    /// and ended unheard is recorded as raised and resolved. An alert of an earlier episode of the same rule is closed first; in a
+    /// full report, an open alert of the target whose rule is not listed is closed. Nothing for a retired target.
+    /// </summary>
+    public IReadOnlyList<IAlertEvent> DecideReport(TargetAlertReport report, DateTimeOffset now)
+    {
+        if (_retired.ContainsKey(report.TargetId) || IsGroupTarget(report.TargetId)) return [];
+        var events = new List<IAlertEvent>();
+        var number = NextNumber;
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (rule, serviceJudged, databaseJudged) in report.Rules)
+        {
+            var fingerprint = AlertFingerprint.Of(report.TargetId, rule.Category, rule.Rule);
+            listed.Add(fingerprint);
+            var message = TextLimits.Bounded(rule.Message, TextLimits.AlertMessage);
+            var open = OpenFor(fingerprint);
+            if (open is not null && rule.RaisedAt is { } raised && open.RaisedAt != raised)
+            {
+                if (raised < open.RaisedAt) continue; // a report older than the alert it would change
+                // An earlier episode whose end was not heard: a later one began (or ended) since.
+                events.Add(Close(open, raised, "a later breach of the same rule replaced it"));
+                open = null;
+            }
+            if (rule.IsOpen && rule.RaisedAt is { } raisedAt)
+            {
+                var lastSeen = rule.LastSeenAt ?? raisedAt;
+                _rootJudged[fingerprint] = (raisedAt, serviceJudged, databaseJudged);
+                if (open is null)
+                {
+                    var firing = rule.Phase == RulePhase.Firing;
+                    events.Add(new AlertRaised(new Alert(FormatAlertId(number++), report.TargetId, rule.Category, rule.Rule, rule.Severity, message,
+                        raisedAt, lastSeen, null, false, null, null, firing ? AlertState.Firing : AlertState.Pending,
+                        firing ? rule.FiredAt ?? lastSeen : null, Group: GroupOf(report.TargetId))));
+                    continue;
+                }
+                if (lastSeen > open.LastSeenAt) _byId[open.Id] = open = open with { LastSeenAt = lastSeen };
+                if (open.Severity != rule.Severity) events.Add(new AlertSeverityChanged(open.Id, rule.Severity, message, lastSeen));
+                if (open.State == AlertState.Pending && rule.Phase == RulePhase.Firing) events.Add(new AlertFired(open.Id, rule.FiredAt ?? lastSeen));
+                continue;
+            }
+            var endedAt = rule.EndedAt ?? now;
+            var endMessage = TextLimits.Bounded(rule.EndMessage ?? "", TextLimits.AlertMessage);
+            if (open is not null)
+            {
+                if (rule.FiredAt is { } firedAt && open.State == AlertState.Pending) events.Add(new AlertFired(open.Id, firedAt));
+                events.Add(rule.FiredAt is null && open.State == AlertState.Pending
+                    ? new AlertCancelled(open.Id, endedAt)
+                    : new AlertResolved(open.Id, endedAt, endMessage));
+            }
+            else if (rule is { FiredAt: { } fired, RaisedAt: { } episode } && !(_episodes.TryGetValue(fingerprint, out var known) && known >= episode))
+            {
+                // It fired and ended while this book did not hear (the AlertManager was moving): kept, resolved, as history.
+                var id = FormatAlertId(number++);
+                events.Add(new AlertRaised(new Alert(id, report.TargetId, rule.Category, rule.Rule, rule.Severity, message, episode,
+                    rule.LastSeenAt ?? fired, null, false, null, null, AlertState.Firing, fired, Group: GroupOf(report.TargetId))));
+                events.Add(new AlertResolved(id, endedAt, endMessage));
+            }
+        }
+        // A target's first report (its evaluation has nothing stored: a new target, or one evaluated here by an earlier build)
+        // leaves its other open alerts to be adopted (see OpenRulesOf); a later full report closes them.
+        if (report is { Full: true, Fresh: false })
+            foreach (var alert in OpenAlertsOf(report.TargetId).Where(a => !listed.Contains(a.Fingerprint)))
+                events.Add(Close(alert, now, "its target's evaluation no longer holds it"));
+        return events;
+    }
+
+    /// <summary>
+    /// The open alerts of a target as its evaluation's rules (pending or firing, from when they were raised), except the rules
+    /// listed in <paramref name="except"/>: what a target's evaluation that has nothing stored adopts, so alerts open before
+    /// evaluation moved to the target's entity carry on instead of resolving and paging again.
+    /// </summary>
+    public IReadOnlyList<RuleRecord> OpenRulesOf(string targetId, TargetAlertReport? except = null)
+    {
+        var listed = except?.Rules.Select(r => r.Rule.Key).ToHashSet(StringComparer.Ordinal) ?? [];
+        return OpenAlertsOf(targetId).Where(a => !listed.Contains(TargetAlerts.KeyOf(a.Category, a.Rule)))
+            .Select(a => new RuleRecord(a.Category, a.Rule, a.State == AlertState.Firing ? RulePhase.Firing : RulePhase.Pending, 1, 0,
+                a.Severity, a.Message, a.RaisedAt, a.FiredAt, a.LastSeenAt))
+            .ToList();
+    }
+
+    private static IAlertEvent Close(Alert alert, DateTimeOffset at, string why) =>
+        alert.State == AlertState.Pending ? new AlertCancelled(alert.Id, at) : new AlertResolved(alert.Id, at, why);
 
     /// <summary>Group alerts: one alert when at least <see cref="AlertPolicy.GroupMinFailing"/> members of a group are firing.</summary>
     public IReadOnlyList<IAlertEvent> DecideGroup(string group, DateTimeOffset now)
@@ -319,23 +388,20 @@ public sealed class AlertBook(AlertPolicy policy)
             case AlertRaised raised:
                 _byId[raised.Alert.Id] = raised.Alert;
                 _openByFingerprint[raised.Alert.Fingerprint] = raised.Alert.Id;
-                if (Inhibition.IsAnswerFailure(raised.Alert.Category, raised.Alert.Rule))
-                    _judgedAtRaise[raised.Alert.Id] = (_judged.GetValueOrDefault(Inhibition.ServiceRootOf(raised.Alert.TargetId)),
-                        _judged.GetValueOrDefault(Inhibition.DatabaseRootOf(raised.Alert.TargetId)));
+                NoteEpisode(raised.Alert);
                 NextNumber = Math.Max(NextNumber, Number(raised.Alert.Id) + 1);
                 return [new AlertChanged(AlertChangeKind.Raised, raised.Alert)];
             case AlertFired fired when _byId.TryGetValue(fired.AlertId, out var a):
                 return [Put(AlertChangeKind.Fired, a with { State = AlertState.Firing, FiredAt = fired.At, LastSeenAt = Later(a.LastSeenAt, fired.At) })];
             case AlertCancelled cancelled when _byId.Remove(cancelled.AlertId, out var a):
                 _openByFingerprint.Remove(a.Fingerprint);
-                _judgedAtRaise.Remove(a.Id);
+                _rootJudged.Remove(a.Fingerprint);
                 return [new AlertChanged(AlertChangeKind.Cancelled, a with { LastSeenAt = Later(a.LastSeenAt, cancelled.At) })];
             case AlertSeverityChanged changed when _byId.TryGetValue(changed.AlertId, out var a):
                 return [Put(AlertChangeKind.SeverityChanged, a with { Severity = changed.Severity, Message = changed.Message, LastSeenAt = Later(a.LastSeenAt, changed.At) })];
             case AlertResolved resolved when _byId.TryGetValue(resolved.AlertId, out var a):
                 _openByFingerprint.Remove(a.Fingerprint);
-                _progress.Remove(a.Fingerprint);
-                _judgedAtRaise.Remove(a.Id);
+                _rootJudged.Remove(a.Fingerprint);
                 NoteRootResolved(a.Id, a.Fingerprint, a.Category, a.Rule, resolved.At);
                 return [Put(AlertChangeKind.Resolved, a with { State = AlertState.Resolved, ResolvedAt = resolved.At, Message = TextLimits.Bounded($"{a.Message} — resolved: {resolved.Message}", 2 * TextLimits.AlertMessage) })];
             case AlertWasAcknowledged ack when _byId.TryGetValue(ack.AlertId, out var a):
@@ -349,7 +415,6 @@ public sealed class AlertBook(AlertPolicy policy)
                 foreach (var id in dropped.AlertIds)
                     if (_byId.Remove(id, out var gone))
                     {
-                        _judgedAtRaise.Remove(id);
                         if (_openByFingerprint.TryGetValue(gone.Fingerprint, out var openId) && openId == id) _openByFingerprint.Remove(gone.Fingerprint);
                         changes.Add(new AlertChanged(AlertChangeKind.Dropped, gone));
                     }
@@ -370,8 +435,7 @@ public sealed class AlertBook(AlertPolicy policy)
                 return [];
             case TargetRetired retired:
                 _retired[retired.TargetId] = (retired.At, ++Retirements);
-                foreach (var fingerprint in _progress.Keys.Where(f => f.StartsWith(retired.TargetId + "/", StringComparison.OrdinalIgnoreCase)).ToList())
-                    _progress.Remove(fingerprint);
+                _evaluations.Remove(retired.TargetId);
                 return [];
             case MutesDropped mutes:
                 foreach (var id in mutes.SilenceIds) _silences.Remove(id);
@@ -395,13 +459,15 @@ public sealed class AlertBook(AlertPolicy policy)
         _openByFingerprint.Clear();
         _silences.Clear();
         _windows.Clear();
-        _judgedAtRaise.Clear();
+        _episodes.Clear();
+        _rootJudged.Clear();
         _rootResolved.Clear();
         _retired.Clear();
         foreach (var retired in snapshot.RetiredTargets ?? []) _retired[retired.TargetId] = (retired.At, ++Retirements);
         foreach (var alert in snapshot.Alerts)
         {
             _byId[alert.Id] = alert;
+            NoteEpisode(alert);
             if (alert.IsOpen) _openByFingerprint[alert.Fingerprint] = alert.Id;
             else if (alert.ResolvedAt is { } at) NoteRootResolved(alert.Id, alert.Fingerprint, alert.Category, alert.Rule, at);
         }
@@ -416,6 +482,11 @@ public sealed class AlertBook(AlertPolicy policy)
 
     /// <summary>The fingerprint of a group's alert.</summary>
     public static string GroupFingerprint(string group) => AlertFingerprint.Of(GroupTarget(group), AlertCategory.Health, GroupRule);
+
+    private void NoteEpisode(Alert alert)
+    {
+        if (!_episodes.TryGetValue(alert.Fingerprint, out var known) || known < alert.RaisedAt) _episodes[alert.Fingerprint] = alert.RaisedAt;
+    }
 
     private void NoteRootResolved(string id, string fingerprint, AlertCategory category, string rule, DateTimeOffset at)
     {

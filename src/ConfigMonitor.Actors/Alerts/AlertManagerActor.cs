@@ -26,7 +26,8 @@ public sealed record AlertManagerSettings
 }
 
 /// <summary>
-/// The persistent AlertManager (a cluster singleton): turns observations into alerts under the <see cref="AlertPolicy"/>, keeps
+/// The persistent AlertManager (a cluster singleton): follows the targets' evaluations (<see cref="TargetAlertReport"/> from each
+/// target's entity, which decides pending → firing → resolved on the node that monitors it) and gives each episode its alert; keeps
 /// acknowledgements, silences and maintenance windows, raises group alerts, decides what to notify (first page, reminders,
 /// resolution) and hands it to the notifier; publishes every change to the event stream, its subscribers and the log.
 /// </summary>
@@ -100,6 +101,14 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
                 _book.All(now).Count, _book.Active(now).Count, _book.Silences(false, now).Count, _book.Windows.Count);
         });
 
+        Command<TargetAlertReport>(report =>
+        {
+            var replyTo = Sender;
+            var adopt = report.Fresh ? _book.OpenRulesOf(report.TargetId, report) : null;
+            Persist(_book.DecideReport(report, _clock.UtcNow),
+                () => replyTo.Tell(new TargetAlertReportReceived(report.TargetId, report.Version, adopt)));
+        });
+        // Observations straight from the loops: a node of an earlier build (today's loops report to their target's entity).
         Command<Observation>(o => Persist(_book.Observe(o), null));
         Command<AcknowledgeAlert>(ack => Reply(_book.DecideAcknowledge(ack.AlertId, ack.By, ack.Comment, _clock.UtcNow), ack.AlertId,
             alert => new AlertAcknowledged(alert)));

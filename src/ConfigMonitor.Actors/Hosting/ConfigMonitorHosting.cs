@@ -151,7 +151,7 @@ public static class ConfigMonitorHosting
                     var started = clock.UtcNow;
                     TimeSpan Spread() => clock.UtcNow - started < NodeStartWindow ? options.LoopStartSpread : TimeSpan.Zero;
                     return targetId => TargetEntityActor.Props(targetId, registry.Get<TargetDirectory>(), registry.Get<AlertManager>(), clock, adapters,
-                        options.Metrics, Spread);
+                        options.Metrics, Spread, options.Alerts.Policy);
                 },
                 new TargetMessageExtractor(),
                 new ShardOptions

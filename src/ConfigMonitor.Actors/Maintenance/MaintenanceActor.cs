@@ -137,7 +137,8 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
         // The target's entity keeps the events facet's status (service_adapters reports it per facet).
         _targetMonitors?.Tell(new Monitoring.TargetMonitorCommands.EventProbeReported(result.TargetId, result.StartedAt,
             result.Delivered && result.Error is null ? null : result.Error ?? "change event lost"));
-        _alertManager.Tell(new Observation(result.TargetId, AlertCategory.EventSystem, EventDeliveryRule, !result.Delivered,
+        // The target's entity evaluates it with the loops' observations (without a target region, as in a test, the AlertManager does).
+        (_targetMonitors ?? _alertManager).Tell(new Observation(result.TargetId, AlertCategory.EventSystem, EventDeliveryRule, !result.Delivered,
             AlertSeverity.Critical,
             result.Delivered ? $"change event arrived in {result.RoundTripMs:0.#} ms" : $"change event lost: {result.Error}",
             result.StartedAt, result.RoundTripMs));

@@ -206,6 +206,20 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         var check = new HealthCheckResult("disk_space", null, HealthState.Degraded, "plenty", new Dictionary<string, double> { ["free_percent"] = 42.5 }, null, 0.3);
         yield return check;
         yield return HealthReport.Of(T0, 12.5, [check]);
+        // a target's alert evaluation (in its entity)
+        var firing = new RuleRecord(AlertCategory.Performance, "read_failed", RulePhase.Firing, 1, 1, AlertSeverity.Critical, "no answer",
+            T0, T0.AddSeconds(5), T0.AddSeconds(10));
+        var ended = new RuleRecord(AlertCategory.Health, "service_health", RulePhase.Quiet, 0, 0, AlertSeverity.Critical, "down",
+            T0, T0, T0.AddSeconds(5), T0.AddSeconds(30), "answers again");
+        yield return new TargetAlertReport("orders", 3, false, [new RuleReport(firing, ServiceRootJudged: true)]);
+        yield return new TargetAlertReport("orders", 4, true, [new RuleReport(firing), new RuleReport(ended)], Fresh: true);
+        yield return new TargetAlertReportReceived("orders", 4);
+        yield return new TargetAlertReportReceived("orders", 4, [firing]);
+        yield return new ForgetTargetAlerts("orders");
+        yield return new TargetAlertEvents.RuleRecorded(firing);
+        yield return new TargetAlertEvents.RuleRecorded(ended);
+        yield return new TargetAlertEvents.RulesCleared(T0);
+        yield return new TargetAlertEvents.TargetAlertsSnapshot([ended, firing]);
     }
 
     [Fact]
