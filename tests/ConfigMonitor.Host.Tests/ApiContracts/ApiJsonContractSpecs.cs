@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Monitoring;
 using ConfigMonitor.ConfigService;
 using ConfigMonitor.Host.Api;
@@ -22,33 +21,30 @@ public sealed partial class ApiJsonContractSpecs(ApiContractNode node) : IClassF
     private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>What each route answers for the samples, as the routes build their answers.</summary>
-    private static IReadOnlyList<(string Name, object Answer)> Answers()
-    {
-        return
-        [
-            ("alert.maximal.json", ApiJsonSamples.MaximalAlert),
-            ("alert.minimal.json", ApiJsonSamples.MinimalAlert),
-            ("alerts.page.json", new Page<Alert>([ApiJsonSamples.MaximalAlert, ApiJsonSamples.MinimalAlert, .. ApiJsonSamples.OtherAlerts], 12, "4")),
-            ("silence.maximal.json", ApiJsonSamples.MaximalSilence),
-            ("silence.minimal.json", ApiJsonSamples.MinimalSilence),
-            ("silences.page.json", new Page<Silence>([ApiJsonSamples.MaximalSilence, ApiJsonSamples.MinimalSilence], 2, null)),
-            ("maintenance-window.created-maximal.json", ApiJsonSamples.MaximalWindow),
-            ("maintenance-window.created-recurring.json", ApiJsonSamples.RecurringWindow),
-            ("maintenance-window.created-one-off.json", ApiJsonSamples.OneOffWindow),
-            ("maintenance-windows.list.json", new List<MaintenanceWindowView>
-            {
-                new(ApiJsonSamples.MaximalWindow, false), new(ApiJsonSamples.RecurringWindow, true), new(ApiJsonSamples.OneOffWindow, false),
-            }),
-            ("target.maximal.json", new TargetView("orders", "runtime", ApiJsonSamples.MaximalDefinition, ApiJsonSamples.MaximalStatus)),
-            ("target.minimal.json", new TargetView("demo", "configuration", ApiJsonSamples.MinimalDefinition)),
-            ("target.not-monitored.json", new TargetView("demo", "configuration", ApiJsonSamples.MinimalDefinition, ApiJsonSamples.MinimalStatus)),
-            ("targets.page.json", new Page<TargetView>(
-                [new TargetView("orders", "runtime", ApiJsonSamples.MaximalDefinition), new TargetView("demo", "configuration", ApiJsonSamples.MinimalDefinition)], 7, "orders")),
-            ("health.report.json", HealthBody(ApiJsonSamples.Report)),
-        ];
-    }
-
-    private static object HealthBody(ConfigMonitor.Actors.Health.HealthReport full) => new { status = full.Status, full.CheckedAt, full.DurationMs, full.Checks };
+    private static IReadOnlyList<(string Name, object Answer)> Answers() =>
+    [
+        ("alert.maximal.json", ApiViews.Of(ApiJsonSamples.MaximalAlert)),
+        ("alert.minimal.json", ApiViews.Of(ApiJsonSamples.MinimalAlert)),
+        ("alerts.page.json", new Page<AlertView>(
+            new[] { ApiJsonSamples.MaximalAlert, ApiJsonSamples.MinimalAlert }.Concat(ApiJsonSamples.OtherAlerts).Select(ApiViews.Of).ToList(), 12, "4")),
+        ("silence.maximal.json", ApiViews.Of(ApiJsonSamples.MaximalSilence)),
+        ("silence.minimal.json", ApiViews.Of(ApiJsonSamples.MinimalSilence)),
+        ("silences.page.json", new Page<SilenceView>([ApiViews.Of(ApiJsonSamples.MaximalSilence), ApiViews.Of(ApiJsonSamples.MinimalSilence)], 2, null)),
+        ("maintenance-window.created-maximal.json", ApiViews.Of(ApiJsonSamples.MaximalWindow)),
+        ("maintenance-window.created-recurring.json", ApiViews.Of(ApiJsonSamples.RecurringWindow)),
+        ("maintenance-window.created-one-off.json", ApiViews.Of(ApiJsonSamples.OneOffWindow)),
+        ("maintenance-windows.list.json", new List<MaintenanceWindowStateView>
+        {
+            new(ApiViews.Of(ApiJsonSamples.MaximalWindow), false), new(ApiViews.Of(ApiJsonSamples.RecurringWindow), true),
+            new(ApiViews.Of(ApiJsonSamples.OneOffWindow), false),
+        }),
+        ("target.maximal.json", ApiViews.Of(ApiJsonSamples.MaximalDefinition, "runtime", ApiJsonSamples.MaximalStatus)),
+        ("target.minimal.json", ApiViews.Of(ApiJsonSamples.MinimalDefinition, "configuration")),
+        ("target.not-monitored.json", ApiViews.Of(ApiJsonSamples.MinimalDefinition, "configuration", ApiJsonSamples.MinimalStatus)),
+        ("targets.page.json", new Page<TargetView>(
+            [ApiViews.Of(ApiJsonSamples.MaximalDefinition, "runtime"), ApiViews.Of(ApiJsonSamples.MinimalDefinition, "configuration")], 7, "orders")),
+        ("health.report.json", ApiViews.Of(ApiJsonSamples.Report)),
+    ];
 
     [Fact]
     public void Should_write_every_maximal_and_minimal_answer_exactly_as_the_golden_file()
