@@ -8,9 +8,6 @@ using Microsoft.AspNetCore.Routing;
 
 namespace ConfigMonitor.Host.Api;
 
-/// <summary>A maintenance window and whether it is open now.</summary>
-public sealed record MaintenanceWindowView(MaintenanceWindow Window, bool Open);
-
 /// <summary><c>/api/alerts</c>, <c>/api/silences</c>, <c>/api/maintenance-windows</c>: the alert lifecycle through the AlertManager.</summary>
 public static class AlertEndpoints
 {
@@ -33,7 +30,7 @@ public static class AlertEndpoints
             };
             if (query is null) return JsonBody.Bad($"parameter 'state' is '{state}', which is not 'active' or 'all'");
             return await actors.AskAsync<AlertManager>(query, answer => answer is AlertQueries.AlertList list
-                ? TypedResults.Ok(new Page<Alert>(list.Alerts, list.Total, list.NextOffset?.ToString(CultureInfo.InvariantCulture)))
+                ? TypedResults.Ok(new Page<AlertView>(list.Alerts.Select(ApiViews.Of).ToList(), list.Total, list.NextOffset?.ToString(CultureInfo.InvariantCulture)))
                 : ActorAsk.Unexpected(answer), ct);
         });
 
@@ -64,7 +61,7 @@ public static class AlertEndpoints
             var (offset, badCursor) = Paging.Offset(cursor);
             if (badCursor is not null) return badCursor;
             return await actors.AskAsync<AlertManager>(new AlertQueries.GetSilences(everything, size, offset), answer => answer is AlertQueries.SilenceList list
-                ? TypedResults.Ok(new Page<Silence>(list.Silences, list.Total, list.NextOffset?.ToString(CultureInfo.InvariantCulture)))
+                ? TypedResults.Ok(new Page<SilenceView>(list.Silences.Select(ApiViews.Of).ToList(), list.Total, list.NextOffset?.ToString(CultureInfo.InvariantCulture)))
                 : ActorAsk.Unexpected(answer), ct);
         });
 
@@ -88,7 +85,7 @@ public static class AlertEndpoints
             return await actors.AskAsync<AlertManager>(
                 new AlertCommands.CreateSilence(matchers, body.StartsAt, endsAt!.Value, body.CreatedBy ?? DefaultActor, body.Comment ?? ""), answer => answer switch
                 {
-                    AlertCommands.SilenceCreated created => TypedResults.Created($"/api/silences/{Uri.EscapeDataString(created.Silence.Id)}", created.Silence),
+                    AlertCommands.SilenceCreated created => TypedResults.Created($"/api/silences/{Uri.EscapeDataString(created.Silence.Id)}", ApiViews.Of(created.Silence)),
                     AlertCommands.SilenceRejected rejected => JsonBody.Bad(string.Join("; ", rejected.Problems), rejected.Problems),
                     _ => ActorAsk.Unexpected(answer),
                 }, ct);
@@ -97,14 +94,14 @@ public static class AlertEndpoints
         mutations.MapDelete("/silences/{id}", async (string id, ActorAsk actors, CancellationToken ct) =>
             await actors.AskAsync<AlertManager>(new AlertCommands.ExpireSilence(id, DefaultActor), answer => answer switch
             {
-                AlertCommands.SilenceExpired expired => TypedResults.Ok(expired.Silence),
+                AlertCommands.SilenceExpired expired => TypedResults.Ok(ApiViews.Of(expired.Silence)),
                 AlertCommands.SilenceNotFound missing => ActorAsk.Problem(StatusCodes.Status404NotFound, "Unknown silence", missing.Reason),
                 _ => ActorAsk.Unexpected(answer),
             }, ct));
 
         api.MapGet("/maintenance-windows", async (ActorAsk actors, CancellationToken ct) =>
             await actors.AskAsync<AlertManager>(AlertQueries.GetMaintenanceWindows.Instance, answer => answer is AlertQueries.MaintenanceWindowList list
-                ? TypedResults.Ok(list.Windows.Select(w => new MaintenanceWindowView(w, list.OpenIds.Contains(w.Id))).ToList())
+                ? TypedResults.Ok(list.Windows.Select(w => new MaintenanceWindowStateView(ApiViews.Of(w), list.OpenIds.Contains(w.Id))).ToList())
                 : ActorAsk.Unexpected(answer), ct));
 
         mutations.MapPost("/maintenance-windows", async (HttpRequest request, ActorAsk actors, CancellationToken ct) =>
@@ -128,7 +125,7 @@ public static class AlertEndpoints
                 new AlertCommands.CreateMaintenanceWindow(body.Name!, matchers, body.StartsAt, body.EndsAt, recurrence, body.CreatedBy ?? DefaultActor), answer => answer switch
                 {
                     AlertCommands.MaintenanceWindowCreated created => TypedResults.Created(
-                        $"/api/maintenance-windows/{Uri.EscapeDataString(created.Window.Id)}", created.Window),
+                        $"/api/maintenance-windows/{Uri.EscapeDataString(created.Window.Id)}", ApiViews.Of(created.Window)),
                     AlertCommands.MaintenanceWindowRejected rejected => JsonBody.Bad(string.Join("; ", rejected.Problems), rejected.Problems),
                     _ => ActorAsk.Unexpected(answer),
                 }, ct);
@@ -145,9 +142,9 @@ public static class AlertEndpoints
 
     private static IResult AlertAnswer(object answer) => answer switch
     {
-        AlertQueries.AlertFound found => TypedResults.Ok(found.Alert),
-        AlertCommands.AlertAcknowledged acknowledged => TypedResults.Ok(acknowledged.Alert),
-        AlertCommands.AlertUnacknowledged unacknowledged => TypedResults.Ok(unacknowledged.Alert),
+        AlertQueries.AlertFound found => TypedResults.Ok(ApiViews.Of(found.Alert)),
+        AlertCommands.AlertAcknowledged acknowledged => TypedResults.Ok(ApiViews.Of(acknowledged.Alert)),
+        AlertCommands.AlertUnacknowledged unacknowledged => TypedResults.Ok(ApiViews.Of(unacknowledged.Alert)),
         AlertCommands.AlertNotFound missing => ActorAsk.Problem(StatusCodes.Status404NotFound, "Unknown alert", missing.Reason),
         _ => ActorAsk.Unexpected(answer),
     };

@@ -110,7 +110,7 @@ public static class HealthEndpoints
         context.Response.ContentType = "application/json";
         var entry = report.Entries.TryGetValue(ConfigMonitorHealthCheck.Name, out var e) ? e : default;
         object body = entry.Data?.TryGetValue(ConfigMonitorHealthCheck.ReportKey, out var r) == true && r is HealthReport full
-            ? new { status = full.Status, full.CheckedAt, full.DurationMs, full.Checks }
+            ? ApiViews.Of(full)
             : new { status = "unhealthy", checkedAt = DateTimeOffset.UtcNow, durationMs = report.TotalDuration.TotalMilliseconds, error = entry.Description };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body, Json(context)));
     }

@@ -95,12 +95,6 @@ public static class ManagementApi
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new DurationJsonConverter());
-            o.SerializerOptions.TypeInfoResolver = (o.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(info =>
-            {
-                if (info.Type != typeof(Recurrence)) return;
-                foreach (var property in info.Properties.Where(p => p.Name.Equals(nameof(Recurrence.StartTime), StringComparison.OrdinalIgnoreCase)))
-                    property.CustomConverter = new TimeOfDayJsonConverter();
-            });
         });
         return services;
     }

@@ -13,24 +13,6 @@ using Microsoft.Extensions.Configuration;
 
 namespace ConfigMonitor.Host.Api;
 
-/// <summary>
-/// A target as the API shows it: its definition, where it comes from (configuration or runtime), and its four facets as the
-/// monitor reaches them (kind and endpoint in effect after the Adapter shorthand; credentials redacted).
-/// </summary>
-public sealed record TargetView(string Id, string Source, TargetDefinition Definition, TargetMonitorQueries.TargetStatus? Status = null)
-{
-    /// <summary>Each facet: config, cache, database, events.</summary>
-    public IReadOnlyList<FacetView> Facets { get; init; } = FacetView.Of(Definition);
-}
-
-/// <summary>One facet of a target: its kind (none when the target lacks it) and redacted endpoint.</summary>
-public sealed record FacetView(string Facet, string Kind, string? Endpoint)
-{
-    /// <summary>The facets of <paramref name="definition"/>.</summary>
-    public static IReadOnlyList<FacetView> Of(TargetDefinition definition) =>
-        TargetFacets.Resolve(definition).Select(f => new FacetView(f.Facet, f.Kind, f.Present ? f.RedactedEndpoint : null)).ToList();
-}
-
 /// <summary>One metric's latest value.</summary>
 public sealed record MetricView(string Metric, double Value, DateTimeOffset Timestamp);
 
@@ -51,7 +33,7 @@ public static class TargetEndpoints
             if (bad is not null) return bad;
             if (cursor is not null && TextLimits.Check(cursor, TextLimits.Id) is { } tooLong) return JsonBody.Bad($"parameter 'cursor' {tooLong}");
             return await actors.AskAsync<TargetDirectory>(new TargetRegistryCommands.GetTargets(size, cursor), answer => answer is TargetRegistryCommands.TargetList list
-                ? TypedResults.Ok(new Page<TargetView>(list.Targets.Select(t => View(t, list)).ToList(), list.Total, list.Next))
+                ? TypedResults.Ok(new Page<TargetView>(list.Targets.Select(t => ApiViews.Of(t, Source(t, list))).ToList(), list.Total, list.Next))
                 : ActorAsk.Unexpected(answer), ct);
         });
 
@@ -62,13 +44,13 @@ public static class TargetEndpoints
             TargetMonitorQueries.TargetStatus? status = null;
             try
             {
-                status = await actors.AskAsync<TargetMonitorRegion, TargetMonitorQueries.TargetStatus>(new TargetMonitorQueries.GetTargetStatus(target.Id), ct);
+                status = await actors.AskAsync<TargetMonitorRegion, TargetMonitorQueries.TargetStatus>(new TargetMonitorQueries.GetTargetStatus(target.Definition.Id), ct);
             }
             catch (AskTimeoutException)
             {
                 // The definition is still worth showing; the status is left out.
             }
-            return TypedResults.Ok(target with { Status = status });
+            return TypedResults.Ok(ApiViews.Of(target.Definition, target.Source, status));
         });
 
         mutations.MapPost("/targets", async (HttpRequest request, ActorAsk actors, CancellationToken ct) =>
@@ -89,7 +71,7 @@ public static class TargetEndpoints
             return await actors.AskAsync<TargetRegistry>(new TargetRegistryCommands.RegisterTarget(definition, Replace: false), answer => answer switch
             {
                 TargetRegistryCommands.TargetRegistered ok => TypedResults.Created($"/api/targets/{Uri.EscapeDataString(ok.Definition.Id)}",
-                    new TargetView(ok.Definition.Id, "runtime", ok.Definition)),
+                    ApiViews.Of(ok.Definition, RuntimeSource)),
                 TargetRegistryCommands.TargetRejected rejected => JsonBody.Bad(string.Join("; ", rejected.Problems), rejected.Problems),
                 TargetRegistryCommands.TargetConflict conflict => ActorAsk.Problem(StatusCodes.Status409Conflict, "Target exists", conflict.Reason),
                 _ => ActorAsk.Unexpected(answer),
@@ -109,7 +91,7 @@ public static class TargetEndpoints
         {
             var (target, problem) = await FindAsync(actors, id, ct);
             if (target is null) return problem!;
-            return await actors.AskAsync<MetricsStoreRegion>(new MetricsQueries.GetLatestMetrics(target.Id), answer => answer is MetricsQueries.LatestMetrics latest
+            return await actors.AskAsync<MetricsStoreRegion>(new MetricsQueries.GetLatestMetrics(target.Definition.Id), answer => answer is MetricsQueries.LatestMetrics latest
                 ? TypedResults.Ok(latest.Latest.Select(s => new MetricView(s.Metric, s.Value, s.Timestamp)).ToList())
                 : ActorAsk.Unexpected(answer), ct);
         });
@@ -118,8 +100,8 @@ public static class TargetEndpoints
         {
             var (target, problem) = await FindAsync(actors, id, ct);
             if (target is null) return problem!;
-            var recent = await actors.AskAsync<MetricsStoreRegion, MetricsQueries.RecentSamples>(new MetricsQueries.GetRecentSamples(target.Id, metric), ct);
-            if (recent.Samples.Count == 0) return await UnknownMetricAsync(actors, target.Id, metric, ct);
+            var recent = await actors.AskAsync<MetricsStoreRegion, MetricsQueries.RecentSamples>(new MetricsQueries.GetRecentSamples(target.Definition.Id, metric), ct);
+            if (recent.Samples.Count == 0) return await UnknownMetricAsync(actors, target.Definition.Id, metric, ct);
             return TypedResults.Ok(recent.Samples.Select(s => new MetricView(s.Metric, s.Value, s.Timestamp)).ToList());
         });
 
@@ -135,9 +117,9 @@ public static class TargetEndpoints
             if (span > range.Max) span = range.Max;
             var (target, problem) = await FindAsync(actors, id, ct);
             if (target is null) return problem!;
-            var latest = await actors.AskAsync<MetricsStoreRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(target.Id), ct);
+            var latest = await actors.AskAsync<MetricsStoreRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(target.Definition.Id), ct);
             if (!latest.Latest.Any(s => string.Equals(s.Metric, metric, StringComparison.Ordinal))) return UnknownMetric(latest, metric);
-            return await actors.AskAsync<MetricsStoreRegion>(new MetricsQueries.GetMetricSummary(target.Id, metric, span), answer => answer is MetricsQueries.MetricSummary s
+            return await actors.AskAsync<MetricsStoreRegion>(new MetricsQueries.GetMetricSummary(target.Definition.Id, metric, span), answer => answer is MetricsQueries.MetricSummary s
                 ? TypedResults.Ok(new SummaryView(s.TargetId, s.Metric, Durations.Format(span), s.From, s.To, s.Count, s.Average, s.Min, s.Max, s.P50, s.P95, s.P99))
                 : ActorAsk.Unexpected(answer), ct);
         });
@@ -151,7 +133,7 @@ public static class TargetEndpoints
             $"target '{latest.TargetId}' has no metric '{metric}' (it has: {string.Join(", ", latest.Latest.Select(s => s.Metric))})");
 
     /// <summary>The target with this id from this node's directory, or a 404 problem.</summary>
-    private static async Task<(TargetView? Target, IResult? Problem)> FindAsync(ActorAsk actors, string id, CancellationToken ct)
+    private static async Task<(FoundTarget? Target, IResult? Problem)> FindAsync(ActorAsk actors, string id, CancellationToken ct)
     {
         if (actors.Find<TargetDirectory>() is not { } registry) return (null, ActorAsk.NotReady(nameof(TargetDirectory)));
         TargetRegistryCommands.TargetList list;
@@ -164,11 +146,16 @@ public static class TargetEndpoints
             return (null, ActorAsk.TimedOut(nameof(TargetDirectory), actors.Timeout));
         }
         var target = list.Targets.FirstOrDefault(t => string.Equals(t.Id, id, StringComparison.OrdinalIgnoreCase));
-        return target is null ? (null, UnknownTarget(id)) : (View(target, list), null);
+        return target is null ? (null, UnknownTarget(id)) : (new FoundTarget(target, Source(target, list)), null);
     }
 
-    private static TargetView View(TargetDefinition t, TargetRegistryCommands.TargetList list) =>
-        new(t.Id, list.ConfiguredIds?.Contains(t.Id, StringComparer.OrdinalIgnoreCase) == true ? "configuration" : "runtime", t);
+    private const string RuntimeSource = "runtime";
+
+    /// <summary>A target found in the directory, and where it comes from.</summary>
+    private sealed record FoundTarget(TargetDefinition Definition, string Source);
+
+    private static string Source(TargetDefinition t, TargetRegistryCommands.TargetList list) =>
+        list.ConfiguredIds?.Contains(t.Id, StringComparer.OrdinalIgnoreCase) == true ? "configuration" : RuntimeSource;
 
     private static IResult UnknownTarget(string id) =>
         ActorAsk.Problem(StatusCodes.Status404NotFound, "Unknown target", $"no target has id '{id}'");
