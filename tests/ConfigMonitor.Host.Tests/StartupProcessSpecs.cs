@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using ConfigMonitor.Host.Tests.Support;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using ConfigMonitor.Host.Api;
 using ConfigMonitor.Host.Tests.Support;
 using ConfigMonitor.Tests.Shared.Servers;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.ClusterHarness;
 
@@ -346,22 +347,8 @@ public class LocalCluster : IAsyncLifetime
     /// </summary>
     public static async Task<TimeSpan> TimeUntilAsync(long since, Func<Task<bool>> condition, TimeSpan timeout, string because)
     {
-        Exception? last = null;
-        while (true)
-        {
-            try
-            {
-                if (await condition()) return Stopwatch.GetElapsedTime(since);
-                last = null;
-            }
-            catch (Exception e) when (e is not Xunit.Sdk.XunitException)
-            {
-                last = e;
-            }
-            if (Stopwatch.GetElapsedTime(since) > timeout)
-                Assert.Fail($"not within {timeout.TotalSeconds:0} s: {because}" + (last is null ? "" : $"; the last try failed with {last.GetType().Name}: {last.Message}"));
-            await Task.Delay(100);
-        }
+        await Eventually.AssertAsync(condition, timeout, because, since: since);
+        return Stopwatch.GetElapsedTime(since);
     }
 
     /// <summary>kill -9 of node <paramref name="index"/>, then the time until <paramref name="condition"/> holds (e.g. every target monitored on a survivor).</summary>
