@@ -3,6 +3,7 @@ using ConfigMonitor.Actors.Monitoring;
 using ConfigMonitor.Cli;
 using ConfigMonitor.ConfigService;
 using ConfigMonitor.Host.Tests.Support;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Cli.Tests;
 
@@ -91,7 +92,7 @@ public sealed class CliCommandSpecs(ApiNode node) : IClassFixture<ApiNode>
         var http = await CliRun.RunAsync(On("targets", "add", "cli-http", "--adapter", "http", "--endpoint", demoUrl, "--probe-key", "app.name",
             "--set", "Cache:Kind=none", "--set", "Performance:Interval=1s"), variables: env);
         Assert.True(http.ExitCode == 0, http.ToString());
-        await Host.Tests.Support.Eventually.AssertAsync(async () =>
+        await Eventually.AssertAsync(async () =>
         {
             var facets = (await CliRun.RunAsync(On("targets", "show", "cli-http"))).Out;
             return System.Text.RegularExpressions.Regex.IsMatch(facets, @"config\s+http\s+http://127\.0\.0\.1:[0-9]+\s+[1-9]")

@@ -3,6 +3,7 @@ using Akka.Actor;
 using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Host.Tests.Support;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Cli.Tests;
 

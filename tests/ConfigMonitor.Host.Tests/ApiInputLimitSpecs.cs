@@ -11,6 +11,7 @@ using ConfigMonitor.Actors.Protocol;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Host.Api;
 using ConfigMonitor.Host.Tests.Support;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ConfigMonitor.Host.Tests.Support;
 using Microsoft.Data.Sqlite;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 

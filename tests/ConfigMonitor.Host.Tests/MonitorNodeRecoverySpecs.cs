@@ -7,6 +7,7 @@ using ConfigMonitor.ConfigService;
 using ConfigMonitor.Host.Tests.Support;
 using Microsoft.Extensions.Hosting;
 using Xunit.Abstractions;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 

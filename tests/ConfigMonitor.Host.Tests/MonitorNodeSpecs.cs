@@ -5,6 +5,7 @@ using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Host.Tests.Support;
 using Microsoft.Extensions.Hosting;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Akka.Cluster;
 using ConfigMonitor.Host.Tests.Support;
 using Xunit.Abstractions;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 

@@ -5,6 +5,7 @@ using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Host.Api;
 using ConfigMonitor.Host.Tests.Support;
 using Microsoft.AspNetCore.Builder;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 

@@ -7,6 +7,7 @@ using ConfigMonitor.ConfigService;
 using ConfigMonitor.Host.Tests.Support;
 using Xunit.Abstractions;
 using TempDirectory = ConfigMonitor.Host.Tests.Support.TempDirectory;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 

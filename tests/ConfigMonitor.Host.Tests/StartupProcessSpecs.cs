@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using ConfigMonitor.Host.Tests.Support;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 
@@ -118,15 +119,17 @@ public sealed class StartupProcessSpecs : IDisposable
         Assert.Contains("appsettings.json:3: not valid JSON", stderr);
     }
 
-    [Fact]
-    public async Task Should_exit_3_when_the_cluster_downs_the_node()
+    /// <summary>
+    /// Runs <paramref name="test"/> with the node as a process (one target, monitoring) and a second, in-process member joined to
+    /// it, both Up as the peer sees them; the peer stops afterwards. The test gets the node, the peer's cluster and the node's address.
+    /// </summary>
+    private async Task WithJoinedPeerAsync(Func<NodeProcess, Cluster, Address, Task> test)
     {
         var port = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
         using var node = NodeProcess.Start(_work.Path, $"--ConfigMonitor:Port={port}", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
             $"--ConfigMonitor:DataDirectory={DataDirectory}");
         await node.WaitForOutputAsync("Monitoring 1 target on this node", ExitTimeout);
 
-        // A second, in-process member joins the process node and then downs it, as a split-brain resolver would.
         var settings = TestNode.FastSettings(Path.Combine(_work.Path, "peer"));
         settings["ConfigMonitor:SeedNodes:0"] = $"akka.tcp://configmonitor@127.0.0.1:{port}";
         settings["ConfigMonitor:Demo:Enabled"] = "false";
@@ -137,10 +140,7 @@ public sealed class StartupProcessSpecs : IDisposable
             var cluster = Cluster.Get(peer.System());
             await Eventually.AssertAsync(() => Task.FromResult(cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == 2),
                 ExitTimeout, "the peer should join the process node");
-            cluster.Down(Address.Parse($"akka.tcp://configmonitor@127.0.0.1:{port}"));
-
-            var stderr = await ExitsWith(node, ExitCodes.Transient);
-            Assert.Contains("the cluster downed this node", stderr);
+            await test(node, cluster, Address.Parse($"akka.tcp://configmonitor@127.0.0.1:{port}"));
         }
         finally
         {
@@ -150,25 +150,21 @@ public sealed class StartupProcessSpecs : IDisposable
     }
 
     [Fact]
-    public async Task Should_stop_probing_and_exit_3_when_it_resumes_after_a_pause_longer_than_the_cluster_allows()
-    {
-        var port = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
-        using var node = NodeProcess.Start(_work.Path, $"--ConfigMonitor:Port={port}", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
-            $"--ConfigMonitor:DataDirectory={DataDirectory}");
-        await node.WaitForOutputAsync("Monitoring 1 target on this node", ExitTimeout);
-
-        // A second member: alone, a paused node carries on (nothing could have moved); with a peer, its targets may have.
-        var settings = TestNode.FastSettings(Path.Combine(_work.Path, "peer"));
-        settings["ConfigMonitor:SeedNodes:0"] = $"akka.tcp://configmonitor@127.0.0.1:{port}";
-        settings["ConfigMonitor:Demo:Enabled"] = "false";
-        var peer = await TestNode.BuildAsync(settings);
-        try
+    public Task Should_exit_3_when_the_cluster_downs_the_node() =>
+        // The second member downs the process node, as a split-brain resolver would.
+        WithJoinedPeerAsync(async (node, cluster, nodeAddress) =>
         {
-            await peer.StartNodeAsync();
-            var cluster = Cluster.Get(peer.System());
-            await Eventually.AssertAsync(() => Task.FromResult(cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == 2),
-                ExitTimeout, "the peer should join the process node");
+            cluster.Down(nodeAddress);
 
+            var stderr = await ExitsWith(node, ExitCodes.Transient);
+            Assert.Contains("the cluster downed this node", stderr);
+        });
+
+    [Fact]
+    public Task Should_stop_probing_and_exit_3_when_it_resumes_after_a_pause_longer_than_the_cluster_allows() =>
+        // With a second member: alone, a paused node carries on (nothing could have moved); with a peer, its targets may have.
+        WithJoinedPeerAsync(async (node, _, _) =>
+        {
             // Paused past the failure detector's 3 s and the resolver's 3 s (akka.hocon), as a long GC pause or a frozen VM would.
             await node.SignalAsync("STOP");
             await Task.Delay(TimeSpan.FromSeconds(9));
@@ -179,13 +175,7 @@ public sealed class StartupProcessSpecs : IDisposable
             Assert.Contains("this node was away longer than the cluster allows", stderr);
             Assert.Contains("longer than the cluster allows (6.0 s)", node.StandardOutput);
             Assert.True(resumed.Elapsed < TimeSpan.FromSeconds(30), $"the node took {resumed.Elapsed} to stop after it resumed");
-        }
-        finally
-        {
-            await peer.StopWithinAsync(TestNode.StopTimeout);
-            await peer.DisposeAsync();
-        }
-    }
+        });
 
     public static TheoryData<string, string, string> OpenAddresses => new()
     {

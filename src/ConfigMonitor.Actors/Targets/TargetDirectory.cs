@@ -217,23 +217,23 @@ public sealed class TargetDirectoryActor : UntypedActor
 }
 
 /// <summary>
-/// Writes the registry's contents into the directory's Distributed Data keys: each key is brought to exactly the entries it
-/// should hold (set what is new or changed, remove what is gone), written to every reachable node before the registry answers.
+/// Writes the registry's contents into the directory's Distributed Data keys. The first publication brings every key to exactly
+/// the entries it should hold (set what is new or changed, remove what is gone); after it, a registration or removal writes only
+/// the one key its id hashes to, and changes only that id's entry there. Each write goes to every reachable node before the
+/// registry answers.
 /// </summary>
 public static class TargetDirectoryWriter
 {
     /// <summary>How long a write waits for every node before the registry goes on (gossip carries it to the rest).</summary>
     public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(3);
 
-    /// <summary>The updates that make the directory hold <paramref name="entries"/> for the keys of <paramref name="onlyKeys"/> (every key when null).</summary>
-    public static IReadOnlyList<Update> Updates(Cluster cluster, IReadOnlyCollection<TargetDirectoryEntry> entries, IReadOnlyCollection<int>? onlyKeys = null,
-        object? context = null)
+    /// <summary>The updates (one per key, every key) that make the directory hold exactly <paramref name="entries"/>.</summary>
+    public static IReadOnlyList<Update> Updates(Cluster cluster, IReadOnlyCollection<TargetDirectoryEntry> entries, object? context = null)
     {
         var byKey = entries.GroupBy(e => TargetDirectoryKeys.IndexOf(e.Definition.Id))
             .ToDictionary(g => g.Key, g => g.ToDictionary(e => TargetDirectoryKeys.EntryKey(e.Definition.Id), StringComparer.Ordinal));
-        var keys = onlyKeys ?? Enumerable.Range(0, TargetDirectoryKeys.KeyCount).ToList();
         var write = new WriteAll(WriteTimeout);
-        return keys.Select(index =>
+        return Enumerable.Range(0, TargetDirectoryKeys.KeyCount).Select(index =>
         {
             var wanted = byKey.GetValueOrDefault(index) ?? new Dictionary<string, TargetDirectoryEntry>(StringComparer.Ordinal);
             return Dsl.Update(TargetDirectoryKeys.All[index], LWWDictionary<string, TargetDirectoryEntry>.Empty, write, context, current =>
@@ -246,5 +246,25 @@ public static class TargetDirectoryWriter
                 return next;
             });
         }).ToList();
+    }
+
+    /// <summary>
+    /// The one update a registration or removal needs: to the key that holds <paramref name="targetId"/>, setting its entry to
+    /// <paramref name="entry"/> (removing it when null) and leaving the key's other entries as they are.
+    /// </summary>
+    public static Update UpdateOne(Cluster cluster, string targetId, TargetDirectoryEntry? entry, object? context = null) =>
+        Dsl.Update(TargetDirectoryKeys.For(targetId), LWWDictionary<string, TargetDirectoryEntry>.Empty, new WriteAll(WriteTimeout), context,
+            current => WithOne(current, cluster.SelfUniqueAddress, targetId, entry));
+
+    /// <summary>
+    /// <paramref name="current"/> (one key's value) with the entry of <paramref name="targetId"/> set to <paramref name="entry"/>,
+    /// or removed when null; <paramref name="current"/> itself when it already says so (nothing to replicate).
+    /// </summary>
+    public static LWWDictionary<string, TargetDirectoryEntry> WithOne(LWWDictionary<string, TargetDirectoryEntry> current, UniqueAddress node,
+        string targetId, TargetDirectoryEntry? entry)
+    {
+        var id = TargetDirectoryKeys.EntryKey(targetId);
+        if (entry is null) return current.ContainsKey(id) ? current.Remove(node, id) : current;
+        return current.TryGetValue(id, out var have) && have == entry ? current : current.SetItem(node, id, entry);
     }
 }

@@ -213,8 +213,10 @@ public sealed class TargetRegistryActor : ReceivePersistentActor
             AfterPublished(then);
             return;
         }
-        foreach (var update in TargetDirectoryWriter.Updates(Cluster.Get(Context.System), Entries(), [TargetDirectoryKeys.IndexOf(targetId)], then))
-            _replicator.Tell(update);
+        // Only the changed target's entry, in the one key it hashes to: nothing is built for the other targets or keys.
+        var definition = _book.Find(targetId);
+        var entry = definition is null ? null : new TargetDirectoryEntry(definition, _book.Configured.ContainsKey(definition.Id));
+        _replicator.Tell(TargetDirectoryWriter.UpdateOne(Cluster.Get(Context.System), targetId, entry, then));
     }
 
     private void AfterPublished(object? request)

@@ -109,26 +109,11 @@ public static class BaselineBuild
                 $"building the rolling-upgrade baseline: '{program} {string.Join(' ', args)}' exited with {code}:{Environment.NewLine}{Tail(stdout + stderr)}");
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string program, string workingDirectory, TimeSpan timeout, params string[] args)
+    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(string program, string workingDirectory, TimeSpan timeout, params string[] args)
     {
-        var info = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory };
         foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{program} did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'{program} {string.Join(' ', args)}' did not finish within {timeout.TotalMinutes:0} min");
-        }
-        return (process.ExitCode, await stdout, await stderr);
+        return ChildProcess.RunAsync(info, timeout, $"'{program} {string.Join(' ', args)}'");
     }
 
     private static string Tail(string text) =>

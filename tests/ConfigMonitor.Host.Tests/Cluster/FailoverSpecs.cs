@@ -23,17 +23,6 @@ public sealed class FailoverSpecs(FailoverCluster cluster, ITestOutputHelper out
     // comes from this spec's output on a quiet machine.
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(40);
 
-    private async Task<bool> EveryTargetPlacedOnThreeUpNodesAsync()
-    {
-        foreach (var node in cluster.Nodes)
-        {
-            if (!node.Running) Assert.Fail($"node {node.Index} is not running; the end of its log:{Environment.NewLine}{cluster.LogTail(node.Index)}");
-            var view = await cluster.ClusterAsync(node.Index);
-            if (view.Members.Count(m => m.Status == "up" && m.Reachable) != 3) return false;
-        }
-        return await cluster.PlacementAsync(1) is not null;
-    }
-
     /// <summary>True when, on every survivor, every read answers and every target is monitored by a survivor that probed it after the kill.</summary>
     private async Task<bool> RecoveredAsync(int[] survivors, DateTimeOffset killedAt)
     {
@@ -66,7 +55,7 @@ public sealed class FailoverSpecs(FailoverCluster cluster, ITestOutputHelper out
         var times = new List<TimeSpan>();
         for (var run = 1; run <= 3; run++)
         {
-            await Eventually.AssertAsync(EveryTargetPlacedOnThreeUpNodesAsync, Wait, "three Up nodes, every target monitored");
+            await cluster.WaitForPlacementAsync(Wait, "three Up nodes, every target monitored");
             var view = await cluster.ClusterAsync(1);
             var oldest = cluster.IndexOf(view.Singletons[ConfigMonitorHosting.TargetRegistrySingleton]);
             Assert.NotEqual(0, oldest);

@@ -45,17 +45,11 @@ public sealed class GracefulLeaveSpecs(GracefulLeaveCluster cluster, ITestOutput
         return json.RootElement.GetProperty("count").GetInt64();
     }
 
-    private async Task<bool> EveryTargetPlacedOnThreeUpNodesAsync()
+    // Shards balanced (each node a fair share), and samples everywhere: every target has been probed a few times, so a loss at the
+    // leave shows as a count going down.
+    private async Task<bool> BalancedAndSampledAsync(IReadOnlyDictionary<string, int> placement)
     {
-        foreach (var node in cluster.Nodes)
-        {
-            var view = await cluster.ClusterAsync(node.Index);
-            if (view.Members.Count(m => m.Status == "up" && m.Reachable) != 3) return false;
-        }
-        var placement = await cluster.PlacementAsync(1);
-        // Shards balanced (each node a fair share), and samples everywhere: every target has been probed a few times, so a loss
-        // at the leave shows as a count going down.
-        if (placement is null || cluster.Nodes.Any(n => placement.Values.Count(v => v == n.Index) < cluster.TargetIds.Count / 6)) return false;
+        if (cluster.Nodes.Any(n => placement.Values.Count(v => v == n.Index) < cluster.TargetIds.Count / 6)) return false;
         foreach (var id in cluster.TargetIds)
             if (await SampleCountAsync(1, id) is not > 3) return false;
         return true;
@@ -66,7 +60,7 @@ public sealed class GracefulLeaveSpecs(GracefulLeaveCluster cluster, ITestOutput
     {
         RequiredServer.Require(LocalCluster.Available, LocalCluster.Requirement);
         cluster.EnsureStarted();
-        await Eventually.AssertAsync(EveryTargetPlacedOnThreeUpNodesAsync, Wait, "three Up nodes, every target monitored and probed");
+        await cluster.WaitForPlacementAsync(Wait, "three Up nodes, every target monitored and probed", accept: BalancedAndSampledAsync);
 
         // The leaving node: one that monitors targets and is not the oldest (the oldest's leave also moves the singletons,
         // which FailoverSpecs covers for a crash); the reads go to a node that stays.

@@ -6,6 +6,7 @@ using System.Text.Json;
 using ConfigMonitor.Host.Api;
 using ConfigMonitor.Host.Tests.Support;
 using ConfigMonitor.Tests.Shared.Servers;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.ClusterHarness;
 
@@ -232,7 +233,7 @@ public class LocalCluster : IAsyncLifetime
     /// <summary>Runs <c>cluster.sh args…</c> against this cluster's state folder; returns stdout, throws with both streams on a non-zero exit.</summary>
     public async Task<string> RunScriptAsync(TimeSpan timeout, params string[] args)
     {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("bash");
         info.ArgumentList.Add(Script);
         foreach (var a in args) info.ArgumentList.Add(a);
         // Settings of the environment running the tests must not leak into the nodes.
@@ -245,21 +246,10 @@ public class LocalCluster : IAsyncLifetime
         foreach (var (node, dll) in _options.NodeHostAssemblies) info.Environment[$"CONFIGMONITOR_HOST_DLL_{node}"] = dll;
         info.Environment["CONFIGMONITOR_CONFIG_SERVICE_DLL"] = Path.Combine(AppContext.BaseDirectory, "ConfigMonitor.ConfigService.dll");
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } dotnet && File.Exists(dotnet)) info.Environment["DOTNET"] = dotnet;
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("bash did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"cluster.sh {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:0} s; it printed:{Environment.NewLine}{await stdout}{await stderr}");
-        }
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"cluster.sh {string.Join(' ', args)} exited with {process.ExitCode}:{Environment.NewLine}{await stdout}{await stderr}");
-        return await stdout;
+        var (code, stdout, stderr) = await ChildProcess.RunAsync(info, timeout, $"cluster.sh {string.Join(' ', args)}");
+        if (code != 0)
+            throw new InvalidOperationException($"cluster.sh {string.Join(' ', args)} exited with {code}:{Environment.NewLine}{stdout}{stderr}");
+        return stdout;
     }
 
     // --- one node ----------------------------------------------------------------------------------------------------
@@ -357,22 +347,8 @@ public class LocalCluster : IAsyncLifetime
     /// </summary>
     public static async Task<TimeSpan> TimeUntilAsync(long since, Func<Task<bool>> condition, TimeSpan timeout, string because)
     {
-        Exception? last = null;
-        while (true)
-        {
-            try
-            {
-                if (await condition()) return Stopwatch.GetElapsedTime(since);
-                last = null;
-            }
-            catch (Exception e) when (e is not Xunit.Sdk.XunitException)
-            {
-                last = e;
-            }
-            if (Stopwatch.GetElapsedTime(since) > timeout)
-                Assert.Fail($"not within {timeout.TotalSeconds:0} s: {because}" + (last is null ? "" : $"; the last try failed with {last.GetType().Name}: {last.Message}"));
-            await Task.Delay(100);
-        }
+        await Eventually.AssertAsync(condition, timeout, because, since: since);
+        return Stopwatch.GetElapsedTime(since);
     }
 
     /// <summary>kill -9 of node <paramref name="index"/>, then the time until <paramref name="condition"/> holds (e.g. every target monitored on a survivor).</summary>
@@ -394,6 +370,28 @@ public class LocalCluster : IAsyncLifetime
             placement[id] = node;
         }
         return placement;
+    }
+
+    /// <summary>
+    /// Waits until every node runs and sees every node Up and reachable, and every target is monitored as node <paramref name="viaIndex"/>
+    /// reports it (and <paramref name="accept"/>, when given, takes that placement); returns the placement. Fails the test after
+    /// <paramref name="timeout"/> with <paramref name="because"/>, and at once, with the end of its log, when a node is not running.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, int>> WaitForPlacementAsync(TimeSpan timeout, string because, int viaIndex = 1,
+        Func<IReadOnlyDictionary<string, int>, Task<bool>>? accept = null)
+    {
+        IReadOnlyDictionary<string, int>? placement = null;
+        await Eventually.AssertAsync(async () =>
+        {
+            foreach (var node in Nodes)
+            {
+                if (!node.Running) Assert.Fail($"node {node.Index} is not running; the end of its log:{Environment.NewLine}{LogTail(node.Index)}");
+                if ((await ClusterAsync(node.Index)).Members.Count(m => m.Status == "up" && m.Reachable) != Nodes.Count) return false;
+            }
+            placement = await PlacementAsync(viaIndex);
+            return placement is not null && (accept is null || await accept(placement));
+        }, timeout, because);
+        return placement!;
     }
 
     /// <summary>A one-line summary of who monitors how many targets, per node, as node <paramref name="viaIndex"/> sees it.</summary>

@@ -59,16 +59,14 @@ public sealed class PartitionSpecs(PartitionCluster cluster, ITestOutputHelper o
         cluster.EnsureStarted();
         // The paused node: one that monitors targets and is not the oldest (the singletons stay put; the point is the targets).
         // Right after the start the oldest may hold them all: wait for the rebalance.
-        IReadOnlyDictionary<string, int>? placement = null;
         var oldest = 0;
-        await Eventually.AssertAsync(async () =>
-        {
-            foreach (var node in cluster.Nodes)
-                if ((await cluster.ClusterAsync(node.Index)).Members.Count(m => m.Status == "up" && m.Reachable) != 3) return false;
-            oldest = cluster.IndexOf((await cluster.ClusterAsync(1)).Singletons[ConfigMonitorHosting.TargetRegistrySingleton]);
-            return (placement = await cluster.PlacementAsync(1)) is not null && placement.Values.Any(i => i != oldest);
-        }, Wait, "three Up nodes, every target monitored, some by a node that is not the oldest");
-        var paused = placement!.Values.Where(i => i != oldest).GroupBy(i => i).OrderByDescending(g => g.Count()).First().Key;
+        var placement = await cluster.WaitForPlacementAsync(Wait, "three Up nodes, every target monitored, some by a node that is not the oldest",
+            accept: async p =>
+            {
+                oldest = cluster.IndexOf((await cluster.ClusterAsync(1)).Singletons[ConfigMonitorHosting.TargetRegistrySingleton]);
+                return p.Values.Any(i => i != oldest);
+            });
+        var paused = placement.Values.Where(i => i != oldest).GroupBy(i => i).OrderByDescending(g => g.Count()).First().Key;
         var survivors = cluster.Nodes.Select(n => n.Index).Where(i => i != paused).ToArray();
         var moved = placement.Where(p => p.Value == paused).Select(p => p.Key).ToList();
         Assert.NotEmpty(moved);

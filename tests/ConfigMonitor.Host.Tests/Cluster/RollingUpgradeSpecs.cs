@@ -69,14 +69,8 @@ public sealed class RollingUpgradeSpecs(ITestOutputHelper output)
     {
         var phase = Stopwatch.StartNew();
         // Both Up on both; every target monitored, some by each build.
-        IReadOnlyDictionary<string, int>? placement = null;
-        await Eventually.AssertAsync(async () =>
-        {
-            foreach (var node in cluster.Nodes)
-                if ((await cluster.ClusterAsync(node.Index)).Members.Count(m => m.Status == "up" && m.Reachable) != 2) return false;
-            placement = await cluster.PlacementAsync(2);
-            return placement is not null && placement.Values.Distinct().Count() == 2;
-        }, Wait, "both nodes Up on both, every target monitored, targets on each node");
+        var placement = await cluster.WaitForPlacementAsync(Wait, "both nodes Up on both, every target monitored, targets on each node", viaIndex: 2,
+            accept: p => Task.FromResult(p.Values.Distinct().Count() == 2));
         var view = await cluster.ClusterAsync(2);
         Assert.Equal(1, cluster.IndexOf(view.Singletons[ConfigMonitorHosting.TargetRegistrySingleton]));
         output.WriteLine($"mixed cluster Up after {phase.Elapsed.TotalSeconds:0} s: {await cluster.DescribePlacementAsync(2)}; the singletons on node 1 (baseline)");
@@ -93,7 +87,7 @@ public sealed class RollingUpgradeSpecs(ITestOutputHelper output)
         }
 
         // The baseline's targets have samples; note the newest one of a metric of each (read through node 2).
-        var baselineTargets = placement!.Where(p => p.Value == 1).Select(p => p.Key).ToList();
+        var baselineTargets = placement.Where(p => p.Value == 1).Select(p => p.Key).ToList();
         var lastSeen = new Dictionary<string, (string Metric, DateTimeOffset At)>();
         await Eventually.AssertAsync(async () =>
         {

@@ -11,6 +11,7 @@ using ConfigMonitor.ConfigService;
 using ConfigMonitor.Host.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Xunit.Abstractions;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.Fuzz;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using ConfigMonitor.Host.Tests.Support;
 using Xunit.Abstractions;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.Kinds;
 

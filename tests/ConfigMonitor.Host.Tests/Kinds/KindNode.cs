@@ -7,6 +7,7 @@ using ConfigMonitor.Host.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.Kinds;
 

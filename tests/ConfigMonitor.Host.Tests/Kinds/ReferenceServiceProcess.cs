@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.Kinds;
 
@@ -83,21 +84,12 @@ public sealed class ReferenceServiceProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        await Eventually.AssertAsync(async () =>
         {
-            try
-            {
-                using var health = await _client.GetAsync("/health");
-                if (health.StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-            if (process.HasExited || DateTime.UtcNow >= deadline)
-                throw new InvalidOperationException($"the reference service did not answer on {Url}: {Log}");
-            await Task.Delay(100);
-        }
+            if (process.HasExited) Assert.Fail($"the reference service exited before it answered on {Url}: {Log}");
+            using var health = await _client.GetAsync("/health");
+            return health.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(60), $"the reference service should answer on {Url}");
     }
 
     /// <summary>A real outage: kills the process and waits until it is gone.</summary>

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.Support;
 

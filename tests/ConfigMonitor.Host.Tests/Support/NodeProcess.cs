@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.Support;
 
