@@ -1,3 +1,4 @@
+using ConfigMonitor.Tests.Shared;
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json;

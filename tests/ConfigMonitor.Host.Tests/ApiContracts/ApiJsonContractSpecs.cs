@@ -1,3 +1,4 @@
+using ConfigMonitor.Tests.Shared;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
