@@ -5,6 +5,7 @@ using Akka.Hosting;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Tests.Shared.Servers;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -258,6 +259,17 @@ public static class ClusterScaleScenario
                 .Build();
             var startedAt = Stopwatch.GetTimestamp();
             await host.StartAsync();
+            var stopping = false;
+            // A node whose actor system ends on its own (downed by the others, or its guard saw it was away too long) says why and
+            // exits: its last lines of Information and above (the operator's view of what happened), then exit code 4.
+            _ = host.Services.GetRequiredService<ActorSystem>().WhenTerminated.ContinueWith(_ =>
+            {
+                if (Volatile.Read(ref stopping)) return;
+                foreach (var line in logLines.Lines.Where(l => l.Level >= LogLevel.Information).TakeLast(25))
+                    Figures.Progress($"{scenario} {name}: {line.Level} {line.Category}: {(line.Text.Length > 300 ? line.Text[..300] : line.Text)}");
+                Figures.Progress($"{scenario} {name}: the actor system ended while the node should run; exiting with code 4");
+                Environment.Exit(4);
+            }, TaskScheduler.Default);
             Figures.Relay("ready");
             var pauseStart = TimeSpan.Zero;
             var gen2Start = 0;
@@ -307,6 +319,7 @@ public static class ClusterScaleScenario
                         break;
                 }
             }
+            Volatile.Write(ref stopping, true);
             await host.StopAsync();
             return 0;
         }
