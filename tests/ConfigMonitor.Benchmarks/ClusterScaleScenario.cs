@@ -268,6 +268,7 @@ public static class ClusterScaleScenario
                 foreach (var line in logLines.Lines.Where(l => l.Level >= LogLevel.Information).TakeLast(25))
                     Figures.Progress($"{scenario} {name}: {line.Level} {line.Category}: {(line.Text.Length > 300 ? line.Text[..300] : line.Text)}");
                 Figures.Progress($"{scenario} {name}: the actor system ended while the node should run; exiting with code 4");
+                IngestScenarios.TryDelete(folder); // Environment.Exit skips the finally below
                 Environment.Exit(4);
             }, TaskScheduler.Default);
             Figures.Relay("ready");
