@@ -30,6 +30,34 @@ public static class ProcStats
         return (rss, peak);
     }
 
+    /// <summary>
+    /// User + system CPU seconds of a process and its children (e.g. PostgreSQL's postmaster and its backends): its own, what its
+    /// ended children used (cutime + cstime), and what its live children have used so far.
+    /// </summary>
+    public static double TreeCpuSeconds(int parent)
+    {
+        var total = 0.0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                // Field 4 (1-based) is the parent's pid; 16 and 17 the waited-for children's utime and stime.
+                if (pid == parent)
+                    total += CpuSecondsOf(stat) + (long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture)) / ClockTicks;
+                else if (int.Parse(fields[1], CultureInfo.InvariantCulture) == parent)
+                    total += CpuSecondsOf(stat);
+            }
+            catch (IOException)
+            {
+                // The process ended while being read.
+            }
+        }
+        return total;
+    }
+
     /// <summary>CPU seconds per live thread (by thread id), with the thread's name (digits dropped, so a pool's threads group together).</summary>
     public static Dictionary<int, (string Name, double Cpu)> Threads(int pid)
     {

@@ -1,12 +1,17 @@
 using ConfigMonitor.Benchmarks;
 
-// dotnet run -c Release --project tests/ConfigMonitor.Benchmarks -- [scenario...] [--quick] [--targets N] [--minutes M]
+// dotnet run -c Release --project tests/ConfigMonitor.Benchmarks -- [scenario...] [--quick] [--targets N] [--minutes M] [--nodes N]
 // One JSON object per figure on stdout; progress on stderr.
 string[] all = ["ingest-memory", "ingest-durable", "summary", "memory", "recovery", "scale", "http-probe"];
 
 // The http-probe scenario's helper processes: the loopback services, and the node it measures.
 int Option(string name) => int.Parse(args[Array.IndexOf(args, name) + 1], System.Globalization.CultureInfo.InvariantCulture);
 if (args.Length > 0 && args[0] == "serve") return await LoopbackHttpServer.RunAsync(Option("--targets"), Option("--port"));
+if (args.Length > 0 && args[0] == "scale-node")
+{
+    Figures.CaptureStdout();
+    return await ClusterScaleScenario.RunNodeAsync(args);
+}
 if (args.Length > 0 && args[0] == "http-probe-node")
 {
     Figures.CaptureStdout();
@@ -15,6 +20,7 @@ if (args.Length > 0 && args[0] == "http-probe-node")
 
 var quick = args.Contains("--quick");
 int? targets = null;
+var nodes = 1;
 TimeSpan? duration = null;
 var named = new List<string>();
 for (var i = 0; i < args.Length; i++)
@@ -23,11 +29,12 @@ for (var i = 0; i < args.Length; i++)
     {
         case "--quick": break;
         case "--targets": targets = int.Parse(args[++i]); break;
+        case "--nodes": nodes = int.Parse(args[++i]); break;
         case "--minutes": duration = TimeSpan.FromMinutes(double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture)); break;
         default:
             if (!all.Contains(args[i]))
             {
-                await Console.Error.WriteLineAsync($"unknown scenario '{args[i]}'; scenarios: {string.Join(", ", all)}; options: --quick, --targets N, --minutes M");
+                await Console.Error.WriteLineAsync($"unknown scenario '{args[i]}'; scenarios: {string.Join(", ", all)}; options: --quick, --targets N, --minutes M, --nodes N (scale)");
                 return 2;
             }
             named.Add(args[i]);
@@ -63,6 +70,8 @@ foreach (var scenario in scenarios)
         case "summary": StoreScenarios.Summary(quick); break;
         case "memory": StoreScenarios.Memory(quick); break;
         case "recovery": await RecoveryScenario.RunAsync(quick); break;
+        // --nodes N (N > 1): N node processes in one cluster on a private PostgreSQL; --minutes is then the measured window once settled.
+        case "scale" when nodes > 1: await ClusterScaleScenario.RunAsync(quick, targets, duration, nodes); break;
         case "scale": await ScaleScenario.RunAsync(quick, targets, duration); break;
         case "http-probe":
             // Without --targets it runs each default size in a fresh process of its own, with the other options.
