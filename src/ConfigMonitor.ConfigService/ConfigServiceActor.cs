@@ -7,6 +7,7 @@ using ConfigMonitor.ConfigService.Caching;
 using ConfigMonitor.ConfigService.Storage;
 using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
 using static ConfigMonitor.ConfigService.ConfigServiceFaults;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.ConfigService;
 
@@ -53,7 +54,7 @@ public sealed class ConfigServiceActor : ReceiveActor, IWithUnboundedStash, IWit
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>The props of a reference configuration service.</summary>
-    public static Props Props(ConfigServiceSettings settings) => Akka.Actor.Props.Create(() => new ConfigServiceActor(settings));
+    public static Props Props(ConfigServiceSettings settings) => ActorProps.Of(() => new ConfigServiceActor(settings));
 
     private string Name => _settings.ServiceName;
 

@@ -6,6 +6,7 @@ using ConfigMonitor.Actors.Time;
 using static ConfigMonitor.Actors.Alerts.AlertCommands;
 using static ConfigMonitor.Actors.Alerts.AlertEvents;
 using static ConfigMonitor.Actors.Alerts.AlertQueries;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Alerts;
 
@@ -375,6 +376,6 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
         Func<IActorRef?>? targetRegistry = null)
     {
         var effective = (settings ?? new AlertManagerSettings()) with { Policy = policy ?? settings?.Policy ?? new AlertPolicy() };
-        return Akka.Actor.Props.Create(() => new AlertManagerActor(clock, effective, notifier ?? ActorRefs.Nobody, targetRegistry ?? (() => null)));
+        return ActorProps.Of(() => new AlertManagerActor(clock, effective, notifier ?? ActorRefs.Nobody, targetRegistry ?? (() => null)));
     }
 }

@@ -154,5 +154,5 @@ public sealed class TargetAlertsActor : UntypedPersistentActor, IWithTimers
 
     /// <summary>Props for the evaluation of <paramref name="targetId"/>.</summary>
     public static Props Props(string targetId, AlertPolicy policy, IActorRef alertManager, TimeSpan? resendInterval = null) =>
-        Akka.Actor.Props.Create(() => new TargetAlertsActor(targetId, policy, alertManager, resendInterval ?? ResendInterval));
+        ActorProps.Of(() => new TargetAlertsActor(targetId, policy, alertManager, resendInterval ?? ResendInterval));
 }

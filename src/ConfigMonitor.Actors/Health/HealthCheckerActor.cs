@@ -5,6 +5,7 @@ using ConfigMonitor.Actors.Monitoring;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
 using static ConfigMonitor.Actors.Health.HealthQueries;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Health;
 
@@ -98,5 +99,5 @@ public sealed class HealthCheckerActor : ReceiveActor
 
     /// <summary>Props for the checker.</summary>
     public static Props Props(HealthCheckSettings settings, IActorRef targetRegistry, IActorRef targetMonitors, IClock clock, AdapterFactory adapterFactory) =>
-        Akka.Actor.Props.Create(() => new HealthCheckerActor(settings, targetRegistry, targetMonitors, clock, adapterFactory));
+        ActorProps.Of(() => new HealthCheckerActor(settings, targetRegistry, targetMonitors, clock, adapterFactory));
 }

@@ -4,6 +4,7 @@ using Akka.Cluster;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Event;
 using ConfigMonitor.Actors.Time;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Hosting;
 
@@ -151,5 +152,5 @@ public sealed class SingletonWatchActor : UntypedActor, IWithTimers
 
     /// <summary>Props for the watch of <paramref name="names"/>.</summary>
     public static Props Props(IReadOnlyList<string> names, string role, TimeSpan warnAfter, IClock clock) =>
-        Akka.Actor.Props.Create(() => new SingletonWatchActor(names, role, warnAfter, clock));
+        ActorProps.Of(() => new SingletonWatchActor(names, role, warnAfter, clock));
 }

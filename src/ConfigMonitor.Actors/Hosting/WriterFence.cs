@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Npgsql;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Hosting;
 
@@ -98,7 +99,7 @@ public sealed class WriterFence : IExtension
                 }
             }
         }
-        system.ActorOf(Props.Create(() => new WriterFenceWatch(fence)), "writer-fence");
+        system.ActorOf(ActorProps.Of(() => new WriterFenceWatch(fence)), "writer-fence");
         fence._log.Info("Journal writes of this node go through the writer fence as incarnation {0} ({1}, uid {2})",
             WriterFenceSchema.Incarnation(incarnation), self.Address, self.Uid);
         return fence;

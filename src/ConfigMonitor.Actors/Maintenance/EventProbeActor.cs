@@ -119,11 +119,11 @@ public sealed class EventProbeActor : ReceiveActor, IWithTimers
 
     /// <summary>Props for one probe.</summary>
     public static Props Props(TargetDefinition target, IConfigServiceAdapter adapter, IClock clock, IActorRef replyTo) =>
-        Akka.Actor.Props.Create(() => new EventProbeActor(target, adapter, clock, replyTo, null));
+        ActorProps.Of(() => new EventProbeActor(target, adapter, clock, replyTo, null));
 
     /// <summary>Props for one probe that completes <paramref name="completion"/> instead of replying.</summary>
     public static Props Props(TargetDefinition target, IConfigServiceAdapter adapter, IClock clock, TaskCompletionSource<EventProbeResult> completion) =>
-        Akka.Actor.Props.Create(() => new EventProbeActor(target, adapter, clock, null, completion));
+        ActorProps.Of(() => new EventProbeActor(target, adapter, clock, null, completion));
 }
 
 /// <summary>Runs event round trips from outside an actor (the health checker's event_system check).</summary>

@@ -6,6 +6,7 @@ using ConfigMonitor.Actors.Monitoring;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
 using static ConfigMonitor.Actors.Maintenance.MaintenanceCommands;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Maintenance;
 
@@ -206,5 +207,5 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
     /// <summary>Props for the singleton.</summary>
     public static Props Props(MaintenanceSettings settings, IActorRef targetRegistry, IActorRef metricsStores, IActorRef alertManager,
         IClock clock, AdapterFactory adapterFactory, IActorRef? targetMonitors = null) =>
-        Akka.Actor.Props.Create(() => new MaintenanceActor(settings, targetRegistry, metricsStores, alertManager, clock, adapterFactory, targetMonitors));
+        ActorProps.Of(() => new MaintenanceActor(settings, targetRegistry, metricsStores, alertManager, clock, adapterFactory, targetMonitors));
 }

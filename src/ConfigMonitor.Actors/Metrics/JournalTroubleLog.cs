@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using ConfigMonitor.Actors.Targets;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Metrics;
 
@@ -162,5 +163,5 @@ public sealed class JournalTroubleLogActor : UntypedActor, IWithTimers
             : $"{count} targets ({string.Join(", ", named)} and {count - named.Count} more)";
 
     /// <summary>Props for the log actor.</summary>
-    public static Props Props(TimeSpan gather) => Akka.Actor.Props.Create(() => new JournalTroubleLogActor(gather));
+    public static Props Props(TimeSpan gather) => ActorProps.Of(() => new JournalTroubleLogActor(gather));
 }

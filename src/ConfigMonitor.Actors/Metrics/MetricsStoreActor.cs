@@ -6,6 +6,7 @@ using ConfigMonitor.Actors.Time;
 using static ConfigMonitor.Actors.Metrics.MetricsCommands;
 using static ConfigMonitor.Actors.Metrics.MetricsEvents;
 using static ConfigMonitor.Actors.Metrics.MetricsQueries;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Metrics;
 
@@ -413,9 +414,9 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
 
     /// <summary>Props for the store of <paramref name="targetId"/>.</summary>
     public static Props Props(string targetId, MetricsStoreSettings settings, IClock clock) =>
-        Akka.Actor.Props.Create(() => new MetricsStoreActor(targetId, settings, clock));
+        ActorProps.Of(() => new MetricsStoreActor(targetId, settings, clock));
 
     /// <summary>Props for the store of <paramref name="targetId"/> under <paramref name="host"/>, taking back <paramref name="carried"/>.</summary>
     internal static Props Hosted(string targetId, MetricsStoreSettings settings, IClock clock, IActorRef host, IReadOnlyList<UnsavedBatch> carried) =>
-        Akka.Actor.Props.Create(() => new MetricsStoreActor(targetId, settings, clock, host, carried));
+        ActorProps.Of(() => new MetricsStoreActor(targetId, settings, clock, host, carried));
 }

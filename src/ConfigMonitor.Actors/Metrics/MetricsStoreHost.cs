@@ -5,6 +5,7 @@ using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
 using static ConfigMonitor.Actors.Metrics.MetricsCommands;
 using static ConfigMonitor.Actors.Metrics.MetricsQueries;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Metrics;
 
@@ -295,5 +296,5 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
 
     /// <summary>Props for the host of <paramref name="targetId"/>'s store (the sharded entity).</summary>
     public static Props Props(string targetId, MetricsStoreSettings settings, IClock clock) =>
-        Akka.Actor.Props.Create(() => new MetricsStoreHost(targetId, settings, clock));
+        ActorProps.Of(() => new MetricsStoreHost(targetId, settings, clock));
 }

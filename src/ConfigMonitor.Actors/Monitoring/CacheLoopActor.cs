@@ -2,6 +2,7 @@ using Akka.Actor;
 using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Metrics;
 using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Monitoring;
 
@@ -84,5 +85,5 @@ public sealed class CacheLoopActor(LoopContext loop) : MonitorLoopActor(loop, Lo
     }
 
     /// <summary>Props for the loop.</summary>
-    public static Props Props(LoopContext loop) => Akka.Actor.Props.Create(() => new CacheLoopActor(loop));
+    public static Props Props(LoopContext loop) => ActorProps.Of(() => new CacheLoopActor(loop));
 }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Metrics;
 using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Monitoring;
 
@@ -74,5 +75,5 @@ public sealed class DatabaseLoopActor(LoopContext loop) : MonitorLoopActor(loop,
     }
 
     /// <summary>Props for the loop.</summary>
-    public static Props Props(LoopContext loop) => Akka.Actor.Props.Create(() => new DatabaseLoopActor(loop));
+    public static Props Props(LoopContext loop) => ActorProps.Of(() => new DatabaseLoopActor(loop));
 }

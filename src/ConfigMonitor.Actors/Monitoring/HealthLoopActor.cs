@@ -3,6 +3,7 @@ using Akka.Actor;
 using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Targets;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Monitoring;
 
@@ -99,7 +100,7 @@ public sealed class HealthLoopActor(LoopContext loop) : MonitorLoopActor(loop, L
     }
 
     /// <summary>Props for the loop.</summary>
-    public static Props Props(LoopContext loop) => Akka.Actor.Props.Create(() => new HealthLoopActor(loop));
+    public static Props Props(LoopContext loop) => ActorProps.Of(() => new HealthLoopActor(loop));
 }
 
 /// <summary>This process's working set, read from the OS at most once a second however many health loops ask.</summary>

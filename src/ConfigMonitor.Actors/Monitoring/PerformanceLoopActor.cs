@@ -1,6 +1,7 @@
 using Akka.Actor;
 using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Metrics;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Monitoring;
 
@@ -47,5 +48,5 @@ public sealed class PerformanceLoopActor(LoopContext loop) : MonitorLoopActor(lo
     }
 
     /// <summary>Props for the loop.</summary>
-    public static Props Props(LoopContext loop) => Akka.Actor.Props.Create(() => new PerformanceLoopActor(loop));
+    public static Props Props(LoopContext loop) => ActorProps.Of(() => new PerformanceLoopActor(loop));
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using ConfigMonitor.Actors.Targets;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Monitoring;
 
@@ -121,5 +122,5 @@ public sealed class TargetCensusActor : UntypedActor, IWithTimers
     }
 
     /// <summary>Props for the census actor.</summary>
-    public static Props Props(TargetCensusSettings settings) => Akka.Actor.Props.Create(() => new TargetCensusActor(settings));
+    public static Props Props(TargetCensusSettings settings) => ActorProps.Of(() => new TargetCensusActor(settings));
 }

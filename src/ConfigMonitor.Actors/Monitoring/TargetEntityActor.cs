@@ -8,6 +8,7 @@ using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
 using static ConfigMonitor.Actors.Monitoring.TargetMonitorCommands;
 using static ConfigMonitor.Actors.Targets.TargetDirectoryQueries;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Monitoring;
 
@@ -153,7 +154,7 @@ public sealed class TargetEntityActor : UntypedActor, IWithTimers
     /// </summary>
     public static Props Props(string targetId, IActorRef directory, IActorRef alertManager, IClock clock, AdapterFactory adapters,
         MetricsStoreSettings metrics, Func<TimeSpan> startSpread, AlertPolicy policy) =>
-        Akka.Actor.Props.Create(() => new TargetEntityActor(targetId, directory,
+        ActorProps.Of(() => new TargetEntityActor(targetId, directory,
             (store, observations) => TargetMonitorActor.Props(targetId, store, observations, clock, adapters, startSpread()),
             MetricsStoreHost.Props(targetId, metrics, clock),
             TargetAlertsActor.Props(targetId, policy, alertManager)));

@@ -5,6 +5,7 @@ using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
 using static ConfigMonitor.Actors.Monitoring.TargetMonitorCommands;
 using static ConfigMonitor.Actors.Monitoring.TargetMonitorQueries;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Monitoring;
 
@@ -183,5 +184,5 @@ public sealed class TargetMonitorActor : UntypedActor
     /// <summary>Props for the monitor of <paramref name="targetId"/>.</summary>
     public static Props Props(string targetId, IActorRef metricsStore, IActorRef alertManager, IClock clock, AdapterFactory adapterFactory,
         TimeSpan? startSpread = null) =>
-        Akka.Actor.Props.Create(() => new TargetMonitorActor(targetId, metricsStore, alertManager, clock, adapterFactory, startSpread ?? TimeSpan.Zero));
+        ActorProps.Of(() => new TargetMonitorActor(targetId, metricsStore, alertManager, clock, adapterFactory, startSpread ?? TimeSpan.Zero));
 }

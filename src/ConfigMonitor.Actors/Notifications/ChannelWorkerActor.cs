@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Time;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Notifications;
 
@@ -125,5 +126,5 @@ public sealed class ChannelWorkerActor : ReceiveActor, IWithTimers
 
     /// <summary>Props for the worker of one channel.</summary>
     public static Props Props(INotificationChannel channel, DeliverySettings delivery, IClock clock) =>
-        Akka.Actor.Props.Create(() => new ChannelWorkerActor(channel, delivery, clock));
+        ActorProps.Of(() => new ChannelWorkerActor(channel, delivery, clock));
 }

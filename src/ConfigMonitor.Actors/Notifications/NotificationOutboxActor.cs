@@ -4,6 +4,7 @@ using Akka.Persistence;
 using ConfigMonitor.Actors.Time;
 using static ConfigMonitor.Actors.Notifications.OutboxCommands;
 using static ConfigMonitor.Actors.Notifications.OutboxEvents;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.Actors.Notifications;
 
@@ -137,5 +138,5 @@ public sealed class NotificationOutboxActor : ReceivePersistentActor
 
     /// <summary>Props for the outbox.</summary>
     public static Props Props(IReadOnlyList<INotificationChannel> channels, DeliverySettings delivery, IClock clock) =>
-        Akka.Actor.Props.Create(() => new NotificationOutboxActor(channels, delivery, clock));
+        ActorProps.Of(() => new NotificationOutboxActor(channels, delivery, clock));
 }

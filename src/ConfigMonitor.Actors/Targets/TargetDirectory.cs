@@ -213,7 +213,7 @@ public sealed class TargetDirectoryActor : UntypedActor
 
     /// <summary>Props for the directory of this node; <paramref name="registry"/> finds the registry's proxy, for reads before the first publication.</summary>
     public static Props Props(IActorRef replicator, Func<IActorRef?> registry) =>
-        Akka.Actor.Props.Create(() => new TargetDirectoryActor(replicator, registry));
+        ActorProps.Of(() => new TargetDirectoryActor(replicator, registry));
 }
 
 /// <summary>

@@ -255,7 +255,7 @@ public sealed class TargetRegistryActor : ReceivePersistentActor
     /// </summary>
     public static Props Props(IEnumerable<TargetDefinition> configured, IActorRef targetMonitors, Func<IActorRef?>? alertManager = null,
         IActorRef? replicator = null) =>
-        Akka.Actor.Props.Create(() => new TargetRegistryActor(configured, targetMonitors, alertManager ?? (() => null), replicator));
+        ActorProps.Of(() => new TargetRegistryActor(configured, targetMonitors, alertManager ?? (() => null), replicator));
 }
 
 /// <summary>Pages of the target registry's list: cut here, read through by the node's own users of every target.</summary>

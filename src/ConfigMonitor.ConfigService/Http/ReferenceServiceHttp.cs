@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
 using static ConfigMonitor.ConfigService.ConfigServiceCommands;
 using static ConfigMonitor.ConfigService.ConfigServiceFaults;
+using ConfigMonitor.Actors.Protocol;
 
 namespace ConfigMonitor.ConfigService.Http;
 
@@ -216,7 +217,7 @@ public static class ReferenceServiceHttp
                 SingleWriter = true,
                 FullMode = BoundedChannelFullMode.Wait,
             });
-            var subscriber = connection.System.ActorOf(Props.Create(() => new EventStreamSubscriber(changes.Writer)),
+            var subscriber = connection.System.ActorOf(ActorProps.Of(() => new EventStreamSubscriber(changes.Writer)),
                 $"reference-service-events-{Interlocked.Increment(ref _nextStream)}");
             var (answer, failure) = await AskAsync(new Subscribe(key!, subscriber), operation, http);
             if (answer is not Subscribed subscribed)
