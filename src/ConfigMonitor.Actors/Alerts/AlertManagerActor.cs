@@ -337,8 +337,10 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
         var severity = AlertNames.Severity(a.Severity);
         switch (change.Kind)
         {
+            // A pending alert is not yet an alert anyone is told of; most end cancelled (one slow tick): Debug, so 10,000 targets
+            // on a busy machine do not fill the log with them (the scale benchmark counted ~11 lines a minute of these alone).
             case AlertChangeKind.Raised when a.State == AlertState.Pending:
-                _log.Info("ALERT {0} pending [{1}] target {2} {3}: {4}", a.Id, severity, a.TargetId, what, a.Message);
+                _log.Debug("ALERT {0} pending [{1}] target {2} {3}: {4}", a.Id, severity, a.TargetId, what, a.Message);
                 break;
             case AlertChangeKind.Raised:
             case AlertChangeKind.Fired:
@@ -347,7 +349,7 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
                 _log.Warning("ALERT {0} {1} [{2}] target {3} {4}: {5}", a.Id, verb, severity, a.TargetId, what, a.Message);
                 break;
             case AlertChangeKind.Cancelled:
-                _log.Info("ALERT {0} cancelled before it fired: target {1} {2} recovered", a.Id, a.TargetId, what);
+                _log.Debug("ALERT {0} cancelled before it fired: target {1} {2} recovered", a.Id, a.TargetId, what);
                 break;
             case AlertChangeKind.Resolved:
                 _log.Info("ALERT {0} resolved: target {1} {2} after {3:0}s: {4}", a.Id, a.TargetId, what,
