@@ -27,6 +27,13 @@ public sealed class TargetAlertsActor : UntypedPersistentActor, IWithTimers
         public static readonly ResendTick Instance = new();
     }
 
+    /// <summary>Told to the parent once recovered: observations sent before would wait in the recovery's stash (at 10,000 targets recovering, ~80 each).</summary>
+    public sealed class Recovered : INoSerializationVerificationNeeded
+    {
+        /// <summary>The single instance.</summary>
+        public static readonly Recovered Instance = new();
+    }
+
     private readonly string _targetId;
     private readonly IActorRef _alertManager;
     private readonly TimeSpan _resendInterval;
@@ -68,6 +75,7 @@ public sealed class TargetAlertsActor : UntypedPersistentActor, IWithTimers
             case RecoveryCompleted:
                 // Whatever the AlertManager heard before, this is the state now (nothing stored: it answers with the alerts to adopt).
                 Send(_state.FullReport(fresh: !_stored));
+                Context.Parent.Tell(Recovered.Instance);
                 Timers.StartPeriodicTimer(nameof(ResendTick), ResendTick.Instance, _resendInterval);
                 break;
         }

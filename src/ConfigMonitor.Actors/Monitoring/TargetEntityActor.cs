@@ -20,7 +20,7 @@ namespace ConfigMonitor.Actors.Monitoring;
 /// <see cref="MonitorTarget"/>), follows every change, and passivates when the target is removed. Hand-off
 /// (<see cref="MetricsCommands.StopMetricsStore"/>) stops the loops first, then lets the store and the evaluation save what they
 /// hold before the entity stops. The evaluation starts once the node's writer fences have landed (as the store does), and again
-/// after a back-off if its journal fails; observations that arrive meanwhile are dropped (the loops observe again every tick).
+/// after a back-off if its journal fails; until it has recovered, only the latest observation of each rule waits (the loops observe again every tick).
 /// </summary>
 public sealed class TargetEntityActor : UntypedActor, IWithTimers
 {
@@ -42,6 +42,8 @@ public sealed class TargetEntityActor : UntypedActor, IWithTimers
     private IActorRef _alerts = ActorRefs.Nobody;
     private bool _stopping;
     private bool _storeGone;
+    private bool _alertsReady;
+    private Dictionary<string, Observation>? _waiting;
 
     /// <summary>Creates the entity of <paramref name="targetId"/>; the monitor's props get the store and where observations go.</summary>
     public TargetEntityActor(string targetId, IActorRef directory, Func<IActorRef, IActorRef, Props> monitorProps, Props storeProps, Props alertsProps)
@@ -89,8 +91,18 @@ public sealed class TargetEntityActor : UntypedActor, IWithTimers
                 _store.Forward(message);
                 _alerts.Forward(message);
                 break;
+            case Observation o when !_stopping:
+                // Only to an evaluation that has recovered (a recovering one would stash every tick's: ~80 a target at 10,000 targets
+                // recovering); until then the latest of each rule waits here.
+                if (_alertsReady) _alerts.Forward(o);
+                else (_waiting ??= new Dictionary<string, Observation>(StringComparer.Ordinal))[TargetAlerts.KeyOf(o.Category, o.Rule)] = o;
+                break;
             case Observation:
-                if (!_stopping) _alerts.Forward(message);
+                break;
+            case TargetAlertsActor.Recovered when Sender.Equals(_alerts):
+                _alertsReady = true;
+                foreach (var waiting in _waiting?.Values.OrderBy(w => w.ObservedAt) ?? Enumerable.Empty<Observation>()) _alerts.Tell(waiting);
+                _waiting = null;
                 break;
             case StartAlerts:
                 StartAlertEvaluation();
@@ -122,6 +134,7 @@ public sealed class TargetEntityActor : UntypedActor, IWithTimers
                 break;
             case Terminated t when t.ActorRef.Equals(_alerts):
                 _alerts = ActorRefs.Nobody;
+                _alertsReady = false;
                 if (_stopping)
                 {
                     if (_storeGone) Context.Stop(Self);
