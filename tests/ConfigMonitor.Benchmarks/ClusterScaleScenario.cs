@@ -221,24 +221,10 @@ public static class ClusterScaleScenario
             var servicesHeap = 0L;
             var logLines = new LogLineCounter();
             using var host = new HostBuilder()
-                .ConfigureLogging(l =>
-                {
-                    // As the one-node scale run: the node's logging path and filters, every line that passes counted, none printed.
-                    l.ClearProviders();
-                    l.AddProvider(logLines);
-                    l.SetMinimumLevel(LogLevel.Information);
-                    l.AddFilter("Microsoft", LogLevel.Warning);
-                    l.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-                    l.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
-                })
+                .ConfigureLogging(l => BenchNodeLogging.CountInto(l, logLines))
                 .ConfigureServices(s => s.AddAkka(options.ActorSystemName, (builder, _) =>
                 {
-                    builder.ConfigureLoggers(l =>
-                        {
-                            l.LogLevel = Akka.Event.LogLevel.InfoLevel;
-                            l.ClearLoggers();
-                            l.AddLogger<OperatorLogger>();
-                        })
+                    builder.ConfigureLoggers(BenchNodeLogging.AkkaThroughOperatorLogger)
                         .WithActors((system, _) =>
                         {
                             var before = GC.GetTotalMemory(forceFullCollection: true);

@@ -37,3 +37,27 @@ public sealed class LogLineCounter : ILoggerProvider
             owner._lines.Enqueue((Stopwatch.GetTimestamp(), logLevel, category, formatter(state, exception)));
     }
 }
+
+/// <summary>The node's logging path for a benchmark node: the filters of the node's appsettings.json, every line that passes counted, none printed.</summary>
+public static class BenchNodeLogging
+{
+    /// <summary>Sends every line through <paramref name="counter"/> with the node's filters.</summary>
+    public static void CountInto(ILoggingBuilder logging, LogLineCounter counter)
+    {
+        logging.ClearProviders();
+        logging.AddProvider(counter);
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
+    }
+
+    /// <summary>Akka at INFO through the node's OperatorLogger (into Microsoft.Extensions.Logging).</summary>
+    public static void AkkaThroughOperatorLogger(Akka.Hosting.LoggerConfigBuilder loggers)
+    {
+        loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
+        loggers.ClearLoggers();
+        loggers.AddLogger<ConfigMonitor.Actors.Hosting.OperatorLogger>();
+    }
+}
+

@@ -45,23 +45,10 @@ public static class ScaleScenario
             // the node's appsettings.json; every line that passes is counted (none is printed).
             var logLines = new LogLineCounter();
             using var host = new HostBuilder()
-                .ConfigureLogging(l =>
-                {
-                    l.ClearProviders();
-                    l.AddProvider(logLines);
-                    l.SetMinimumLevel(LogLevel.Information);
-                    l.AddFilter("Microsoft", LogLevel.Warning);
-                    l.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-                    l.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
-                })
+                .ConfigureLogging(l => BenchNodeLogging.CountInto(l, logLines))
                 .ConfigureServices(s => s.AddAkka(options.ActorSystemName, (builder, _) =>
                 {
-                    builder.ConfigureLoggers(l =>
-                        {
-                            l.LogLevel = Akka.Event.LogLevel.InfoLevel;
-                            l.ClearLoggers();
-                            l.AddLogger<OperatorLogger>();
-                        })
+                    builder.ConfigureLoggers(BenchNodeLogging.AkkaThroughOperatorLogger)
                         .WithActors((system, _) =>
                         {
                             // What the in-memory services themselves hold (they live in the node's process): the managed heap they add.

@@ -67,13 +67,7 @@ public sealed class ApiContractNode : IAsyncLifetime
         await App.StartAsync();
         Anonymous = App.ApiClient();
         Operator = App.ApiClient(ApiNode.Token);
-        await Eventually.AssertAsync(async () =>
-        {
-            var response = await Anonymous.GetAsync("/api/targets/demo/metrics");
-            if (!response.IsSuccessStatusCode) return false;
-            var metrics = await response.Content.ReadFromJsonAsync<JsonElement>();
-            return metrics.EnumerateArray().Any(m => m.GetProperty("metric").GetString() == "config_access_ms");
-        }, TimeSpan.FromSeconds(90), "the demo target should record config_access_ms");
+        await ApiNode.WaitForDemoSamplesAsync(Anonymous);
     }
 
     public async Task DisposeAsync()

@@ -36,15 +36,18 @@ public sealed class ApiNode : IAsyncLifetime
         await App.StartAsync();
         Anonymous = App.ApiClient();
         Operator = App.ApiClient(Token);
-        // Ready for the tests: the demo target has recorded its first samples.
-        await Eventually.AssertAsync(async () =>
+        await WaitForDemoSamplesAsync(Anonymous);
+    }
+
+    /// <summary>Ready for the tests: the demo target has recorded its first samples.</summary>
+    public static Task WaitForDemoSamplesAsync(HttpClient client) =>
+        Eventually.AssertAsync(async () =>
         {
-            var response = await Anonymous.GetAsync("/api/targets/demo/metrics");
+            var response = await client.GetAsync("/api/targets/demo/metrics");
             if (!response.IsSuccessStatusCode) return false;
             var metrics = await response.Content.ReadFromJsonAsync<JsonElement>();
             return metrics.EnumerateArray().Any(m => m.GetProperty("metric").GetString() == "config_access_ms");
         }, TimeSpan.FromSeconds(90), "the demo target should record config_access_ms");
-    }
 
     public async Task DisposeAsync()
     {
