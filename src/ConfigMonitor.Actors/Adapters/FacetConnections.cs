@@ -31,7 +31,27 @@ public sealed class FacetConnections : IExtension, IAsyncDisposable
         // Each call sets its own deadline (the probe timeout) through a CancellationToken; the client's own is only a backstop.
         Http = new HttpClient(Handler, disposeHandler: false) { Timeout = TimeSpan.FromMinutes(2) };
         Http.DefaultRequestHeaders.UserAgent.ParseAdd("ConfigMonitor/1.0");
+        // Event streams hold their connection while a round trip waits for its event: in the probes' pool, 16 streams to one
+        // server (30 targets on one reference service, each probed at once by the event round) took every connection, and the
+        // round trips' own notify calls and every loop's reads timed out behind them. Streams get a pool of their own.
+        StreamHandler = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            MaxConnectionsPerServer = 1024,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            AllowAutoRedirect = false,
+            UseCookies = false,
+        };
+        StreamHttp = new HttpClient(StreamHandler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        StreamHttp.DefaultRequestHeaders.UserAgent.ParseAdd("ConfigMonitor/1.0");
     }
+
+    /// <summary>The pool of long-lived event streams (server-sent events), apart from the probes' requests.</summary>
+    public SocketsHttpHandler StreamHandler { get; }
+
+    /// <summary>The node's client for event streams (its calls carry their own deadlines and cancellation).</summary>
+    public HttpClient StreamHttp { get; }
 
     /// <summary>The node's HTTP connection pool.</summary>
     public SocketsHttpHandler Handler { get; }
@@ -74,6 +94,8 @@ public sealed class FacetConnections : IExtension, IAsyncDisposable
         _shared.Clear();
         Http.Dispose();
         Handler.Dispose();
+        StreamHttp.Dispose();
+        StreamHandler.Dispose();
     }
 }
 

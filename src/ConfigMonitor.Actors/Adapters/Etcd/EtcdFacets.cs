@@ -24,7 +24,7 @@ public static class EtcdFacets
         var settings = context.Facet.Settings;
         // One gateway per endpoint and credentials: its token is shared by every target that uses the same user.
         var gateway = context.Connections.Shared($"etcd|{context.Facet.Endpoint}|{settings.Secret}",
-            () => new EtcdGateway(context.Connections.Http, context.Facet.Endpoint, settings.Secret));
+            () => new EtcdGateway(context.Connections.Http, context.Facet.Endpoint, settings.Secret, context.Connections.StreamHttp));
         return context.Facet.Facet switch
         {
             FacetNames.Config => new EtcdConfigFacet(gateway, settings.KeyPrefix ?? ""),

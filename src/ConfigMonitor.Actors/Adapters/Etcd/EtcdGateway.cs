@@ -14,7 +14,7 @@ namespace ConfigMonitor.Actors.Adapters.Etcd;
 /// Shared by every target of the node that names the same endpoint and secret. With a secret (<c>user:password</c>), it
 /// authenticates once, sends the token as the <c>Authorization</c> header, and authenticates again when etcd answers 401.
 /// </summary>
-public sealed class EtcdGateway(HttpClient http, string endpoint, string? secret)
+public sealed class EtcdGateway(HttpClient http, string endpoint, string? secret, HttpClient? streams = null)
 {
     /// <summary>etcd's backend quota when it is not configured (<c>--quota-backend-bytes</c> unset): 2 GiB.</summary>
     public const long DefaultQuotaBytes = 2L * 1024 * 1024 * 1024;
@@ -89,7 +89,9 @@ public sealed class EtcdGateway(HttpClient http, string endpoint, string? secret
                 Content = new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json"),
             };
             if (token is not null) request.Headers.TryAddWithoutValidation("Authorization", token);
-            var response = await http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
+            // A watch holds its connection open: it goes through the node's stream pool, never ahead of the probes' requests.
+            var client = path.EndsWith("/watch", StringComparison.Ordinal) ? streams ?? http : http;
+            var response = await client.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode) return response;
             using (response)
             {

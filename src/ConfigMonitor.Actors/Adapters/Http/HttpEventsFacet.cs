@@ -62,7 +62,7 @@ public sealed class HttpEventsFacet(HttpFacetClient client, HttpShape shape) : I
         {
             using var request = client.Request(SubscribeOperation, HttpMethod.Get, url, out _);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-            var response = await client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token).ConfigureAwait(false);
+            var response = await client.Streams.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token).ConfigureAwait(false);
             subscription.Response = response;
             if (!response.IsSuccessStatusCode)
             {

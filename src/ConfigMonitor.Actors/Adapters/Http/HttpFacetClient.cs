@@ -22,7 +22,7 @@ public sealed record HttpReply(Uri Url, HttpStatusCode Status, string? ReasonPhr
 /// probe timeout on every call, bounded reads, and every failure as a one-line <see cref="ConfigServiceException"/> or
 /// <see cref="ProbeTimeoutException"/>. Requests go through the node's one <see cref="HttpClient"/>, never mutated.
 /// </summary>
-public sealed class HttpFacetClient(HttpClient http, string endpoint, string? secret)
+public sealed class HttpFacetClient(HttpClient http, string endpoint, string? secret, HttpClient? streams = null)
 {
     /// <summary>The largest reply body read (1 MiB); a larger one is refused.</summary>
     public const int MaxBodyBytes = 1024 * 1024;
@@ -32,6 +32,9 @@ public sealed class HttpFacetClient(HttpClient http, string endpoint, string? se
 
     /// <summary>The node's client.</summary>
     public HttpClient Http { get; } = http;
+
+    /// <summary>The node's client for event streams (a pool of their own, so open streams never hold up a probe's request).</summary>
+    public HttpClient Streams { get; } = streams ?? http;
 
     /// <summary>The URL of <paramref name="path"/> (a path under the endpoint, or an absolute URL), <c>{key}</c> replaced by the escaped key.</summary>
     public Uri Url(string path, string? key = null)

@@ -12,7 +12,7 @@ public static class HttpFacets
     public static object Create(FacetContext context)
     {
         var facet = context.Facet;
-        var client = new HttpFacetClient(context.Connections.Http, facet.Endpoint, facet.Settings.Secret);
+        var client = new HttpFacetClient(context.Connections.Http, facet.Endpoint, facet.Settings.Secret, context.Connections.StreamHttp);
         var shape = HttpShape.Of(facet.Facet, facet.Settings);
         return facet.Facet switch
         {

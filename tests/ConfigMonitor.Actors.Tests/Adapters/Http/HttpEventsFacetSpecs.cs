@@ -36,6 +36,25 @@ public sealed class HttpEventsFacetSpecs(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public async Task Should_keep_answering_requests_while_more_streams_are_open_than_the_probe_pool_has_connections()
+    {
+        // 40 event round trips on one server at once (the event round probes every target together) against a probe pool of
+        // 16 connections a server: streams have a pool of their own, so the round trips' notify calls and every other read
+        // still get a connection.
+        var adapter = Adapter(Sys, _server.Url);
+        var subscriptions = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => adapter.SubscribeAsync("shared", TestActor, Timeout)));
+
+        var notified = await adapter.NotifyChangeAsync("shared", null, "for-all", Timeout);
+        var changes = new List<ConfigChanged>();
+        for (var i = 0; i < 40; i++) changes.Add(await ExpectMsgAsync<ConfigChanged>(Timeout));
+
+        Assert.Equal(40, _server.OpenStreams);
+        Assert.Equal(new("shared", 40), notified);
+        Assert.Equal(subscriptions.Select(s => s.SubscriptionId).Order(), changes.Select(c => c.SubscriptionId).Order());
+        foreach (var subscription in subscriptions) await adapter.UnsubscribeAsync(subscription.SubscriptionId, Timeout);
+    }
+
+    [Fact]
     public async Task Should_deliver_only_changes_of_the_subscribed_key()
     {
         var adapter = Adapter(Sys, _server.Url);
