@@ -199,14 +199,9 @@ public sealed class RedisKindSpecs(ITestOutputHelper testOutput) : Akka.TestKit.
             // Our own admin connection is killed too.
         }
 
-        Exception? last = null;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await Record.ExceptionAsync(() => adapter.GetCacheStatsAsync(Timeout));
-            if (last?.Message.Contains("authentication required", StringComparison.Ordinal) == true) break;
-            await Task.Delay(200);
-        }
+        var last = await Eventually.MatchAsync(() => Record.ExceptionAsync(() => adapter.GetCacheStatsAsync(Timeout)),
+            e => e?.Message.Contains("authentication required", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(10),
+            "the cache probe should report that the server now needs a password", TimeSpan.FromMilliseconds(200));
         _output.WriteLine($"after the password: {last?.GetType().Name}: {last?.Message}");
         Assert.IsType<ConfigServiceException>(last);
         Assert.Contains("authentication required (the server has a password; name it in Secret", last!.Message);

@@ -249,20 +249,8 @@ public sealed class PostgresFacetSpecs(PostgresFixture fixture, ITestOutputHelpe
             await Server.StartAsync();
         }
         // Back: the same data source answers again (a probe or two may still meet a connection the outage broke).
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        DatabaseProbeResult? recovered = null;
-        while (recovered is null && DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                recovered = await adapter.ProbeDatabaseAsync(timeout);
-            }
-            catch (Exception e) when (e is ConfigServiceException or ProbeTimeoutException)
-            {
-                Output?.WriteLine($"not yet: {e.Message}");
-                await Task.Delay(100);
-            }
-        }
+        var recovered = await Eventually.MatchAsync(() => adapter.ProbeDatabaseAsync(timeout), _ => true, TimeSpan.FromSeconds(10),
+            "the same data source should answer again");
         Assert.Equal(new DatabaseProbeResult(1, 3), recovered);
         Assert.Equal("ok", (await adapter.GetConfigAsync("monitor.probe", null, timeout)).Value);
         Assert.Equal(1, _connections.SharedCount);
