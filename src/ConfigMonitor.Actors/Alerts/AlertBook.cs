@@ -498,9 +498,6 @@ public sealed class AlertBook(AlertPolicy policy)
 
     private static bool IsGroupTarget(string targetId) => targetId.StartsWith("group:", StringComparison.Ordinal);
 
-    private static bool Fires(AlertRule rule, int consecutiveBreaches, DateTimeOffset since, DateTimeOffset now) =>
-        consecutiveBreaches >= Math.Max(1, rule.FailureThreshold) && now - since >= rule.For;
-
     private AlertChanged Put(AlertChangeKind kind, Alert alert)
     {
         _byId[alert.Id] = alert;

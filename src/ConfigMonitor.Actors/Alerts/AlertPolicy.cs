@@ -10,6 +10,10 @@ public sealed record AlertRule(int FailureThreshold = 1, TimeSpan For = default,
 {
     /// <summary>Fires on the first breach and resolves on the first good probe (the seed's behaviour).</summary>
     public static readonly AlertRule Immediate = new();
+
+    /// <summary>Whether a breach fires: <paramref name="consecutiveBreaches"/> met the threshold and it has held since <paramref name="since"/> for <see cref="For"/>.</summary>
+    public bool Fires(int consecutiveBreaches, DateTimeOffset since, DateTimeOffset now) =>
+        consecutiveBreaches >= Math.Max(1, FailureThreshold) && now - since >= For;
 }
 
 /// <summary>The alerting policy: rule thresholds, reminders and groups. Thresholds are data, overridable per category/rule.</summary>

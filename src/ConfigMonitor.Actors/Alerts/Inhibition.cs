@@ -43,8 +43,11 @@ public static class Inhibition
         !IsServiceRoot(alert.Category, alert.Rule) && !IsAboutTheMonitor(alert) && !IsGroupAlert(alert);
 
     /// <summary>True when a firing database root of the alert's target inhibits it.</summary>
-    public static bool CoveredByDatabaseRoot(Alert alert) =>
-        alert.Category is AlertCategory.Cache or AlertCategory.Performance or AlertCategory.EventSystem && !IsGroupAlert(alert);
+    public static bool CoveredByDatabaseRoot(Alert alert) => CoveredByDatabaseRoot(alert.Category) && !IsGroupAlert(alert);
+
+    /// <summary>True for the categories a firing database root inhibits: cache, performance and event alerts.</summary>
+    public static bool CoveredByDatabaseRoot(AlertCategory category) =>
+        category is AlertCategory.Cache or AlertCategory.Performance or AlertCategory.EventSystem;
 
     /// <summary>The fingerprint of a target's service root.</summary>
     public static string ServiceRootOf(string targetId) =>

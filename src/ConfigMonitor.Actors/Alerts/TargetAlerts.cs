@@ -139,13 +139,13 @@ public sealed class TargetAlerts(string targetId, AlertPolicy policy)
             switch (current?.Phase ?? RulePhase.Quiet)
             {
                 case RulePhase.Quiet:
-                    var firesAtOnce = Fires(rule, 1, at, at);
+                    var firesAtOnce = rule.Fires(1, at, at);
                     next = new RuleRecord(o.Category, o.Rule, firesAtOnce ? RulePhase.Firing : RulePhase.Pending, 1, 0, o.Severity, o.Message,
                         at, firesAtOnce ? at : null, at);
                     break;
                 case RulePhase.Pending:
                     var breaches = Math.Min(current!.Breaches + 1, Math.Max(1, rule.FailureThreshold));
-                    if (Fires(rule, current.Breaches + 1, current.RaisedAt ?? at, at))
+                    if (rule.Fires(current.Breaches + 1, current.RaisedAt ?? at, at))
                         next = WithSeverity(current, o) with { Phase = RulePhase.Firing, Breaches = breaches, FiredAt = at, LastSeenAt = at };
                     else if (breaches != current.Breaches || current.Severity != o.Severity)
                         next = WithSeverity(current, o) with { Breaches = breaches, LastSeenAt = at };
@@ -192,7 +192,7 @@ public sealed class TargetAlerts(string targetId, AlertPolicy policy)
         foreach (var (key, judged) in _judged.ToList())
         {
             if (_rules.GetValueOrDefault(key) is not { IsOpen: true } open || o.ObservedAt - open.RaisedAt >= policy.RootCauseWait) continue;
-            var next = (Service: judged.Service || service, Database: judged.Database || (database && CoveredByDatabaseRoot(open.Category)));
+            var next = (Service: judged.Service || service, Database: judged.Database || (database && Inhibition.CoveredByDatabaseRoot(open.Category)));
             if (next == judged) continue;
             _judged[key] = next;
             report.Add(key);
@@ -202,14 +202,8 @@ public sealed class TargetAlerts(string targetId, AlertPolicy policy)
     private bool SeenIsStale(string key, DateTimeOffset at) =>
         !_seenReported.TryGetValue(key, out var reported) || at - reported >= SeenRefresh || (reported <= _rootEndedAt && at > _rootEndedAt);
 
-    private static bool CoveredByDatabaseRoot(AlertCategory category) =>
-        category is AlertCategory.Cache or AlertCategory.Performance or AlertCategory.EventSystem;
-
     private static RuleRecord WithSeverity(RuleRecord r, Observation o) =>
         r.Severity == o.Severity ? r : r with { Severity = o.Severity, Message = o.Message };
-
-    private static bool Fires(AlertRule rule, int consecutiveBreaches, DateTimeOffset since, DateTimeOffset now) =>
-        consecutiveBreaches >= Math.Max(1, rule.FailureThreshold) && now - since >= rule.For;
 
     // ---------------------------------------------------------------- state
 
