@@ -140,7 +140,6 @@ public sealed class AlertBook(AlertPolicy policy)
     {
         // A loop of a removed target that stops late must not open an alert for a target that no longer exists.
         if (_retired.ContainsKey(o.TargetId)) return [];
-        if (o.Message.Length > TextLimits.AlertMessage) o = o with { Message = TextLimits.Bounded(o.Message, TextLimits.AlertMessage) };
         if (!_evaluations.TryGetValue(o.TargetId, out var evaluation))
         {
             // It carries on from the alerts already open (after a restart of the AlertManager, say), not from a quiet start.

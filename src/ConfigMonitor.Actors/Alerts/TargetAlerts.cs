@@ -127,6 +127,8 @@ public sealed class TargetAlerts(string targetId, AlertPolicy policy)
     /// </summary>
     public (IReadOnlyList<ITargetAlertEvent> Events, IReadOnlyList<string> Report) Process(Observation o)
     {
+        // Its message rides in every report, list, notification and log line.
+        if (o.Message.Length > TextLimits.AlertMessage) o = o with { Message = TextLimits.Bounded(o.Message, TextLimits.AlertMessage) };
         var key = KeyOf(o.Category, o.Rule);
         var report = new List<string>();
         JudgeFromRoot(o, report);

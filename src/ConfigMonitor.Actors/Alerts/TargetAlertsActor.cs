@@ -40,7 +40,6 @@ public sealed class TargetAlertsActor : UntypedPersistentActor, IWithTimers
     private readonly TargetAlerts _state;
     private ILoggingAdapter? _logger;
     private int _eventsSinceSnapshot;
-    private bool _stored;
 
     /// <summary>Evaluates the alerts of <paramref name="targetId"/> under <paramref name="policy"/>, reporting to <paramref name="alertManager"/>.</summary>
     public TargetAlertsActor(string targetId, AlertPolicy policy, IActorRef alertManager, TimeSpan resendInterval)
@@ -66,15 +65,13 @@ public sealed class TargetAlertsActor : UntypedPersistentActor, IWithTimers
         {
             case SnapshotOffer { Snapshot: TargetAlertsSnapshot snapshot }:
                 _state.Restore(snapshot);
-                _stored = true;
                 break;
             case ITargetAlertEvent e:
                 _state.Apply(e);
-                _stored = true;
                 break;
             case RecoveryCompleted:
                 // Whatever the AlertManager heard before, this is the state now (nothing stored: it answers with the alerts to adopt).
-                Send(_state.FullReport(fresh: !_stored));
+                Send(_state.FullReport(fresh: LastSequenceNr == 0));
                 Context.Parent.Tell(Recovered.Instance);
                 Timers.StartPeriodicTimer(nameof(ResendTick), ResendTick.Instance, _resendInterval);
                 break;
@@ -87,7 +84,6 @@ public sealed class TargetAlertsActor : UntypedPersistentActor, IWithTimers
         switch (message)
         {
             case Observation o when string.Equals(o.TargetId, _targetId, StringComparison.OrdinalIgnoreCase):
-                if (o.Message.Length > TextLimits.AlertMessage) o = o with { Message = TextLimits.Bounded(o.Message, TextLimits.AlertMessage) };
                 var (events, keys) = _state.Process(o);
                 Store(events, keys);
                 break;
@@ -139,7 +135,6 @@ public sealed class TargetAlertsActor : UntypedPersistentActor, IWithTimers
         PersistAll(events, e =>
         {
             _state.Apply(e);
-            _stored = true;
             if (++_eventsSinceSnapshot < SnapshotEveryEvents) return;
             _eventsSinceSnapshot = 0;
             SaveSnapshot(_state.ToSnapshot());
