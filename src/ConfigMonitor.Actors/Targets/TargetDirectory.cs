@@ -68,10 +68,11 @@ public static class TargetDirectoryQueries
 /// <summary>
 /// This node's replica of the target registry: every definition, from Distributed Data, answered locally. Reads about targets
 /// (the API's lists, health, maintenance, alert groups) ask it with the registry's own <see cref="TargetRegistryCommands.GetTargets"/>,
-/// so they answer while the registry singleton moves; only adding and removing a target needs the singleton. Until it has seen
-/// the registry's first publication (a node that just formed a new cluster), it passes those reads to the registry, which
-/// answers once it has recovered. Each read first has the replicator flush its pending change notifications, so a read after a
-/// change the registry confirmed sees it.
+/// so they answer while the registry singleton moves; only adding and removing a target needs the singleton. Each read first has
+/// the replicator flush its pending change notifications, so a read after a change the registry confirmed sees it. Until the
+/// replica holds the registry's first publication and every key (a node that just formed a new cluster), it passes the read
+/// to the registry, which answers once it has recovered; the check is made after the flush, so a node whose replica already
+/// holds the publication never asks the registry, even before the notification of it has arrived.
 /// </summary>
 public sealed class TargetDirectoryActor : UntypedActor
 {
@@ -119,9 +120,6 @@ public sealed class TargetDirectoryActor : UntypedActor
             case Changed changed when changed.Key is FlagKey:
                 _published = true;
                 break;
-            case TargetRegistryCommands.GetTargets or TargetRegistryCommands.GetTarget when !Complete && _registry() is { } registry:
-                registry.Forward(message);
-                break;
             case TargetRegistryCommands.GetTargets or TargetRegistryCommands.GetTarget:
                 _waiting.Add((message, Sender));
                 if (_waiting.Count == 1)
@@ -131,11 +129,18 @@ public sealed class TargetDirectoryActor : UntypedActor
                     _replicator.Tell(Dsl.Get(TargetDirectoryKeys.Published, ReadLocal.Instance, Flushed.Instance));
                 }
                 break;
-            case IGetResponse { Request: Flushed }:
+            case IGetResponse { Request: Flushed } flushed:
+                // The flag as the replica holds it now, whether or not its change notification has come yet.
+                if (flushed is GetSuccess) _published = true;
+                var registry = Complete ? null : _registry();
                 foreach (var (waiting, replyTo) in _waiting)
-                    replyTo.Tell(waiting is TargetRegistryCommands.GetTarget one
-                        ? One(one.TargetId)
-                        : TargetPages.Page(Sorted(), _configuredIds, (TargetRegistryCommands.GetTargets)waiting));
+                {
+                    if (registry is not null) registry.Tell(waiting, replyTo);
+                    else
+                        replyTo.Tell(waiting is TargetRegistryCommands.GetTarget one
+                            ? One(one.TargetId)
+                            : TargetPages.Page(Sorted(), _configuredIds, (TargetRegistryCommands.GetTargets)waiting));
+                }
                 _waiting.Clear();
                 break;
             case TargetDirectoryQueries.WatchTarget watch:
