@@ -161,8 +161,21 @@ public sealed class JournalGate
     /// <summary>Set when the gate gave up: the node must exit with code 3.</summary>
     public JournalUnavailableException? Failure { get; private set; }
 
+    /// <summary>True once Akka has started behind the gate, every starter (the writer fence among them) done.</summary>
+    public bool AkkaStarted { get; private set; }
+
     /// <summary>Why the node is not ready yet, while the gate is shut.</summary>
     public string? Waiting => Open ? null : _waiting;
+
+    /// <summary>
+    /// Why Akka.Hosting's own checks may not be asked yet: the gate is shut, or Akka is still starting. Asked before the writer
+    /// fence has run, the persistence checks would start this node's journal, whose CREATE TABLE IF NOT EXISTS on a new database
+    /// races the one node the fence lets create the tables (PostgreSQL answers the loser with a duplicate key in pg_type).
+    /// </summary>
+    public string? AkkaNotReady => Waiting ?? (AkkaStarted ? null : "the actor system is starting");
+
+    /// <summary>Called by <see cref="GatedAkkaHostedService"/> once Akka's start has finished.</summary>
+    internal void MarkAkkaStarted() => AkkaStarted = true;
 
     private PostgresJournalAddress Address => PostgresJournalAddress.Of(_options.EffectiveConnectionString);
 
@@ -205,14 +218,14 @@ public sealed class JournalGate
 }
 
 /// <summary>
-/// Akka.Hosting's checks, held back while the <see cref="JournalGate"/> is shut: the node is alive but not ready, with the gate's
-/// reason. Asking them would create the actor system and start the journal, whose failing initialisation Akka.Persistence.Sql
-/// logs with a stack trace several times a second.
+/// Akka.Hosting's checks, held back while the <see cref="JournalGate"/> is shut and until Akka's start has finished: the node is
+/// alive but not ready, with the reason. Asking them earlier would create the actor system and start the journal, whose failing
+/// initialisation Akka.Persistence.Sql logs with a stack trace several times a second, or whose table creation races another node's.
 /// </summary>
 internal sealed class GatedAkkaHealthCheck(JournalGate gate, bool liveness, IHealthCheck inner) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        gate.Waiting is { } waiting
+        gate.AkkaNotReady is { } waiting
             ? Task.FromResult(liveness ? HealthCheckResult.Healthy("alive; " + waiting) : HealthCheckResult.Unhealthy(waiting))
             : inner.CheckHealthAsync(context, cancellationToken);
 }
@@ -247,5 +260,6 @@ public sealed class GatedAkkaHostedService(AkkaConfigurationBuilder configuratio
             return;
         }
         await base.StartAsync(cancellationToken);
+        gate.MarkAkkaStarted();
     }
 }

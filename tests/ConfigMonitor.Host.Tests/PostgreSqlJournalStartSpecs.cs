@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Host.Tests.Support;
+using Npgsql;
 using ConfigMonitor.Tests.Shared;
 using ConfigMonitor.Tests.Shared.Servers;
 
@@ -197,6 +199,45 @@ public sealed class PostgreSqlJournalStartSpecs(JournalStartPostgres postgres) :
         Assert.DoesNotContain("Failed to initialize SQL", stdout);
         foreach (var text in new[] { stdout, node.StandardError, answers })
             Assert.DoesNotContain(secret, text);
+    }
+
+    [SkippableFact]
+    public async Task A_node_waiting_for_another_to_create_the_journal_tables_should_not_create_them_when_its_readiness_is_asked()
+    {
+        RequiredServer.Require(PostgresServer.Available, "PostgreSQL 15 (Debian package postgresql) is not installed");
+        var server = postgres.Server!;
+        await server.CreateDatabaseAsync("created_once");
+        // Another node creating the journal's tables on this new database: it holds the lock the whole time.
+        await using var other = new NpgsqlConnection(server.SuperuserConnectionString("created_once"));
+        await other.OpenAsync();
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({WriterFenceSchema.JournalCreationLock})", other))
+            await take.ExecuteNonQueryAsync();
+
+        using var node = NodeProcess.Start(_work.Path, Args(server.SuperuserConnectionString("created_once"), "90s"));
+        var api = await ApiAddressAsync(node);
+        await Eventually.AssertAsync(async () => (long)(await server.ScalarAsync("created_once",
+                $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = {WriterFenceSchema.JournalCreationLock & 0xFFFF_FFFF}"))! == 1,
+            TimeSpan.FromSeconds(60), "the node should wait for the journal creation lock");
+        // Its readiness, asked while it waits, must not start its journal (whose auto-initialisation would create the tables
+        // beside the other node's creation, the race that ends in a duplicate key in pg_type).
+        for (var i = 0; i < 10; i++)
+        {
+            var response = await _http.GetAsync(new Uri(api, "/health/ready"));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Contains("the actor system is starting", await response.Content.ReadAsStringAsync());
+            await Task.Delay(200); // the pace of a readiness probe, not a wait for a result
+        }
+        Assert.Null(await server.ScalarAsync("created_once", "SELECT to_regclass('journal')::text"));
+        Assert.Null(await server.ScalarAsync("created_once", "SELECT to_regclass('snapshot')::text"));
+
+        await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({WriterFenceSchema.JournalCreationLock})", other))
+            await release.ExecuteNonQueryAsync();
+        await Eventually.AssertAsync(async () => (await _http.GetAsync(new Uri(api, "/health/ready"))).StatusCode == HttpStatusCode.OK,
+            ReadyTimeout, "the node should create the tables and become ready once the lock is free");
+        Assert.NotNull(await server.ScalarAsync("created_once", "SELECT to_regclass('journal')::text"));
+        await node.SignalAsync("TERM");
+        Assert.True(await node.WaitForExitAsync(ExitTimeout), "the node should stop on SIGTERM");
+        Assert.DoesNotContain("duplicate key", node.StandardOutput);
     }
 
     [SkippableFact]

@@ -121,9 +121,11 @@ public static class WriterFenceSchema
         return missing;
     }
 
-    // Held by the one node that has the journal create its tables on a new database, so that nodes starting together do not run
-    // the plugin's CREATE TABLE IF NOT EXISTS at once (PostgreSQL answers the loser with a duplicate key in pg_type).
-    private const long JournalCreationLock = 0x636D_6665_6E63_6502; // "cmfence\x02"
+    /// <summary>
+    /// The advisory lock held by the one node that has the journal create its tables on a new database, so that nodes starting
+    /// together do not run the plugin's CREATE TABLE IF NOT EXISTS at once (PostgreSQL answers the loser with a duplicate key in pg_type).
+    /// </summary>
+    public const long JournalCreationLock = 0x636D_6665_6E63_6502; // "cmfence\x02"
 
     /// <summary>Waits for, and takes, the session lock under which one node has the journal create its tables.</summary>
     public static async Task LockJournalCreationAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
