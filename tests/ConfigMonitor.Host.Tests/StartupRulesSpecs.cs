@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using Akka.Actor;
+using Akka.Actor.Internal;
+using Akka.Dispatch;
 using ConfigMonitor.Host.Api;
 using ConfigMonitor.Host.Tests.Support;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -244,6 +246,43 @@ public sealed class StartupRulesSpecs : IDisposable
         Assert.Equal("ddata", config.GetString("akka.cluster.sharding.state-store-mode"));
         Assert.False(config.GetBoolean("akka.coordinated-shutdown.exit-clr"));
         Assert.Equal(20, config.GetInt("akka.persistence.max-concurrent-recoveries"));
+    }
+
+    [Fact]
+    public async Task The_shipped_akka_hocon_should_run_the_cluster_and_remoting_on_threads_of_their_own()
+    {
+        var shipped = HoconValidation.Load(Path.Combine(AppContext.BaseDirectory, "akka.hocon"));
+        var config = Akka.Configuration.ConfigurationFactory.ParseString("""
+            akka.actor.provider = cluster
+            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
+            """).WithFallback(shipped);
+        using var system = ActorSystem.Create("dispatchers", config);
+        try
+        {
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            await cluster.JoinAsync(cluster.SelfAddress);
+            async Task<MessageDispatcher> DispatcherOf(string path)
+            {
+                var actor = await system.ActorSelection(path).ResolveOne(TimeSpan.FromSeconds(10));
+                return ((ActorCell)((ActorRefWithCell)actor).Underlying).Dispatcher;
+            }
+
+            // The heartbeat sender (Akka gives it the cluster's use-dispatcher): it sends the heartbeats and records the answers the
+            // failure detector judges by. Answers reach it through remoting's endpoints, on remoting's dispatcher.
+            Assert.Equal("akka.actor.cluster-dispatcher", (await DispatcherOf("/system/cluster/core/daemon/heartbeatSender")).Id);
+            Assert.Equal("akka.remote.default-remote-dispatcher", (await DispatcherOf("/system/endpointManager")).Id);
+            // Dedicated threads, not the shared .NET pool: each runs its work on a thread that is not a pool thread.
+            foreach (var id in new[] { "akka.actor.cluster-dispatcher", "akka.remote.default-remote-dispatcher" })
+            {
+                var ranOnPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                system.Dispatchers.Lookup(id).Schedule(() => ranOnPool.SetResult(Thread.CurrentThread.IsThreadPoolThread));
+                Assert.False(await ranOnPool.Task.WaitAsync(TimeSpan.FromSeconds(10)), $"{id} ran its work on a .NET thread-pool thread");
+            }
+        }
+        finally
+        {
+            await system.Terminate();
+        }
     }
 
     [Fact]

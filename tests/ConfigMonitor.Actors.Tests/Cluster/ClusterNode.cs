@@ -32,6 +32,9 @@ public sealed class ClusterNode : IAsyncDisposable
         akka.cluster.sharding.coordinator-failure-backoff = 1s
         akka.cluster.sharding.entity-restart-backoff = 1s
         akka.coordinated-shutdown.run-by-actor-system-terminate = off
+        akka.actor.cluster-dispatcher { type = Dispatcher, executor = fork-join-executor, fork-join-executor { parallelism-min = 2, parallelism-factor = 1.0, parallelism-max = 2 } }
+        akka.cluster.use-dispatcher = akka.actor.cluster-dispatcher
+        akka.remote.default-remote-dispatcher.executor = fork-join-executor
         """;
 
     public static async Task<ClusterNode> StartAsync(string dataDirectory, ClusterNode? seed, IReadOnlyList<TargetDefinition>? targets = null,
