@@ -103,10 +103,18 @@ public sealed class LocalClusterSpecs(LocalCluster cluster) : IClassFixture<Loca
             "the restarted first seed should join the running cluster (one cluster of three, not two clusters)");
 
         // It takes a share: at least one target moves to it, and each target is still monitored by exactly one node.
-        await Eventually.AssertAsync(async () =>
+        try
         {
-            var placement = await cluster.PlacementAsync(2, 1, 2, 3);
-            return placement is not null && placement.Values.Contains(1);
-        }, TimeSpan.FromSeconds(120), "the restarted node should monitor some of the 30 targets (shard rebalancing)");
+            await Eventually.AssertAsync(async () =>
+            {
+                var placement = await cluster.PlacementAsync(2, 1, 2, 3);
+                return placement is not null && placement.Values.Contains(1);
+            }, TimeSpan.FromSeconds(120), "the restarted node should monitor some of the 30 targets (shard rebalancing)");
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}{Environment.NewLine}node 1 running: {cluster.Node(1).Running}; the end of its log:" +
+                                               $"{Environment.NewLine}{cluster.LogTail(1, 60)}");
+        }
     }
 }
