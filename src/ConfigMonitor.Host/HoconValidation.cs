@@ -35,6 +35,8 @@ public static partial class HoconValidation
         DowningStrategy,
         /// <summary>ddata or persistence.</summary>
         StateStoreMode,
+        /// <summary>A fraction above 0 and at most 1: 0.2.</summary>
+        Fraction,
     }
 
     /// <summary>The keys our akka.hocon sets and how each is checked; a key not listed is checked for syntax only.</summary>
@@ -56,6 +58,8 @@ public static partial class HoconValidation
         ["akka.cluster.split-brain-resolver.stable-after"] = ValueKind.Duration,
         ["akka.cluster.sharding.state-store-mode"] = ValueKind.StateStoreMode,
         ["akka.cluster.sharding.rebalance-interval"] = ValueKind.Duration,
+        ["akka.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit"] = ValueKind.PositiveInteger,
+        ["akka.cluster.sharding.least-shard-allocation-strategy.rebalance-relative-limit"] = ValueKind.Fraction,
         ["akka.cluster.sharding.passivate-idle-entity-after"] = ValueKind.DurationOrOff,
         ["akka.cluster.sharding.retry-interval"] = ValueKind.Duration,
         ["akka.cluster.sharding.coordinator-failure-backoff"] = ValueKind.Duration,
@@ -145,6 +149,9 @@ public static partial class HoconValidation
                     : "which is not one of keep-majority, static-quorum, keep-oldest, down-all, lease-majority";
             case ValueKind.StateStoreMode:
                 return v is "ddata" or "persistence" ? null : "which is not ddata or persistence";
+            case ValueKind.Fraction:
+                return double.TryParse(v, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var f) && f is > 0 and <= 1 ? null
+                    : "which is not a fraction above 0 and at most 1 (write 0.2)";
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }

@@ -222,6 +222,10 @@ public sealed class StartupRulesSpecs : IDisposable
         { "akka.cluster.sharding.state-store-mode = disk", "which is not ddata or persistence" },
         { "akka.cluster.sharding.passivate-idle-entity-after = never", "which is neither a duration" },
         { "akka { log-dead-letters = lots }", "'akka.log-dead-letters' is 'lots', which is neither on, off nor a whole number" },
+        { "akka.cluster.sharding.least-shard-allocation-strategy.rebalance-relative-limit = 1.5", "which is not a fraction above 0 and at most 1" },
+        { "akka.cluster.sharding.least-shard-allocation-strategy.rebalance-relative-limit = 0", "which is not a fraction above 0 and at most 1" },
+        { "akka.cluster.sharding.least-shard-allocation-strategy.rebalance-relative-limit = most", "which is not a fraction above 0 and at most 1" },
+        { "akka.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit = -3", "which is not a whole number from 1" },
     };
 
     [Theory]
@@ -246,6 +250,8 @@ public sealed class StartupRulesSpecs : IDisposable
         Assert.Equal("ddata", config.GetString("akka.cluster.sharding.state-store-mode"));
         Assert.False(config.GetBoolean("akka.coordinated-shutdown.exit-clr"));
         Assert.Equal(20, config.GetInt("akka.persistence.max-concurrent-recoveries"));
+        Assert.Equal(10, config.GetInt("akka.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit"));
+        Assert.Equal(0.2, config.GetDouble("akka.cluster.sharding.least-shard-allocation-strategy.rebalance-relative-limit"));
     }
 
     [Fact]
