@@ -213,6 +213,14 @@ public sealed class Commands
         current[path[^1]] = value;
     }
 
+    /// <summary>A bucket's width as the duration grammar writes it (60 → 1m, 3600 → 1h, 2520 → 42m).</summary>
+    private static string Width(long seconds) => seconds switch
+    {
+        _ when seconds % 3600 == 0 => $"{seconds / 3600}h",
+        _ when seconds % 60 == 0 => $"{seconds / 60}m",
+        _ => $"{seconds}s",
+    };
+
     private Command Metrics()
     {
         var target = new Argument<string>("target") { Description = "the target id" };
@@ -261,7 +269,38 @@ public sealed class Commands
                 .Select(s => (IReadOnlyList<string>)[Output.Time(s, "timestamp"), Output.Text(s, "value")]));
             return ExitCodes.Ok;
         }));
-        return new Command("metrics", "metric history of a target") { summary, recent };
+        var seriesTarget = new Argument<string>("target") { Description = "the target id" };
+        var seriesMetric = new Argument<string>("metric") { Description = "the metric, e.g. config_access_ms" };
+        var seriesWindow = new Option<string>("--window", "-w") { Description = "the window: 1h, 6h or 24h (any duration up to the retention)", DefaultValueFactory = _ => "24h" };
+        var series = new Command("series", "one metric's rollup buckets over a window, oldest first (what the target page charts)")
+            { seriesTarget, seriesMetric, seriesWindow };
+        series.SetAction(Run(async (api, output, parse, ct) =>
+        {
+            var answer = await api.GetAsync(
+                $"api/targets/{Uri.EscapeDataString(parse.GetValue(seriesTarget)!)}/metrics/{Uri.EscapeDataString(parse.GetValue(seriesMetric)!)}/series" +
+                $"?window={Uri.EscapeDataString(parse.GetValue(seriesWindow)!)}", ct);
+            var body = answer.Body!.Value;
+            if (output.Json)
+            {
+                output.WriteJson(body);
+                return ExitCodes.Ok;
+            }
+            var points = body.GetProperty("points").EnumerateArray().ToList();
+            var unit = Output.Text(body, "unit");
+            var overall = body.GetProperty("overall");
+            output.Line($"{Output.Text(body, "metric")} of {Output.Text(body, "targetId")} over {Output.Text(body, "window")}: {points.Count} points" +
+                        (points.Count == 0 ? "" : $", count {Output.Text(overall, "count")}, p95 {Output.Text(overall, "p95")}, p99 {Output.Text(overall, "p99")}" +
+                            $", max {Output.Text(overall, "max")}{(unit.Length == 0 ? "" : " " + unit)}"));
+            foreach (var threshold in body.GetProperty("thresholds").EnumerateArray())
+                output.Line($"threshold {Output.Text(threshold, "name")}: {Output.Text(threshold, "value")} ({Output.Text(threshold, "severity")} when {Output.Text(threshold, "breach")})");
+            output.Table(["TIME", "WIDTH", "COUNT", "AVG", "P95", "P99", "MAX"], points.Select(p => (IReadOnlyList<string>)
+            [
+                Output.Time(p, "at"), Width(p.GetProperty("seconds").GetInt64()), Output.Text(p, "count"), Output.Text(p, "avg"),
+                Output.Text(p, "p95"), Output.Text(p, "p99"), Output.Text(p, "max"),
+            ]));
+            return ExitCodes.Ok;
+        }));
+        return new Command("metrics", "metric history of a target") { summary, recent, series };
     }
 
     private Command Alerts()

@@ -154,6 +154,34 @@ public sealed class CliCommandSpecs(ApiNode node) : IClassFixture<ApiNode>
     }
 
     [Fact]
+    public async Task Metrics_series_prints_a_day_of_buckets_as_a_table_or_the_node_json()
+    {
+        var seeded = await MetricHistorySeeder.SeedDayAsync(node.App, "demo", "cli_seeded_ms");
+
+        var table = await CliRun.RunAsync(On("metrics", "series", "demo", "cli_seeded_ms"));
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Matches(@"cli_seeded_ms of demo over 24h: [0-9]+ points, count " + seeded.Count, table.Out);
+        Assert.Contains("TIME", table.Out);
+        Assert.Contains("P99", table.Out);
+        var hourRows = System.Text.RegularExpressions.Regex.Matches(table.Out, @"\d{4}-\d\d-\d\d \d\d:00:00Z\s+1h\s+120\s").Count;
+        var minuteRows = System.Text.RegularExpressions.Regex.Matches(table.Out, @"\d{4}-\d\d-\d\d \d\d:\d\d:00Z\s+1m\s+2\s").Count;
+        Assert.True(hourRows >= 20 && minuteRows >= 59, $"expected full hourly rows then minute rows:{Environment.NewLine}{table.Out}");
+
+        var json = await CliRun.RunAsync(On("metrics", "series", "demo", "config_access_ms", "--window", "6h", "--json"));
+        Assert.True(json.ExitCode == 0, json.ToString());
+        Assert.Equal("6h", json.Json.GetProperty("window").GetString());
+        Assert.Equal("access_time", json.Json.GetProperty("thresholds")[0].GetProperty("name").GetString());
+        Assert.True(json.Json.GetProperty("points").GetArrayLength() > 0);
+
+        var badWindow = await CliRun.RunAsync(On("metrics", "series", "demo", "config_access_ms", "--window", "soon"));
+        Assert.Equal(ExitCodes.Refused, badWindow.ExitCode);
+        AssertOneLine(badWindow, "1h, 6h, 24h");
+        var unknown = await CliRun.RunAsync(On("metrics", "series", "demo", "no_such_metric"));
+        Assert.Equal(ExitCodes.Refused, unknown.ExitCode);
+        AssertOneLine(unknown, "has no metric 'no_such_metric'");
+    }
+
+    [Fact]
     public async Task Alerts_list_ack_and_unack_with_a_comment_and_an_unknown_id()
     {
         // Cause the alert: the demo service's database goes down (database/unreachable fires within a probe), and comes back after.

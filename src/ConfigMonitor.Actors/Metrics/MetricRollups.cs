@@ -68,6 +68,83 @@ public sealed class MetricRollups
             Clamp(_merged.Quantile(0.50), totals), Clamp(_merged.Quantile(0.95), totals), Clamp(_merged.Quantile(0.99), totals));
     }
 
+    /// <summary>
+    /// The buckets of <paramref name="metric"/> over the window [from, to] as chart points, oldest first: exactly the buckets
+    /// <see cref="Summarize"/> counts (1-minute buckets within the fine horizon, hourly ones before it, empty ones absent), each
+    /// with its exact count, average, min and max and the p95/p99 of its own sketch. More than <paramref name="maxPoints"/>
+    /// buckets are merged into cells of a whole number of the widest bucket width (merging is exact), so the answer stays bounded.
+    /// The overall summary is <see cref="Summarize"/> of the same window, so the two can never disagree.
+    /// </summary>
+    public MetricsQueries.MetricSeriesAnswer Series(string targetId, string metric, DateTimeOffset from, DateTimeOffset to, int maxPoints)
+    {
+        var overall = Summarize(targetId, metric, from, to);
+        var buckets = new List<CollectedBucket>();
+        if (_byMetric.TryGetValue(metric, out var series)) series.CollectOverlapping(from.UtcTicks, to.UtcTicks, buckets);
+        if (buckets.Count > Math.Max(1, maxPoints)) buckets = Coarsened(buckets, Math.Max(1, maxPoints));
+        var points = new List<MetricsQueries.SeriesPoint>(buckets.Count);
+        long widest = 0;
+        foreach (var (bucket, width, end) in buckets)
+        {
+            widest = Math.Max(widest, width);
+            _merged.Clear();
+            bucket.AddSketchTo(_merged);
+            var totals = new WindowTotals();
+            totals.Add(bucket);
+            points.Add(new MetricsQueries.SeriesPoint(
+                new DateTimeOffset(bucket.StartTicks, TimeSpan.Zero), (end - bucket.StartTicks) / TimeSpan.TicksPerSecond,
+                bucket.Count, bucket.Sum / bucket.Count, bucket.Min, bucket.Max,
+                Clamp(_merged.Quantile(0.95), totals) ?? bucket.Max, Clamp(_merged.Quantile(0.99), totals) ?? bucket.Max));
+        }
+        return new MetricsQueries.MetricSeriesAnswer(targetId, metric, from, to, widest / TimeSpan.TicksPerSecond, points, overall);
+    }
+
+    /// <summary>
+    /// Merges neighbouring buckets into cells of k times the widest width (aligned to it, so every bucket falls in one cell),
+    /// with the smallest k that leaves at most <paramref name="maxPoints"/> cells.
+    /// </summary>
+    private static List<CollectedBucket> Coarsened(List<CollectedBucket> buckets, int maxPoints)
+    {
+        var unit = buckets.Max(b => b.WidthTicks);
+        var span = buckets[^1].EndTicks - buckets[0].Bucket.StartTicks;
+        var k = Math.Max(1, (long)Math.Ceiling(span / ((double)unit * Math.Max(1, maxPoints - 1))));
+        while (Cells(buckets, unit * k) > maxPoints) k++;
+        var width = unit * k;
+        var cells = new List<CollectedBucket>();
+        RollupBucket? cell = null;
+        long cellEnd = 0;
+        foreach (var (bucket, _, end) in buckets)
+        {
+            var start = Floor(bucket.StartTicks, width);
+            if (cell is not { } open || open.StartTicks != start)
+            {
+                if (cell is { } done) cells.Add(new CollectedBucket(done, width, cellEnd));
+                cell = new RollupBucket(start);
+                cellEnd = 0;
+            }
+            var merging = cell.Value;
+            merging.Merge(in bucket);
+            cell = merging;
+            cellEnd = Math.Max(cellEnd, end);
+        }
+        if (cell is { } last) cells.Add(new CollectedBucket(last, width, cellEnd));
+        return cells;
+    }
+
+    private static int Cells(List<CollectedBucket> buckets, long width)
+    {
+        var cells = 0;
+        var previous = long.MinValue;
+        foreach (var b in buckets)
+        {
+            var start = Floor(b.Bucket.StartTicks, width);
+            if (start != previous) cells++;
+            previous = start;
+        }
+        return cells;
+    }
+
+    private static long Floor(long ticks, long width) => ticks - (ticks % width + width) % width;
+
     /// <summary>Drops buckets that end at or before <paramref name="cutoff"/> (and forgets metrics left empty); returns the samples dropped.</summary>
     public long Prune(DateTimeOffset cutoff)
     {

@@ -115,6 +115,30 @@ public sealed class MetricSeries
         AddOverlapping(_fine, _fineTicks, long.MaxValue, fromTicks, toTicks, ref totals, sketch);
     }
 
+    /// <summary>
+    /// Adds to <paramref name="into"/> the buckets <see cref="Summarize"/> counts for the same window, oldest first: the coarse
+    /// ones (the newest of them ends where the fine ones begin), then the fine ones. Each comes with its nominal width and the
+    /// end of the time it covers. The buckets are copies that share their distribution: read them, never change them.
+    /// </summary>
+    public void CollectOverlapping(long fromTicks, long toTicks, List<CollectedBucket> into)
+    {
+        Collect(_coarse, _coarseTicks, _mergedBefore, fromTicks, toTicks, into);
+        Collect(_fine, _fineTicks, long.MaxValue, fromTicks, toTicks, into);
+    }
+
+    private static void Collect(List<RollupBucket> buckets, long width, long end, long fromTicks, long toTicks, List<CollectedBucket> into)
+    {
+        var span = CollectionsMarshal.AsSpan(buckets);
+        for (var i = FirstStartingAtOrAfter(buckets, fromTicks - width + 1); i < span.Length; i++)
+        {
+            ref readonly var bucket = ref span[i];
+            if (bucket.StartTicks > toTicks) break;
+            var ends = Math.Min(bucket.StartTicks + width, end);
+            if (ends <= fromTicks || bucket.Count == 0) continue;
+            into.Add(new CollectedBucket(bucket, width, ends));
+        }
+    }
+
     /// <summary>Drops buckets that end at or before <paramref name="cutoffTicks"/> and older raw samples; returns the samples dropped.</summary>
     public long Prune(long cutoffTicks)
     {
@@ -338,3 +362,6 @@ public struct WindowTotals
         Sum += bucket.Sum;
     }
 }
+
+/// <summary>A bucket of a series read for a query: the bucket, its nominal width and where the time it covers ends (UTC ticks).</summary>
+public readonly record struct CollectedBucket(RollupBucket Bucket, long WidthTicks, long EndTicks);

@@ -96,6 +96,39 @@ public static class MetricsQueries
     /// <summary>A summary of one metric over the window ending now; answered with <see cref="MetricSummary"/>.</summary>
     public sealed record GetMetricSummary(string TargetId, string Metric, TimeSpan Window) : IWithTargetId;
 
+    /// <summary>
+    /// One metric's rollup buckets over the window ending now, oldest first, for a chart; answered with <see cref="MetricSeriesAnswer"/>.
+    /// <paramref name="MaxPoints"/> bounds the answer (0: <see cref="DefaultMaxPoints"/>): past it, neighbouring buckets are merged
+    /// into wider ones. A node of a build before this message does not read it: the asker's ask times out.
+    /// </summary>
+    public sealed record GetMetricSeries(string TargetId, string Metric, TimeSpan Window, int MaxPoints = 0) : IWithTargetId
+    {
+        /// <summary>The most points an answer has when the asker names no bound.</summary>
+        public const int DefaultMaxPoints = 400;
+
+        /// <summary>The fewest points an asker may ask for (an hour of minutes).</summary>
+        public const int MinMaxPoints = 60;
+
+        /// <summary>The most points an asker may ask for.</summary>
+        public const int MaxMaxPoints = 2000;
+    }
+
+    /// <summary>
+    /// Answer to <see cref="GetMetricSeries"/>: the points of the buckets that overlap [From, To], oldest first, empty buckets left
+    /// out (a gap is a gap). <paramref name="BucketSeconds"/> is the widest bucket among the points (the chart's resolution; the
+    /// newest hour is finer, each point says its own width). <paramref name="Overall"/> summarises the same buckets, as the summary
+    /// query of the same window does.
+    /// </summary>
+    public sealed record MetricSeriesAnswer(
+        string TargetId, string Metric, DateTimeOffset From, DateTimeOffset To, long BucketSeconds,
+        IReadOnlyList<SeriesPoint> Points, MetricSummary Overall) : IConfigMonitorMessage;
+
+    /// <summary>
+    /// One bucket of a series: it starts at <paramref name="At"/> and spans <paramref name="Seconds"/>; count, average, min and max
+    /// are exact, p95 and p99 come from its sketch (relative error ≤ <see cref="QuantileSketch.RelativeAccuracy"/>, clamped to min–max).
+    /// </summary>
+    public sealed record SeriesPoint(DateTimeOffset At, long Seconds, long Count, double Avg, double Min, double Max, double P95, double P99);
+
     /// <summary>Count, avg, min, max and percentiles of a metric between From and To; the figures are null when Count is 0.</summary>
     public sealed record MetricSummary(
         string TargetId, string Metric, DateTimeOffset From, DateTimeOffset To, long Count,

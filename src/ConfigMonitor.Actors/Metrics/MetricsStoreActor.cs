@@ -163,6 +163,7 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
             case GetRecentSamples:
             case GetMetricsOverview:
             case GetMetricSummary:
+            case GetMetricSeries:
                 Answer(message);
                 break;
             case PruneMetrics cmd:
@@ -220,6 +221,7 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
                 GetRecentSamples q => new RecentSamples(_targetId, q.Metric, _history.Recent(q.Metric)),
                 GetMetricsOverview q => Overview(q.Window),
                 GetMetricSummary q => Summary(q.Metric, q.Window),
+                GetMetricSeries q => Series(q),
                 _ => throw new ArgumentException($"not a metrics query: {query.GetType().Name}", nameof(query)),
             });
         }
@@ -242,6 +244,14 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
     {
         var (from, to) = Window(_clock.UtcNow, window);
         return _history.Summarize(_targetId, metric, from, to);
+    }
+
+    private MetricSeriesAnswer Series(GetMetricSeries query)
+    {
+        var (from, to) = Window(_clock.UtcNow, query.Window);
+        var maxPoints = query.MaxPoints <= 0 ? GetMetricSeries.DefaultMaxPoints
+            : Math.Clamp(query.MaxPoints, GetMetricSeries.MinMaxPoints, GetMetricSeries.MaxMaxPoints);
+        return _history.Series(_targetId, query.Metric, from, to, maxPoints);
     }
 
     /// <summary>

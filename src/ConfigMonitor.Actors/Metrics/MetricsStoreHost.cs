@@ -180,7 +180,7 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
                 break;
             case RecordSamples when _phase == Phase.Fenced:
                 break; // the node was removed: the target's new owner records its own samples
-            case GetLatestMetrics or GetRecentSamples or GetMetricsOverview or GetMetricSummary or FlushMetrics or PruneMetrics when _phase == Phase.Fenced:
+            case GetLatestMetrics or GetRecentSamples or GetMetricsOverview or GetMetricSummary or GetMetricSeries or FlushMetrics or PruneMetrics when _phase == Phase.Fenced:
                 Sender.Tell(new Status.Failure(Unavailable()));
                 break;
             case StopMetricsStore when _phase == Phase.Waiting:
@@ -193,7 +193,7 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
                 _handingOff = true;
                 _store!.Forward(message);
                 break;
-            case GetLatestMetrics or GetRecentSamples or GetMetricsOverview or GetMetricSummary when _phase == Phase.Waiting:
+            case GetLatestMetrics or GetRecentSamples or GetMetricsOverview or GetMetricSummary or GetMetricSeries when _phase == Phase.Waiting:
                 Sender.Tell(new Status.Failure(Unavailable()));
                 break;
             case MetricsStoreReports.Recovered or MetricsStoreReports.Took or MetricsStoreReports.Saved

@@ -124,7 +124,7 @@ public sealed class TargetEntityActor : UntypedActor, IWithTimers
                 break;
             case MetricsCommands.RecordSamples or MetricsCommands.PruneMetrics or MetricsCommands.FlushMetrics
                 or MetricsQueries.GetLatestMetrics or MetricsQueries.GetRecentSamples or MetricsQueries.GetMetricsOverview
-                or MetricsQueries.GetMetricSummary:
+                or MetricsQueries.GetMetricSummary or MetricsQueries.GetMetricSeries:
                 _store.Forward(message);
                 break;
             case Terminated t when t.ActorRef.Equals(_store):

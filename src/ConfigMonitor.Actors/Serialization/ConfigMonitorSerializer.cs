@@ -54,6 +54,7 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
         [typeof(MetricsQueries.GetMetricSummary)] = "mq", [typeof(MetricsQueries.MetricSummary)] = "msm",
         [typeof(MetricsQueries.GetRecentSamples)] = "mrq", [typeof(MetricsQueries.RecentSamples)] = "mra",
         [typeof(MetricsQueries.GetMetricsOverview)] = "moq", [typeof(MetricsQueries.MetricsOverview)] = "mov",
+        [typeof(MetricsQueries.GetMetricSeries)] = "mser", [typeof(MetricsQueries.MetricSeriesAnswer)] = "mserd",
         [typeof(MetricsEvents.SamplesRecorded)] = "MSR", [typeof(MetricsEvents.MetricsSnapshot)] = "MSS",
         [typeof(MetricsEvents.SampleBatchRecorded)] = "MSB", [typeof(MetricsEvents.RollupSnapshot)] = "MRS",
         // alerts

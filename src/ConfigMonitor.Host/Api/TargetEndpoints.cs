@@ -123,7 +123,27 @@ public static class TargetEndpoints
                 ? TypedResults.Ok(new SummaryView(s.TargetId, s.Metric, Durations.Format(span), s.From, s.To, s.Count, s.Average, s.Min, s.Max, s.P50, s.P95, s.P99))
                 : ActorAsk.Unexpected(answer), ct);
         });
+        // A chart's series: the store's rollup buckets over the window, the thresholds drawn on it, and the summary of the same buckets.
+        api.MapGet("/targets/{id}/metrics/{metric}/series", async (string id, string metric, string? window, ConfigMonitorOptions options,
+            ActorAsk actors, CancellationToken ct) =>
+        {
+            var span = TimeSpan.FromHours(1);
+            var range = DurationLimits.SummaryWindow(options.Maintenance.MetricsRetention);
+            if (window is not null && Durations.Check(window, range, out span) is { } wrong)
+                return JsonBody.Bad($"parameter 'window' {wrong}; the charts offer {string.Join(", ", SeriesWindows.Select(MetricSeriesView.WindowLabel))} " +
+                                    $"(any duration from {range} is accepted; the most is the metrics retention, ConfigMonitor:Maintenance:MetricsRetention)");
+            var (target, problem) = await FindAsync(actors, id, ct);
+            if (target is null) return problem!;
+            var latest = await actors.AskAsync<MetricsStoreRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(target.Definition.Id), ct);
+            if (!latest.Latest.Any(s => string.Equals(s.Metric, metric, StringComparison.Ordinal))) return UnknownMetric(latest, metric);
+            return await actors.AskAsync<MetricsStoreRegion>(new MetricsQueries.GetMetricSeries(target.Definition.Id, metric, span), answer => answer is MetricsQueries.MetricSeriesAnswer series
+                ? TypedResults.Ok(MetricSeriesView.Of(series, span, MetricThresholds.For(target.Definition, metric)))
+                : ActorAsk.Unexpected(answer), ct);
+        });
     }
+
+    /// <summary>The windows the target page's charts offer (the route accepts any summary window).</summary>
+    public static readonly IReadOnlyList<TimeSpan> SeriesWindows = [TimeSpan.FromHours(1), TimeSpan.FromHours(6), TimeSpan.FromHours(24)];
 
     private static async Task<IResult> UnknownMetricAsync(ActorAsk actors, string targetId, string metric, CancellationToken ct) =>
         UnknownMetric(await actors.AskAsync<MetricsStoreRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(targetId), ct), metric);

@@ -266,3 +266,46 @@ public static class ApiViews
     private static ArgumentOutOfRangeException Unmapped<T>(T value) where T : struct, Enum =>
         new(nameof(value), value, $"{typeof(T).Name}.{value} has no name in the management API; add it to ApiViews.Name");
 }
+
+/// <summary>
+/// A metric's series over a window, for a chart (<c>GET /api/targets/{id}/metrics/{metric}/series</c>): the store's rollup
+/// buckets oldest first (hourly, then the last hour in minutes; empty buckets left out), the thresholds its rules apply, and
+/// the summary of the same buckets. <c>BucketSeconds</c> is the widest bucket among the points (0 when there are none).
+/// </summary>
+public sealed record MetricSeriesView(
+    string TargetId, string Metric, string Window, long BucketSeconds, DateTimeOffset From, DateTimeOffset To, string? Unit,
+    IReadOnlyList<ThresholdView> Thresholds, IReadOnlyList<SeriesPointView> Points, SeriesSummaryView Overall)
+{
+    /// <summary>The view of a store's answer, with the thresholds of the target's definition.</summary>
+    public static MetricSeriesView Of(ConfigMonitor.Actors.Metrics.MetricsQueries.MetricSeriesAnswer answer, TimeSpan window,
+        IEnumerable<ConfigMonitor.Actors.Metrics.MetricThreshold> thresholds) => new(
+        answer.TargetId, answer.Metric, WindowLabel(window), answer.BucketSeconds, answer.From, answer.To, UnitOf(answer.Metric),
+        thresholds.Select(t => new ThresholdView(t.Rule, t.Value, ApiViews.Name(t.Severity), t.Breach == ConfigMonitor.Actors.Metrics.BreachSide.Above ? "above" : "below")).ToList(),
+        answer.Points.Select(p => new SeriesPointView(p.At, p.Seconds, p.Count, p.Avg, p.Min, p.Max, p.P95, p.P99)).ToList(),
+        new SeriesSummaryView(answer.Overall.Count, answer.Overall.Average, answer.Overall.Min, answer.Overall.Max, answer.Overall.P50,
+            answer.Overall.P95, answer.Overall.P99));
+
+    /// <summary>A window as the charts name it: whole hours in hours ("24h", not "1d"), anything else in the duration grammar.</summary>
+    public static string WindowLabel(TimeSpan window) =>
+        window.Ticks % TimeSpan.TicksPerHour == 0 && window > TimeSpan.Zero ? $"{window.Ticks / TimeSpan.TicksPerHour}h" : Durations.Format(window);
+
+    /// <summary>The unit a metric's name ends in (ms, mb, bytes), ratio for a rate or usage, flag for 1/0 answers; null when its name says none.</summary>
+    public static string? UnitOf(string metric) => metric switch
+    {
+        _ when metric.EndsWith("_ms", StringComparison.Ordinal) => "ms",
+        _ when metric.EndsWith("_mb", StringComparison.Ordinal) => "MB",
+        _ when metric.EndsWith("_bytes", StringComparison.Ordinal) => "bytes",
+        _ when metric.EndsWith("_rate", StringComparison.Ordinal) || metric.EndsWith("_usage", StringComparison.Ordinal) => "ratio",
+        _ when metric.EndsWith("_ok", StringComparison.Ordinal) || metric == ConfigMonitor.Actors.Metrics.MetricNames.EventDelivered => "flag",
+        _ => null,
+    };
+}
+
+/// <summary>A value a rule compares the metric with: the rule, the value, its alert's severity, and whether above or below breaches.</summary>
+public sealed record ThresholdView(string Name, double Value, string Severity, string Breach);
+
+/// <summary>One bucket of a series: its start, its width, exact count/avg/min/max, p95/p99 from its sketch (within 1 %).</summary>
+public sealed record SeriesPointView(DateTimeOffset At, long Seconds, long Count, double Avg, double Min, double Max, double P95, double P99);
+
+/// <summary>The summary of all the points' buckets: what the summary route answers for the same window.</summary>
+public sealed record SeriesSummaryView(long Count, double? Avg, double? Min, double? Max, double? P50, double? P95, double? P99);

@@ -120,6 +120,14 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
             [new MetricSample("config_access_ms", 1.5, new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero))]);
         yield return new MetricsQueries.MetricSummary("orders", "m", T0, T0.AddHours(1), 3, 2, 1, 3, 2, 3, 3);
         yield return new MetricsQueries.MetricSummary("orders", "m", T0, T0.AddHours(1), 0, null, null, null, null, null, null);
+        yield return new MetricsQueries.GetMetricSeries("orders", "config_access_ms", TimeSpan.FromHours(24));
+        yield return new MetricsQueries.GetMetricSeries("orders", "config_access_ms", TimeSpan.FromHours(6), 120);
+        yield return new MetricsQueries.MetricSeriesAnswer("orders", "config_access_ms", T0.AddHours(-24), T0, 3600,
+            [new MetricsQueries.SeriesPoint(T0.AddHours(-24), 3600, 120, 12.5, 3, 48.25, 30, 45.5),
+             new MetricsQueries.SeriesPoint(T0.AddMinutes(-1), 60, 2, 7, 6, 8, 8, 8)],
+            new MetricsQueries.MetricSummary("orders", "config_access_ms", T0.AddHours(-24), T0, 122, 12.4, 3, 48.25, 11, 30, 45.5));
+        yield return new MetricsQueries.MetricSeriesAnswer("orders", "m", T0.AddHours(-1), T0, 0, [],
+            new MetricsQueries.MetricSummary("orders", "m", T0.AddHours(-1), T0, 0, null, null, null, null, null, null));
         yield return new MetricsEvents.SamplesRecorded(SampleSamples);
         yield return new MetricsEvents.MetricsSnapshot(SampleSamples);
         yield return new MetricsEvents.SampleBatchRecorded(SampleSamples);

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Monitoring;
 using ConfigMonitor.ConfigService;
 using ConfigMonitor.Host.Api;
@@ -45,7 +46,24 @@ public sealed partial class ApiJsonContractSpecs(ApiContractNode node) : IClassF
         ("targets.page.json", new Page<TargetView>(
             [ApiViews.Of(ApiJsonSamples.MaximalDefinition, "runtime"), ApiViews.Of(ApiJsonSamples.MinimalDefinition, "configuration")], 7, "orders")),
         ("health.report.json", ApiViews.Of(ApiJsonSamples.Report)),
+        ("metric-series.maximal.json", MetricSeriesView.Of(SeriesSample, TimeSpan.FromHours(24),
+            MetricThresholds.For(ApiJsonSamples.MaximalDefinition, MetricNames.ConfigAccessMs))),
+        ("metric-series.minimal.json", MetricSeriesView.Of(SeriesSample with { Metric = MetricNames.ConfigAccessOk, BucketSeconds = 0, Points = [],
+            Overall = SeriesSample.Overall with { Count = 0, Average = null, Min = null, Max = null, P50 = null, P95 = null, P99 = null } },
+            TimeSpan.FromHours(1), MetricThresholds.For(ApiJsonSamples.MinimalDefinition, MetricNames.ConfigAccessOk))),
     ];
+
+    private static readonly DateTimeOffset SeriesEnd = new(2026, 11, 29, 12, 0, 20, TimeSpan.Zero);
+
+    /// <summary>A store's answer for a series: an hourly bucket, the hour being merged, and a minute.</summary>
+    private static readonly MetricsQueries.MetricSeriesAnswer SeriesSample = new("orders", MetricNames.ConfigAccessMs,
+        SeriesEnd.AddHours(-24), SeriesEnd, 3600,
+        [
+            new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero), 3600, 120, 12.5, 3, 48.25, 30, 45.5),
+            new(new DateTimeOffset(2026, 11, 29, 11, 0, 0, TimeSpan.Zero), 60, 2, 7, 6, 8, 8, 8),
+            new(new DateTimeOffset(2026, 11, 29, 11, 59, 0, TimeSpan.Zero), 60, 2, 9.5, 9, 10, 10, 10),
+        ],
+        new("orders", MetricNames.ConfigAccessMs, SeriesEnd.AddHours(-24), SeriesEnd, 124, 12.2, 3, 48.25, 11, 30, 45.5));
 
     [Fact]
     public void Should_write_every_maximal_and_minimal_answer_exactly_as_the_golden_file()
@@ -87,6 +105,7 @@ public sealed partial class ApiJsonContractSpecs(ApiContractNode node) : IClassF
         Add("target.metrics", await GetAsync(node.Anonymous, "/api/targets/demo/metrics"));
         Add("target.metric.recent", await GetAsync(node.Anonymous, "/api/targets/demo/metrics/config_access_ms/recent"));
         Add("target.metric.summary", await GetAsync(node.Anonymous, "/api/targets/demo/metrics/config_access_ms/summary?window=1h"));
+        Add("target.metric.series", await GetAsync(node.Anonymous, "/api/targets/demo/metrics/config_access_ms/series?window=1h"));
 
         // Health and cluster.
         Add("health", await GetAsync(node.Anonymous, "/health", HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable), "figures");
