@@ -43,8 +43,9 @@ public static class WebUi
     /// <summary>Maps <c>/</c> and <c>/ui/{file}</c>; the routes of the page itself (#/alerts, #/targets/x) are in its fragment.</summary>
     public static WebApplication MapWebUi(this WebApplication app)
     {
-        app.MapGet("/", (HttpContext context) => Serve(context, "index.html"));
-        app.MapGet("/ui/{file}", (string file, HttpContext context) => Serve(context, file));
+        string[] reads = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods("/", reads, (HttpContext context) => Serve(context, "index.html"));
+        app.MapMethods("/ui/{file}", reads, (string file, HttpContext context) => Serve(context, file));
         return app;
     }
 

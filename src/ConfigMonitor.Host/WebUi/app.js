@@ -114,7 +114,11 @@
       return { status: 0, problem: 'the node did not answer (' + e.message + ')' };
     }
     if (res.status === 304 && seen) return { status: 200, data: seen.data, changed: false };
-    if (!res.ok) return { status: res.status, problem: await problemOf(res), routeMissing: res.status === 404 && !isProblem(res) };
+    if (!res.ok) {
+      const p = await problemOf(res);
+      // A route this node lacks answers 404 with no detail; a route that exists says what it did not find (an unknown target).
+      return { status: res.status, problem: p.text, routeMissing: res.status === 404 && !p.detail };
+    }
     const data = await res.json();
     const etag = res.headers.get('ETag');
     const before = seen ? JSON.stringify(seen.data) : null;
@@ -138,27 +142,27 @@
       const text = await res.text();
       return { ok: true, status: res.status, data: text ? JSON.parse(text) : null };
     }
-    const detail = await problemOf(res);
+    const detail = (await problemOf(res)).text;
     if (res.status === 401)
       return { ok: false, status: 401, message: 'Refused (401): this node needs its API token for changes — enter it under “API token” at the top and press “Use token”, then try again. The node said: ' + detail };
     return { ok: false, status: res.status, message: 'Refused (' + res.status + '): ' + detail };
   }
 
-  const isProblem = res => (res.headers.get('Content-Type') || '').includes('json');
+  /** An answer's problem: { text, detail } (detail only when the API said what was wrong). */
   async function problemOf(res) {
     const text = await res.text().catch(() => '');
-    if (isProblem(res)) {
+    if ((res.headers.get('Content-Type') || '').includes('json')) {
       try {
         const p = JSON.parse(text);
-        return [p.title, p.detail].filter(Boolean).join(': ') || ('HTTP ' + res.status);
+        return { text: [p.title, p.detail].filter(Boolean).join(': ') || ('HTTP ' + res.status), detail: p.detail || null };
       } catch { /* not JSON after all: the text below */ }
     }
-    return text.trim().slice(0, 300) || ('HTTP ' + res.status);
+    return { text: text.trim().slice(0, 300) || ('HTTP ' + res.status), detail: null };
   }
 
   function notAvailable(what, route) {
     return h('p', { class: 'unavailable', role: 'note' },
-      what + ' is not available on this node: it has no ', h('code', { text: route }), ' route (an older build). The other pages still work.');
+      what + ': not available on this node. It has no ', h('code', { text: route }), ' route (an older build); the other pages still work.');
   }
   const messageBox = () => h('div', { class: 'message', role: 'status', 'aria-live': 'polite' });
   function say(box, text, ok) {
@@ -262,7 +266,7 @@
       }
       return [
         h('span', { text: a.id }),
-        opts.showTarget ? h('a', { href: '#/targets/' + encodeURIComponent(a.targetId), text: a.targetId }) : null,
+        opts.showTarget ? h('a', { href: '#/targets/' + encodeURIComponent(a.targetId), 'data-key': 'target-' + a.id, text: a.targetId }) : null,
         badge(a.state), badge(a.severity),
         h('span', {}, a.category + ' / ' + a.rule),
         h('span', { text: a.message }),
@@ -363,7 +367,7 @@
       form.hidden = true;
       const list = await get('/api/targets?limit=100');
       const targets = list.status === 200 ? (list.data.items || []) : [];
-      replace(body, notAvailable('The overview of states', '/api/status'),
+      replace(body, notAvailable('States of all targets', '/api/status'),
         h('h2', { text: 'Targets' }),
         targets.length ? h('ul', {}, targets.map(t => h('li', {}, h('a', { href: '#/targets/' + encodeURIComponent(t.id), text: t.id }))))
           : h('p', { class: 'muted', text: list.status === 200 ? 'No targets.' : 'Could not read /api/targets: ' + list.problem }));
@@ -577,7 +581,7 @@
     }
     async function refreshChecks() {
       const r = await get(path + '/health');
-      if (r.status === 404 && r.routeMissing) { replace(checks, notAvailable('The checks of one target', '/api/targets/{id}/health')); return; }
+      if (r.status === 404 && r.routeMissing) { replace(checks, notAvailable('Checks of this target', '/api/targets/{id}/health')); return; }
       if (r.status !== 200) { replace(checks, h('p', { class: 'message error', text: 'Could not read the checks: ' + r.problem })); return; }
       if (!r.changed && checks.childElementCount) return;
       const d = r.data;
