@@ -643,7 +643,9 @@
     const mag = Math.pow(10, Math.floor(Math.log10(raw)));
     const step = [1, 2, 2.5, 5, 10].map(m => m * mag).find(x => x >= raw) || raw;
     const ticks = [];
-    for (let v = Math.floor(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+    // From the step at or below the lowest value to the one at or above the highest, so nothing is drawn outside the axes.
+    const first = Math.floor(lo / step), last = Math.ceil(hi / step - 1e-9);
+    for (let i = first; i <= last; i++) ticks.push(Number((i * step).toPrecision(12)));
     return ticks;
   }
 
@@ -678,7 +680,7 @@
     const values = pts.flatMap(p => [p.min, p.max, p.p99, p.p95, p.avg]).concat(thresholds.map(t => t.value)).filter(v => Number.isFinite(v));
     let lo = Math.min(0, ...values), hi = Math.max(...values);
     if (hi === lo) hi = lo + 1;
-    const yt = niceTicks(lo, hi * 1.05, 5);
+    const yt = niceTicks(lo, hi + (hi - lo) * 0.05, 5);
     lo = yt[0]; hi = yt[yt.length - 1];
     const x = t => L + (W - L - R) * (t - from) / Math.max(1, to - from);
     const y = v => T + (H - T - B) * (1 - (v - lo) / (hi - lo));
