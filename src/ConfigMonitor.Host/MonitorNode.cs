@@ -174,6 +174,7 @@ public static class MonitorNode
         // First in the pipeline: nothing is answered beyond loopback without a token, not even while the node starts.
         app.UseLoopbackOnlyWithoutToken(api);
         app.MapManagementApi(options.Role);
+        app.MapWebUi();
         return app;
     }
 
