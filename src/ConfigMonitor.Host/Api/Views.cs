@@ -255,6 +255,7 @@ public static class ApiViews
     /// <summary>The API's word for a health state.</summary>
     public static string Name(HealthState state) => state switch
     {
+        HealthState.Unknown => "unknown",
         HealthState.NotApplicable => "not_applicable",
         HealthState.Healthy => "healthy",
         HealthState.Degraded => "degraded",
