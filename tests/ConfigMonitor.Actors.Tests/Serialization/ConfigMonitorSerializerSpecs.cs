@@ -228,11 +228,11 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
              new HealthCheckResult("event_system", "orders", HealthState.Unknown, "unknown: no event round trip has finished yet",
                 new Dictionary<string, double>(), null, 0)]);
         yield return new TargetMonitorQueries.TargetHealthReport("orders", HealthState.Unknown, "akka.tcp://configmonitor@127.0.0.1:4053", null, []);
-        yield return new Overview.StatusBoardQueries.GetStatusPage(HealthState.Degraded, "eu", "ord", "orders", 50);
-        yield return new Overview.StatusBoardQueries.GetStatusPage(null, null, null, null, 100);
-        var summary = new Overview.TargetSummary("orders", HealthState.NotApplicable, T0, "eu", "akka.tcp://configmonitor@127.0.0.1:4053");
-        var counts = new Overview.StateCounts(6, 1, 1, 1, 1, 2);
-        yield return new Overview.StatusBoardQueries.StatusPage(counts, counts with { Total = 1, Healthy = 0, Degraded = 0, Unhealthy = 0, Unknown = 0 },
+        yield return new ConfigMonitor.Actors.Overview.StatusBoardQueries.GetStatusPage(HealthState.Degraded, "eu", "ord", "orders", 50);
+        yield return new ConfigMonitor.Actors.Overview.StatusBoardQueries.GetStatusPage(null, null, null, null, 100);
+        var summary = new ConfigMonitor.Actors.Overview.TargetSummary("orders", HealthState.NotApplicable, T0, "eu", "akka.tcp://configmonitor@127.0.0.1:4053");
+        var counts = new ConfigMonitor.Actors.Overview.StateCounts(6, 1, 1, 1, 1, 2);
+        yield return new ConfigMonitor.Actors.Overview.StatusBoardQueries.StatusPage(counts, counts with { Total = 1, Healthy = 0, Degraded = 0, Unhealthy = 0, Unknown = 0 },
             ["eu", "us"], [summary, summary with { Id = "pending", State = HealthState.Unknown, LastProbeAt = null, Group = null }], true);
         yield return summary;
         yield return counts;
