@@ -45,6 +45,7 @@ public sealed partial class ApiJsonContractSpecs(ApiContractNode node) : IClassF
         ("targets.page.json", new Page<TargetView>(
             [ApiViews.Of(ApiJsonSamples.MaximalDefinition, "runtime"), ApiViews.Of(ApiJsonSamples.MinimalDefinition, "configuration")], 7, "orders")),
         ("health.report.json", ApiViews.Of(ApiJsonSamples.Report)),
+        .. StatusAnswers(),
     ];
 
     [Fact]
@@ -93,6 +94,8 @@ public sealed partial class ApiJsonContractSpecs(ApiContractNode node) : IClassF
         var cluster = (await GetAsync(node.Anonymous, "/api/cluster"))!.AsObject();
         cluster["targets"] = Only(cluster, "targets", t => (string?)t["target"] == "demo")!["targets"]!.DeepClone();
         Add("cluster", cluster, "singletons");
+        Add("status", await GetAsync(node.Anonymous, "/api/status?q=demo"));
+        Add("target.health", await GetAsync(node.Anonymous, "/api/targets/demo/health"), "figures");
 
         // Silences: created with every field, listed, expired. The matchers match no alert of this node.
         var startsAt = DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O", CultureInfo.InvariantCulture);
