@@ -37,7 +37,11 @@ public static class HealthChecks
     }
 
     private static HealthCheckResult Failed(string name, string? targetId, string error, Stopwatch stopwatch) =>
-        new(name, targetId, HealthState.Unhealthy, $"{name} failed: {error}", new Dictionary<string, double>(), error, stopwatch.Elapsed.TotalMilliseconds);
+        Failure(name, targetId, error) with { DurationMs = stopwatch.Elapsed.TotalMilliseconds };
+
+    /// <summary>A check whose call failed (threw, timed out, or its loop's last probe failed): unhealthy, with the error.</summary>
+    public static HealthCheckResult Failure(string name, string? targetId, string error) =>
+        new(name, targetId, HealthState.Unhealthy, $"{name} failed: {error}", new Dictionary<string, double>(), error, 0);
 
     private static HealthCheckResult Result(string name, string? targetId, HealthState state, string message, Dictionary<string, double> figures) =>
         new(name, targetId, state, message, figures, null, 0);
@@ -59,16 +63,29 @@ public static class HealthChecks
         var metadataMs = stopwatch.Elapsed.TotalMilliseconds;
         var hasCache = adapter.KindOf(FacetNames.Cache) != FacetKinds.None;
         var stats = hasCache ? await adapter.GetCacheStatsAsync(target.ProbeTimeout).ConfigureAwait(false) : null;
+        return ConfigurationServiceVerdict(target, readMs, (metadataMs, entry.Found), hasCache, stats);
+    }
+
+    /// <summary>
+    /// The rule of configuration_service, shared by the live check and the loops' last results: a read slower than the
+    /// target's access-time threshold is degraded. <paramref name="metadata"/> is the read with metadata (the live check
+    /// makes one; the loops do not), <paramref name="stats"/> the cache statistics that answered (null without a cache).
+    /// </summary>
+    public static HealthCheckResult ConfigurationServiceVerdict(TargetDefinition target, double readMs, (double Ms, bool Found)? metadata, bool hasCache,
+        Protocol.ConfigServiceProtocol.CacheStats? stats)
+    {
         var threshold = target.Performance.AccessTimeThresholdMs;
         var slow = readMs > threshold;
-        var figures = new Dictionary<string, double>
+        var figures = new Dictionary<string, double> { ["read_ms"] = readMs, [HealthFigures.Max("read_ms")] = threshold };
+        if (metadata is { } m)
         {
-            ["read_ms"] = readMs, [HealthFigures.Max("read_ms")] = threshold,
-            ["metadata_read_ms"] = metadataMs, ["key_found"] = entry.Found ? 1 : 0,
-        };
+            figures["metadata_read_ms"] = m.Ms;
+            figures["key_found"] = m.Found ? 1 : 0;
+        }
         if (stats is not null) figures["cache_hit_rate"] = stats.HitRate;
         return Result(HealthCheckNames.ConfigurationService, target.Id, slow ? HealthState.Degraded : HealthState.Healthy,
-            $"read '{target.ProbeKey}' in {readMs:0.#} ms{(slow ? $" (above the {threshold:0.#} ms threshold)" : "")}, with metadata in {metadataMs:0.#} ms (found: {entry.Found}){(hasCache ? "; cache answers" : "")}",
+            $"read '{target.ProbeKey}' in {readMs:0.#} ms{(slow ? $" (above the {threshold:0.#} ms threshold)" : "")}" +
+            (metadata is { } md ? $", with metadata in {md.Ms:0.#} ms (found: {md.Found})" : "") + (hasCache ? "; cache answers" : ""),
             figures);
     }
 
@@ -81,8 +98,16 @@ public static class HealthChecks
     {
         var stopwatch = Stopwatch.StartNew();
         var result = await adapter.ProbeDatabaseAsync(target.ProbeTimeout).ConfigureAwait(false);
-        var ms = stopwatch.Elapsed.TotalMilliseconds;
-        var kind = adapter.KindOf(FacetNames.Database);
+        return DatabaseConnectivityVerdict(target, adapter.KindOf(FacetNames.Database), result, stopwatch.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// The rule of database_connectivity, shared by the live check and the loops' last results: a probe whose SELECT 1 did not
+    /// answer 1 is unhealthy, one slower than the target's response-time threshold degraded.
+    /// </summary>
+    public static HealthCheckResult DatabaseConnectivityVerdict(TargetDefinition target, string kind, Protocol.ConfigServiceProtocol.DatabaseProbeResult result,
+        double ms)
+    {
         var selects = kind is FacetKinds.Sql or FacetKinds.Actor;
         var answered = result.SelectOne == 1;
         var slow = ms > target.Database.ResponseTimeThresholdMs;
@@ -113,14 +138,20 @@ public static class HealthChecks
     private static string Count(long n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
     /// <summary>cache_performance: hit rate at least the minimum and usage below the maximum.</summary>
-    public static async Task<HealthCheckResult> CachePerformance(TargetDefinition target, IConfigServiceAdapter adapter, HealthCheckSettings settings)
+    public static async Task<HealthCheckResult> CachePerformance(TargetDefinition target, IConfigServiceAdapter adapter, HealthCheckSettings settings) =>
+        CachePerformanceVerdict(target.Id, await adapter.GetCacheStatsAsync(target.ProbeTimeout).ConfigureAwait(false), settings);
+
+    /// <summary>
+    /// The rule of cache_performance, shared by the live check and the loops' last results: a hit rate below the minimum (once the
+    /// cache has served enough requests to judge it) or a usage not below the maximum is degraded.
+    /// </summary>
+    public static HealthCheckResult CachePerformanceVerdict(string targetId, Protocol.ConfigServiceProtocol.CacheStats stats, HealthCheckSettings settings)
     {
-        var stats = await adapter.GetCacheStatsAsync(target.ProbeTimeout).ConfigureAwait(false);
         var problems = new List<string>();
         var judged = stats.TotalRequests >= settings.MinCacheRequests;
         if (judged && stats.HitRate < settings.MinCacheHitRate) problems.Add($"hit rate {stats.HitRate:P1} below {settings.MinCacheHitRate:P0}");
         if (stats.HasLimit && stats.Usage >= settings.MaxCacheUsage) problems.Add($"usage {stats.Usage:P1} not below {settings.MaxCacheUsage:P0}");
-        return Result(HealthCheckNames.CachePerformance, target.Id, problems.Count == 0 ? HealthState.Healthy : HealthState.Degraded,
+        return Result(HealthCheckNames.CachePerformance, targetId, problems.Count == 0 ? HealthState.Healthy : HealthState.Degraded,
             problems.Count > 0 ? string.Join("; ", problems)
             : judged ? $"hit rate {stats.HitRate:P1}, {Fill(stats)}"
             : $"{Count(stats.TotalRequests, "request")} so far (the hit rate is judged from {settings.MinCacheRequests}), {Fill(stats)}",
@@ -151,12 +182,19 @@ public static class HealthChecks
     public static async Task<HealthCheckResult> EventSystem(ActorSystem system, TargetDefinition target, IConfigServiceAdapter adapter, IClock clock)
     {
         var result = await EventRoundTrip.RunAsync(system, target, adapter, clock).ConfigureAwait(false);
-        var healthy = result.Delivered && result.Error is null;
-        var figures = new Dictionary<string, double> { ["delivered"] = result.Delivered ? 1 : 0, [HealthFigures.Expected("delivered")] = 1 };
-        if (result.RoundTripMs is { } ms) figures["round_trip_ms"] = ms;
-        return new HealthCheckResult(HealthCheckNames.EventSystem, target.Id, healthy ? HealthState.Healthy : HealthState.Unhealthy,
-            healthy ? $"change event arrived in {result.RoundTripMs:0.#} ms" : $"event round trip failed: {result.Error}",
-            figures, healthy ? null : result.Error, 0);
+        return EventSystemVerdict(target.Id, result.Delivered, result.RoundTripMs, result.Error);
+    }
+
+    /// <summary>The rule of event_system, shared by the live check and the last round trip: the change event arrived, with no error.</summary>
+    public static HealthCheckResult EventSystemVerdict(string targetId, bool delivered, double? roundTripMs, string? error)
+    {
+        var healthy = delivered && error is null;
+        var figures = new Dictionary<string, double> { ["delivered"] = delivered ? 1 : 0, [HealthFigures.Expected("delivered")] = 1 };
+        if (roundTripMs is { } ms) figures["round_trip_ms"] = ms;
+        return new HealthCheckResult(HealthCheckNames.EventSystem, targetId, healthy ? HealthState.Healthy : HealthState.Unhealthy,
+            healthy ? (roundTripMs is { } took ? $"change event arrived in {took:0.#} ms" : "change event arrived")
+            : $"event round trip failed: {error}",
+            figures, healthy ? null : error, 0);
     }
 
     /// <summary>service_adapters: the monitor's loops reach the target (a success, and fewer failures in a row than the limit).</summary>

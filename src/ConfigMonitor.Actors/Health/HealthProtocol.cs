@@ -67,6 +67,12 @@ public static class HealthQueries
 /// </summary>
 public enum HealthState
 {
+    /// <summary>
+    /// Not judged yet: the loop whose last result feeds the check has not finished a probe (a target that has just started). Only the
+    /// last-results view (<see cref="Monitoring.TargetHealth"/>) gives it; the live checks always judge.
+    /// </summary>
+    Unknown = -2,
+
     /// <summary>The check does not apply: the target lacks the facet it judges (kind <c>none</c>); the message says why.</summary>
     NotApplicable = -1,
 

@@ -13,6 +13,7 @@ using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Monitoring;
 using ConfigMonitor.Actors.Notifications;
 using ConfigMonitor.Actors.Serialization;
+using ConfigMonitor.Actors.Overview;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
 using LinqToDB;
@@ -41,6 +42,7 @@ public static class ConfigMonitorHosting
             .AddTargetDirectory()
             .AddNotifier(options, clock)
             .AddAlertManager(options, clock)
+            .AddStatusBoard()
             .AddTargetEntities(options, clock, adapters)
             .AddTargetRegistry(options, targets)
             .AddMaintenance(options, clock, adapters)
@@ -151,7 +153,8 @@ public static class ConfigMonitorHosting
                     var started = clock.UtcNow;
                     TimeSpan Spread() => clock.UtcNow - started < NodeStartWindow ? options.LoopStartSpread : TimeSpan.Zero;
                     return targetId => TargetEntityActor.Props(targetId, registry.Get<TargetDirectory>(), registry.Get<AlertManager>(), clock, adapters,
-                        options.Metrics, Spread, options.Alerts.Policy);
+                        options.Metrics, Spread, options.Alerts.Policy, options.Health,
+                        registry.TryGet<Overview.StatusBoardKey>(out var board) ? board : null);
                 },
                 new TargetMessageExtractor(),
                 new ShardOptions

@@ -39,8 +39,13 @@ public sealed record ProbeEvaluation(IReadOnlyList<MetricSample> Samples, IReadO
     public bool Succeeded => Error is null;
 }
 
-/// <summary>Sent by a loop to its TargetMonitor after each probe.</summary>
-public sealed record LoopProbed(string Loop, DateTimeOffset At, string? Error) : INoSerializationVerificationNeeded;
+/// <summary>
+/// Sent by a loop to its TargetMonitor after each probe. <paramref name="Answer"/> is the service's answer when the probe succeeded
+/// (cache statistics, a database probe's result…) and <paramref name="ElapsedMs"/> how long the timed call took: the last results
+/// the target's health is judged from (<see cref="TargetHealth"/>) without asking the service again.
+/// </summary>
+public sealed record LoopProbed(string Loop, DateTimeOffset At, string? Error, object? Answer = null, double ElapsedMs = 0)
+    : INoSerializationVerificationNeeded;
 
 /// <summary>
 /// A scheduled loop: a timer, one probe through the target's adapter (async, piped back, with a timeout), and
@@ -105,10 +110,10 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
                 StartProbe();
                 break;
             case ProbeAnswered answered:
-                Complete(EvaluateAnswer(answered));
+                Complete(EvaluateAnswer(answered), answered.Answer, answered.ElapsedMs);
                 break;
             case ProbeFailed failed:
-                Complete(EvaluateFailure(failed));
+                Complete(EvaluateFailure(failed), null, failed.ElapsedMs);
                 break;
             default:
                 Unhandled(message);
@@ -249,7 +254,7 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
         }
     }
 
-    private void Complete(ProbeEvaluation evaluation)
+    private void Complete(ProbeEvaluation evaluation, object? answer, double elapsedMs)
     {
         _probeInFlight = false;
         // After a failure the client reconnects on the next call (a new TCP connection, a PostgreSQL login, a Redis
@@ -259,7 +264,7 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
             Loop.MetricsStore.Tell(new MetricsCommands.RecordSamples(Loop.Target.Id, evaluation.Samples));
         foreach (var observation in evaluation.Observations) Loop.AlertManager.Tell(observation);
         var at = Loop.Clock.UtcNow;
-        Context.Parent.Tell(new LoopProbed(Name, at, evaluation.Error));
+        Context.Parent.Tell(new LoopProbed(Name, at, evaluation.Error, evaluation.Error is null ? answer : null, elapsedMs));
         if (evaluation.Error is null)
         {
             if (_failuresInARow > 0)

@@ -162,13 +162,14 @@ public sealed class TargetEntityActor : UntypedActor, IWithTimers
     }
 
     /// <summary>
-    /// Props for the entity of <paramref name="targetId"/>; <paramref name="startSpread"/> says, when the entity starts, over how
+    /// Props for the entity of <paramref name="targetId"/>; its monitor judges the target's health from its last results with
+    /// <paramref name="health"/>'s thresholds and tells the node's <paramref name="statusBoard"/> its summary. <paramref name="startSpread"/> says, when the entity starts, over how
     /// long its loops spread their first probes (the node's start spreads them; a target taken over from a lost node probes at once).
     /// </summary>
     public static Props Props(string targetId, IActorRef directory, IActorRef alertManager, IClock clock, AdapterFactory adapters,
-        MetricsStoreSettings metrics, Func<TimeSpan> startSpread, AlertPolicy policy) =>
+        MetricsStoreSettings metrics, Func<TimeSpan> startSpread, AlertPolicy policy, Health.HealthCheckSettings? health = null, IActorRef? statusBoard = null) =>
         ActorProps.Of(() => new TargetEntityActor(targetId, directory,
-            (store, observations) => TargetMonitorActor.Props(targetId, store, observations, clock, adapters, startSpread()),
+            (store, observations) => TargetMonitorActor.Props(targetId, store, observations, clock, adapters, startSpread(), health, statusBoard),
             MetricsStoreHost.Props(targetId, metrics, clock),
             TargetAlertsActor.Props(targetId, policy, alertManager)));
 }

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using ConfigMonitor.Actors.Health;
+using ConfigMonitor.Actors.Overview;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
 using static ConfigMonitor.Actors.Monitoring.TargetMonitorCommands;
@@ -30,11 +32,19 @@ public sealed class TargetMonitorActor : UntypedActor
     private bool _counted;
     private int _generation;
     private LoopStatus _events = new("events", 0, null, null, 0, null);
+    // The loops' last results, the board this node's overview is read from, and what it was last told.
+    private readonly Dictionary<string, LastProbe> _last = new(StringComparer.Ordinal);
+    private readonly HealthCheckSettings _health;
+    private readonly IActorRef _board;
+    private TargetSummary? _reported;
+    private string? _node;
 
     /// <summary>Creates the monitor of <paramref name="targetId"/>.</summary>
     public TargetMonitorActor(string targetId, IActorRef metricsStore, IActorRef alertManager, IClock clock, AdapterFactory adapterFactory,
-        TimeSpan startSpread)
+        TimeSpan startSpread, HealthCheckSettings? health = null, IActorRef? board = null)
     {
+        _health = health ?? new HealthCheckSettings();
+        _board = board ?? ActorRefs.Nobody;
         _startSpread = startSpread;
         _targetId = targetId;
         _metricsStore = metricsStore;
@@ -60,22 +70,35 @@ public sealed class TargetMonitorActor : UntypedActor
                 StopLoops();
                 _definition = null;
                 Uncount();
+                Unreport();
                 break;
             case LoopProbed probed:
                 var previous = _loops.GetValueOrDefault(probed.Loop) ?? new LoopStatus(probed.Loop, 0, null, null, 0, null);
                 _loops[probed.Loop] = probed.Error is null
                     ? previous with { Probes = previous.Probes + 1, LastProbeAt = probed.At, LastSuccessAt = probed.At, ConsecutiveFailures = 0, LastError = null }
                     : previous with { Probes = previous.Probes + 1, LastProbeAt = probed.At, ConsecutiveFailures = previous.ConsecutiveFailures + 1, LastError = probed.Error };
+                // Only the answers a check reads are kept (10,000 targets a node).
+                _last[probed.Loop] = new LastProbe(probed.At, probed.Error,
+                    probed.Loop is LoopNames.Cache or LoopNames.Database ? probed.Answer : null, probed.ElapsedMs);
+                Report();
                 break;
             case EventProbeReported reported:
                 _events = reported.Error is null
                     ? _events with { Probes = _events.Probes + 1, LastProbeAt = reported.At, LastSuccessAt = reported.At, ConsecutiveFailures = 0, LastError = null }
                     : _events with { Probes = _events.Probes + 1, LastProbeAt = reported.At, ConsecutiveFailures = _events.ConsecutiveFailures + 1, LastError = reported.Error };
+                Report();
                 break;
             case GetTargetStatus:
-                Sender.Tell(new TargetStatus(_targetId, _definition is not null, NodeAddress(),
-                    _loops.Values.OrderBy(l => l.Loop, StringComparer.Ordinal).ToList()) { Facets = FacetStatuses() });
+                Sender.Tell(Status());
                 break;
+            case GetTargetHealth:
+            {
+                // From the last results only: nothing is sent to the service to answer.
+                var (checks, asOf) = TargetChecks();
+                Sender.Tell(new TargetHealthReport(_targetId, TargetHealth.StateOf(checks), NodeAddress(), asOf,
+                    checks.Concat(TargetHealth.NodeChecks(_health)).ToList()));
+                break;
+            }
             default:
                 Unhandled(message);
                 break;
@@ -117,6 +140,7 @@ public sealed class TargetMonitorActor : UntypedActor
         if (hasDatabase) names.Add(LoopNames.Database);
         foreach (var name in names)
             _loops[name] = new LoopStatus(name, 0, null, null, 0, null);
+        Report();
         var schedule = $"performance every {Durations.Format(definition.Performance.Interval)}, health every {Durations.Format(definition.Health.Interval)}, " +
                        (hasCache ? $"cache every {Durations.Format(definition.Cache.Interval)}" : "no cache facet") + ", " +
                        (hasDatabase ? $"database every {Durations.Format(definition.Database.Interval)}" : "no database facet");
@@ -140,7 +164,36 @@ public sealed class TargetMonitorActor : UntypedActor
     {
         // Handed off, or the node stops: this node no longer monitors the target.
         Uncount();
+        Unreport();
         base.PostStop();
+    }
+
+    private TargetStatus Status() =>
+        new(_targetId, _definition is not null, NodeAddress(), _loops.Values.OrderBy(l => l.Loop, StringComparer.Ordinal).ToList()) { Facets = FacetStatuses() };
+
+    // The five checks of the target from the last results, judged as of the latest of them (null while none has come).
+    private (IReadOnlyList<HealthCheckResult> Checks, DateTimeOffset? AsOf) TargetChecks()
+    {
+        var asOf = _last.Values.Select(l => (DateTimeOffset?)l.At).Append(_events.LastProbeAt).Max();
+        return (TargetHealth.TargetChecks(_definition, Status(), _last, _events, _health, asOf ?? _clock.UtcNow), asOf);
+    }
+
+    // Tells the board when the target's line of the overview changed: a local Tell, no answer awaited.
+    private void Report()
+    {
+        if (_definition is null || _board.IsNobody()) return;
+        var (checks, asOf) = TargetChecks();
+        var summary = new TargetSummary(_targetId, TargetHealth.StateOf(checks), asOf, _definition.Group, NodeAddress());
+        if (summary == _reported) return;
+        _reported = summary;
+        _board.Tell(new StatusBoardCommands.TargetSummaryChanged(summary));
+    }
+
+    private void Unreport()
+    {
+        if (_reported is null) return;
+        _reported = null;
+        _board.Tell(new StatusBoardCommands.TargetSummaryRemoved(_targetId));
     }
 
     // Each facet's status from the loop (or the event round trips) that probes it.
@@ -171,9 +224,12 @@ public sealed class TargetMonitorActor : UntypedActor
         // Children are renamed by generation so a restart never collides with a loop that is still stopping.
         foreach (var child in Context.GetChildren()) Context.Stop(child);
         _loops.Clear();
+        _last.Clear();
     }
 
-    private string NodeAddress()
+    private string NodeAddress() => _node ??= ReadNodeAddress();
+
+    private string ReadNodeAddress()
     {
         var provider = Context.System.Settings.ProviderClass;
         return provider.Contains("Cluster", StringComparison.Ordinal)
@@ -183,6 +239,6 @@ public sealed class TargetMonitorActor : UntypedActor
 
     /// <summary>Props for the monitor of <paramref name="targetId"/>.</summary>
     public static Props Props(string targetId, IActorRef metricsStore, IActorRef alertManager, IClock clock, AdapterFactory adapterFactory,
-        TimeSpan? startSpread = null) =>
-        ActorProps.Of(() => new TargetMonitorActor(targetId, metricsStore, alertManager, clock, adapterFactory, startSpread ?? TimeSpan.Zero));
+        TimeSpan? startSpread = null, HealthCheckSettings? health = null, IActorRef? board = null) =>
+        ActorProps.Of(() => new TargetMonitorActor(targetId, metricsStore, alertManager, clock, adapterFactory, startSpread ?? TimeSpan.Zero, health, board));
 }

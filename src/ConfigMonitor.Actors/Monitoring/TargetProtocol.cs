@@ -39,6 +39,20 @@ public static class TargetMonitorQueries
         public int ConsecutiveFailures => Loops.Count == 0 ? 0 : Loops.Max(l => l.ConsecutiveFailures);
     }
 
+    /// <summary>
+    /// The target's health from its loops' last results (<see cref="TargetHealth"/>): no probe is made to answer it. Answered with
+    /// <see cref="TargetHealthReport"/>.
+    /// </summary>
+    public sealed record GetTargetHealth(string TargetId) : IWithTargetId;
+
+    /// <summary>
+    /// A target's health as its node last saw it: the state (the worst of the target's five checks; the node's memory_usage and
+    /// disk_space are listed but judge the node, not the target), the node, when the latest result judged was taken (null while no
+    /// probe has finished), and the seven checks.
+    /// </summary>
+    public sealed record TargetHealthReport(string TargetId, Health.HealthState State, string Node, DateTimeOffset? CheckedAt,
+        IReadOnlyList<Health.HealthCheckResult> Checks) : IConfigMonitorMessage;
+
     /// <summary>One loop: when it last probed, last succeeded, and how many probes in a row failed.</summary>
     public sealed record LoopStatus(
         string Loop, long Probes, DateTimeOffset? LastProbeAt, DateTimeOffset? LastSuccessAt, int ConsecutiveFailures, string? LastError)

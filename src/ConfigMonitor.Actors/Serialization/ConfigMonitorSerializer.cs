@@ -46,6 +46,10 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
         [typeof(TargetMonitorQueries.GetTargetStatus)] = "gts", [typeof(TargetMonitorQueries.TargetStatus)] = "ts",
         [typeof(TargetMonitorQueries.LoopStatus)] = "ls", [typeof(FacetStatus)] = "fs",
         [typeof(TargetMonitorCommands.EventProbeReported)] = "epx",
+        [typeof(TargetMonitorQueries.GetTargetHealth)] = "gth", [typeof(TargetMonitorQueries.TargetHealthReport)] = "thr",
+        // status board (the overview)
+        [typeof(Overview.StatusBoardQueries.GetStatusPage)] = "sbq", [typeof(Overview.StatusBoardQueries.StatusPage)] = "sbp",
+        [typeof(Overview.TargetSummary)] = "sbt", [typeof(Overview.StateCounts)] = "sbc",
         // metrics
         [typeof(MetricsCommands.RecordSamples)] = "mr", [typeof(MetricsCommands.PruneMetrics)] = "mp",
         [typeof(MetricsCommands.MetricsPruned)] = "mpd", [typeof(MetricsCommands.FlushMetrics)] = "mf",

@@ -133,6 +133,7 @@ public static class ManagementApi
             }
         });
         app.UseStatusCodePages();
+        app.UseETags(ETags.PolledRoutes);
 
         app.MapHealthEndpoints();
         app.MapMetricsEndpoint();
@@ -141,6 +142,7 @@ public static class ManagementApi
         api.MapTargetEndpoints(mutations);
         api.MapAlertEndpoints(mutations);
         api.MapClusterEndpoints(role);
+        api.MapStatusEndpoints();
         return app;
     }
 

@@ -151,6 +151,20 @@ public sealed record HealthReportView(string Status, DateTimeOffset CheckedAt, d
 public sealed record HealthCheckView(
     string Name, string? TargetId, string Status, string Message, IReadOnlyDictionary<string, double> Figures, string? Error, double DurationMs, bool Healthy);
 
+/// <summary>The body of <c>GET /api/status</c>: counts by state over every target, how many match the filter, the groups, one page of targets.</summary>
+public sealed record StatusView(
+    StateCountsView Counts, int Matching, IReadOnlyList<string> Groups, IReadOnlyList<TargetSummaryView> Targets, string? Next,
+    IReadOnlyList<string> UnansweredNodes);
+
+/// <summary>How many targets are in each state.</summary>
+public sealed record StateCountsView(int Total, int Healthy, int Degraded, int Unhealthy, int NotApplicable, int Unknown);
+
+/// <summary>One target of the overview.</summary>
+public sealed record TargetSummaryView(string Id, string State, string Node, DateTimeOffset? LastProbeAt, string? Group);
+
+/// <summary>The body of <c>GET /api/targets/{id}/health</c>: the target's state and its seven checks, from the loops' last results.</summary>
+public sealed record TargetHealthView(string TargetId, string State, string Node, DateTimeOffset? CheckedAt, IReadOnlyList<HealthCheckView> Checks);
+
 /// <summary>The mappings from the stored and message records of ConfigMonitor.Actors to the API's views, one function per record.</summary>
 public static class ApiViews
 {
@@ -212,6 +226,20 @@ public static class ApiViews
         Name(r.Status), r.CheckedAt, r.DurationMs,
         r.Checks.Select(c => new HealthCheckView(c.Name, c.TargetId, Name(c.Status), c.Message, c.Figures, c.Error, c.DurationMs, c.Healthy)).ToList());
 
+    /// <summary>The view of the cluster's merged status page.</summary>
+    public static StatusView Of(Actors.Overview.StatusBoardQueries.StatusPage p, string? next, IReadOnlyList<string> unansweredNodes) => new(
+        Of(p.Counts), p.Matching.Total, p.Groups,
+        p.Targets.Select(t => new TargetSummaryView(t.Id, Name(t.State), t.Node, t.LastProbeAt, t.Group)).ToList(), next, unansweredNodes);
+
+    /// <summary>The view of counts by state.</summary>
+    public static StateCountsView Of(Actors.Overview.StateCounts c) => new(c.Total, c.Healthy, c.Degraded, c.Unhealthy, c.NotApplicable, c.Unknown);
+
+    /// <summary>The view of a target's health from its last results.</summary>
+    public static TargetHealthView Of(TargetMonitorQueries.TargetHealthReport r) => new(
+        r.TargetId, Name(r.State), r.Node, r.CheckedAt, r.Checks.Select(Of).ToList());
+
+    private static HealthCheckView Of(HealthCheckResult c) => new(c.Name, c.TargetId, Name(c.Status), c.Message, c.Figures, c.Error, c.DurationMs, c.Healthy);
+
     /// <summary>The API's word for a category.</summary>
     public static string Name(AlertCategory category) => category switch
     {
@@ -255,6 +283,7 @@ public static class ApiViews
     /// <summary>The API's word for a health state.</summary>
     public static string Name(HealthState state) => state switch
     {
+        HealthState.Unknown => "unknown",
         HealthState.NotApplicable => "not_applicable",
         HealthState.Healthy => "healthy",
         HealthState.Degraded => "degraded",

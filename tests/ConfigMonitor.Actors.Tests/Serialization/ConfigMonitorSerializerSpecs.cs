@@ -228,6 +228,22 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return new TargetAlertEvents.RuleRecorded(ended);
         yield return new TargetAlertEvents.RulesCleared(T0);
         yield return new TargetAlertEvents.TargetAlertsSnapshot([ended, firing]);
+        // The status page: a target's health from its last results, and the status board's page (asked across nodes).
+        yield return new TargetMonitorQueries.GetTargetHealth("orders");
+        yield return new TargetMonitorQueries.TargetHealthReport("orders", HealthState.Unhealthy, "akka.tcp://configmonitor@127.0.0.1:4053", T0,
+            [new HealthCheckResult("configuration_service", "orders", HealthState.Unhealthy, "configuration_service failed: refused",
+                new Dictionary<string, double>(), "refused", 0),
+             new HealthCheckResult("event_system", "orders", HealthState.Unknown, "unknown: no event round trip has finished yet",
+                new Dictionary<string, double>(), null, 0)]);
+        yield return new TargetMonitorQueries.TargetHealthReport("orders", HealthState.Unknown, "akka.tcp://configmonitor@127.0.0.1:4053", null, []);
+        yield return new ConfigMonitor.Actors.Overview.StatusBoardQueries.GetStatusPage(HealthState.Degraded, "eu", "ord", "orders", 50);
+        yield return new ConfigMonitor.Actors.Overview.StatusBoardQueries.GetStatusPage(null, null, null, null, 100);
+        var summary = new ConfigMonitor.Actors.Overview.TargetSummary("orders", HealthState.NotApplicable, T0, "eu", "akka.tcp://configmonitor@127.0.0.1:4053");
+        var counts = new ConfigMonitor.Actors.Overview.StateCounts(6, 1, 1, 1, 1, 2);
+        yield return new ConfigMonitor.Actors.Overview.StatusBoardQueries.StatusPage(counts, counts with { Total = 1, Healthy = 0, Degraded = 0, Unhealthy = 0, Unknown = 0 },
+            ["eu", "us"], [summary, summary with { Id = "pending", State = HealthState.Unknown, LastProbeAt = null, Group = null }], true);
+        yield return summary;
+        yield return counts;
     }
 
     [Fact]

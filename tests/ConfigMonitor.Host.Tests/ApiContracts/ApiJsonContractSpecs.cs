@@ -51,6 +51,7 @@ public sealed partial class ApiJsonContractSpecs(ApiContractNode node) : IClassF
         ("metric-series.minimal.json", MetricSeriesView.Of(SeriesSample with { Metric = MetricNames.ConfigAccessOk, BucketSeconds = 0, Points = [],
             Overall = SeriesSample.Overall with { Count = 0, Average = null, Min = null, Max = null, P50 = null, P95 = null, P99 = null } },
             TimeSpan.FromHours(1), MetricThresholds.For(ApiJsonSamples.MinimalDefinition, MetricNames.ConfigAccessOk))),
+        .. StatusAnswers(),
     ];
 
     private static readonly DateTimeOffset SeriesEnd = new(2026, 11, 29, 12, 0, 20, TimeSpan.Zero);
@@ -112,6 +113,8 @@ public sealed partial class ApiJsonContractSpecs(ApiContractNode node) : IClassF
         var cluster = (await GetAsync(node.Anonymous, "/api/cluster"))!.AsObject();
         cluster["targets"] = Only(cluster, "targets", t => (string?)t["target"] == "demo")!["targets"]!.DeepClone();
         Add("cluster", cluster, "singletons");
+        Add("status", await GetAsync(node.Anonymous, "/api/status?q=demo"));
+        Add("target.health", await GetAsync(node.Anonymous, "/api/targets/demo/health"), "figures");
 
         // Silences: created with every field, listed, expired. The matchers match no alert of this node.
         var startsAt = DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O", CultureInfo.InvariantCulture);
