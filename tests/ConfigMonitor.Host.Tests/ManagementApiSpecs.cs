@@ -65,6 +65,9 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
         var missing = await Problem(await node.Anonymous.GetAsync("/api/targets/nope"), HttpStatusCode.NotFound);
         Assert.Contains("no target has id 'nope'", missing.GetProperty("detail").GetString());
         await Problem(await node.Anonymous.GetAsync("/api/targets/nope/metrics"), HttpStatusCode.NotFound);
+        // An id with encoded dots and slash is quoted as the client meant it (ASP.NET leaves %2F encoded in a route value).
+        foreach (var path in new[] { "/api/targets/%2e%2e%2fetc", "/api/targets/%2E%2E%2Fetc/health", "/api/targets/%2e%2e%2fetc/metrics" })
+            Assert.Contains("no target has id '../etc'", (await Problem(await node.Anonymous.GetAsync(path), HttpStatusCode.NotFound)).GetProperty("detail").GetString());
     }
 
     [Fact]

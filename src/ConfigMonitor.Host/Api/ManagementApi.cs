@@ -146,12 +146,24 @@ public static class ManagementApi
         return app;
     }
 
-    /// <summary>An id or metric name in the path longer than <see cref="TextLimits.Id"/> is refused before any actor sees it.</summary>
+    /// <summary>
+    /// An id or metric name in the path longer than <see cref="TextLimits.Id"/> is refused before any actor sees it. ASP.NET
+    /// leaves an encoded '/' (%2F) encoded in a route value; no id holds one (or any '%'), so the handlers get the value fully
+    /// decoded, and an answer quotes it as the client meant it ('../etc', not '..%2Fetc').
+    /// </summary>
     private static async ValueTask<object?> RouteIdLimit(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         foreach (var (name, value) in context.HttpContext.Request.RouteValues)
-            if (value is string text && TextLimits.Check(text, TextLimits.Id) is { } tooLong)
+        {
+            if (value is not string text) continue;
+            if (TextLimits.Check(text, TextLimits.Id) is { } tooLong)
                 return JsonBody.Bad($"path segment '{name}' {tooLong}");
+            if (!text.Contains('%')) continue;
+            var decoded = Uri.UnescapeDataString(text);
+            for (var i = 0; i < context.Arguments.Count; i++)
+                if (Equals(context.Arguments[i], text))
+                    context.Arguments[i] = decoded;
+        }
         return await next(context);
     }
 }
