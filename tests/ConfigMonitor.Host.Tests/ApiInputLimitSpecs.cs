@@ -521,6 +521,24 @@ public sealed class ApiInputLimitSpecs(ApiNode node) : IClassFixture<ApiNode>
             var problem = await Problem(await PostAsync("/api/maintenance-windows", body), HttpStatusCode.BadRequest);
             Assert.Contains(expected, problem.GetProperty("detail").GetString());
         }
+
+        // Several mistakes at once come back together, in one answer, whichever they are.
+        var several = new (JsonObject Body, string[] Expected)[]
+        {
+            (new JsonObject { ["matchers"] = new JsonArray("target=review-none") }, ["field 'name' is required", "field 'startsAt' is missing"]),
+            (new JsonObject { ["name"] = "x", ["matchers"] = new JsonArray(), ["startsAt"] = now.AddHours(1).ToString("O") },
+                ["field 'matchers' is empty", "field 'endsAt' is missing"]),
+            (new JsonObject { ["matchers"] = new JsonArray("nonsense"), ["startsAt"] = now.AddYears(2).ToString("O"), ["endsAt"] = now.AddYears(2).AddHours(1).ToString("O") },
+                ["field 'name' is required", "more than", "nonsense"]),
+            (new JsonObject { ["name"] = "x", ["matchers"] = new JsonArray("target=a"), ["startsAt"] = now.AddHours(1).ToString("O"),
+                ["recurrence"] = new JsonObject { ["days"] = new JsonArray("funday"), ["startTime"] = "02:00", ["duration"] = "1h" } },
+                ["'funday'", "not both"]),
+        };
+        foreach (var (body, expected) in several)
+        {
+            var detail = (await Problem(await PostAsync("/api/maintenance-windows", body), HttpStatusCode.BadRequest)).GetProperty("detail").GetString()!;
+            Assert.All(expected, e => Assert.Contains(e, detail));
+        }
         Assert.Equal(before, await ListingsAsync());
 
         // A one-off window that started in the past but ends in the future is still taken, as is a recurrence of distinct days.

@@ -111,14 +111,18 @@ public static class AlertEndpoints
             var problems = new List<string>();
             if (string.IsNullOrWhiteSpace(body.Name)) problems.Add("field 'name' is required");
             var matchers = ReadMatchers(body.Matchers, problems);
+            if (body.Matchers is { Count: 0 }) problems.Add("field 'matchers' is empty; a maintenance window needs at least one matcher");
             var recurrence = ReadRecurrence(body.Recurrence, problems);
-            if (!StartsWithinAYear(body.StartsAt, problems)) return JsonBody.Bad(string.Join("; ", problems), problems);
+            // Every mistake in one answer: each check runs whatever the others found.
+            var startsInTime = StartsWithinAYear(body.StartsAt, problems);
             if (body.Recurrence is not null && (body.StartsAt is not null || body.EndsAt is not null))
                 problems.Add("give either 'startsAt' and 'endsAt' (a one-off window) or 'recurrence' (a weekly one), not both");
+            else if (body.Recurrence is null && (body.StartsAt is null || body.EndsAt is null))
+                problems.Add($"field '{(body.StartsAt is null ? "startsAt" : "endsAt")}' is missing; a one-off window needs 'startsAt' and 'endsAt' (or give 'recurrence' for a weekly one)");
             else if (recurrence is null && body.StartsAt is { } startsAt && body.EndsAt is { } endsAt)
             {
                 if (endsAt <= DateTimeOffset.UtcNow) problems.Add($"field 'endsAt' is {endsAt:u}, which is not in the future: a window must end in the future");
-                else CheckSpan(startsAt, endsAt, "'startsAt'", problems);
+                else if (startsInTime) CheckSpan(startsAt, endsAt, "'startsAt'", problems);
             }
             if (problems.Count > 0) return JsonBody.Bad(string.Join("; ", problems), problems);
             return await actors.AskAsync<AlertManager>(
