@@ -55,8 +55,9 @@ public sealed class SeedNodeRuleSpecs : IDisposable
         {
             return (await http.GetAsync(new Uri(api, "/health/ready"))).StatusCode == HttpStatusCode.OK;
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
+            // Not listening yet, or too busy starting to answer within the client's timeout: not ready.
             return false;
         }
     }
