@@ -176,6 +176,13 @@ public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
         Assert.Equal(HttpStatusCode.OK, (await node.Anonymous.GetAsync("/api/alerts")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await node.Anonymous.GetAsync("/api/alerts?state=active")).StatusCode);
         await Problem(await node.Anonymous.GetAsync("/api/alerts?state=sideways"), HttpStatusCode.BadRequest);
+        // One target's alerts: its own only, the id compared as target ids are (case-insensitively); another target's list is empty.
+        var demoOnly = await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/alerts?state=all&target=DEMO");
+        Assert.Contains(demoOnly.GetProperty("items").EnumerateArray(), a => a.GetProperty("id").GetString() == alert.GetProperty("id").GetString());
+        Assert.All(demoOnly.GetProperty("items").EnumerateArray(), a => Assert.Equal("demo", a.GetProperty("targetId").GetString()));
+        Assert.Equal(0, (await node.Anonymous.GetFromJsonAsync<JsonElement>("/api/alerts?state=all&target=no-such-target")).GetProperty("total").GetInt32());
+        Assert.Contains("parameter 'target'", (await Problem(await node.Anonymous.GetAsync($"/api/alerts?target={new string('t', 300)}"), HttpStatusCode.BadRequest))
+            .GetProperty("detail").GetString());
         var shown = await node.Anonymous.GetFromJsonAsync<JsonElement>($"/api/alerts/{id}");
         Assert.Equal(id, shown.GetProperty("id").GetString());
         await Problem(await node.Anonymous.GetAsync("/api/alerts/alert-99999"), HttpStatusCode.NotFound);

@@ -210,6 +210,9 @@ public sealed class AlertManagerActor : ReceivePersistentActor, IWithTimers
         Command<AfterChange>(_ => FollowUp());
         Command<GetActiveAlerts>(q => Sender.Tell(AlertPage(_book.Active(_clock.UtcNow), q.Limit, q.Offset)));
         Command<GetAllAlerts>(q => Sender.Tell(AlertPage(_book.All(_clock.UtcNow), q.Limit, q.Offset)));
+        Command<GetTargetAlerts>(q => Sender.Tell(AlertPage(
+            (q.ActiveOnly ? _book.Active(_clock.UtcNow) : _book.All(_clock.UtcNow))
+            .Where(a => string.Equals(a.TargetId, q.TargetId, StringComparison.OrdinalIgnoreCase)).ToList(), q.Limit, q.Offset)));
         Command<GetAlert>(q => Sender.Tell(_book.Find(q.AlertId, _clock.UtcNow) is { } alert
             ? new AlertFound(alert)
             : new AlertNotFound(q.AlertId, $"no alert has id '{q.AlertId}'")));

@@ -227,6 +227,13 @@ public static class AlertQueries
         public static readonly GetAllAlerts Instance = new();
     }
 
+    /// <summary>
+    /// A page of one target's alerts (its active ones, or every retained one unless <paramref name="ActiveOnly"/>), newest raised
+    /// first; answered with <see cref="AlertList"/>. The id is compared case-insensitively, as target ids are. A node of a build
+    /// before this message does not read it: the asker's ask times out.
+    /// </summary>
+    public sealed record GetTargetAlerts(string TargetId, bool ActiveOnly = true, int Limit = MaxAlertsPerPage, int Offset = 0) : IConfigMonitorMessage;
+
     /// <summary>One alert; answered with <see cref="AlertFound"/> or <see cref="AlertCommands.AlertNotFound"/>.</summary>
     public sealed record GetAlert(string AlertId) : IConfigMonitorMessage;
 

@@ -68,6 +68,7 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
         [typeof(AlertCommands.SubscribeToAlerts)] = "as", [typeof(AlertCommands.SubscribedToAlerts)] = "asd",
         [typeof(AlertCommands.UnsubscribeFromAlerts)] = "au",
         [typeof(AlertQueries.GetActiveAlerts)] = "aqa", [typeof(AlertQueries.GetAllAlerts)] = "aql", [typeof(AlertQueries.GetAlert)] = "ag",
+        [typeof(AlertQueries.GetTargetAlerts)] = "aqt",
         [typeof(AlertQueries.AlertList)] = "alst", [typeof(AlertQueries.AlertFound)] = "af",
         [typeof(AlertEvents.AlertRaised)] = "AR", [typeof(AlertEvents.AlertSeverityChanged)] = "AS", [typeof(AlertEvents.AlertResolved)] = "AV",
         [typeof(AlertEvents.AlertWasAcknowledged)] = "AK", [typeof(AlertEvents.AlertsDropped)] = "AD", [typeof(AlertEvents.AlertBookSnapshot)] = "AB",

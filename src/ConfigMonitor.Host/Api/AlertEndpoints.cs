@@ -1,6 +1,7 @@
 using System.Globalization;
 using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Hosting;
+using ConfigMonitor.Actors.Protocol;
 using ConfigMonitor.Actors.Targets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,19 +17,17 @@ public static class AlertEndpoints
     /// <summary>Maps the alert routes; mutations go through <paramref name="mutations"/> (token filter).</summary>
     public static void MapAlertEndpoints(this IEndpointRouteBuilder api, RouteGroupBuilder mutations)
     {
-        api.MapGet("/alerts", async (string? state, string? limit, string? cursor, ActorAsk actors, CancellationToken ct) =>
+        api.MapGet("/alerts", async (string? state, string? target, string? limit, string? cursor, ActorAsk actors, CancellationToken ct) =>
         {
             var (size, badLimit) = Paging.Limit(limit, AlertQueries.MaxAlertsPerPage);
             if (badLimit is not null) return badLimit;
             var (offset, badCursor) = Paging.Offset(cursor);
             if (badCursor is not null) return badCursor;
-            object? query = (state ?? "active").ToLowerInvariant() switch
-            {
-                "active" => new AlertQueries.GetActiveAlerts(size, offset),
-                "all" => new AlertQueries.GetAllAlerts(size, offset),
-                _ => null,
-            };
-            if (query is null) return JsonBody.Bad($"parameter 'state' is '{state}', which is not 'active' or 'all'");
+            if (target is not null && TextLimits.Check(target, TextLimits.Id) is { } badTarget) return JsonBody.Bad($"parameter 'target' {badTarget}");
+            bool? activeOnly = (state ?? "active").ToLowerInvariant() switch { "active" => true, "all" => false, _ => null };
+            if (activeOnly is not { } active) return JsonBody.Bad($"parameter 'state' is '{TextLimits.Quote(state!, 40)}', which is not 'active' or 'all'");
+            object query = target is not null ? new AlertQueries.GetTargetAlerts(target, active, size, offset)
+                : active ? new AlertQueries.GetActiveAlerts(size, offset) : new AlertQueries.GetAllAlerts(size, offset);
             return await actors.AskAsync<AlertManager>(query, answer => answer is AlertQueries.AlertList list
                 ? TypedResults.Ok(new Page<AlertView>(list.Alerts.Select(ApiViews.Of).ToList(), list.Total, list.NextOffset?.ToString(CultureInfo.InvariantCulture)))
                 : ActorAsk.Unexpected(answer), ct);

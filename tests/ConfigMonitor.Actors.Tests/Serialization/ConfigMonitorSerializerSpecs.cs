@@ -244,6 +244,8 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
             ["eu", "us"], [summary, summary with { Id = "pending", State = HealthState.Unknown, LastProbeAt = null, Group = null }], true);
         yield return summary;
         yield return counts;
+        yield return new AlertQueries.GetTargetAlerts("orders");
+        yield return new AlertQueries.GetTargetAlerts("Orders", ActiveOnly: false, Limit: 10, Offset: 20);
     }
 
     [Fact]
