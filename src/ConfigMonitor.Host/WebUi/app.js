@@ -615,13 +615,13 @@
         : h('p', { class: 'muted', text: 'No alert retained for this target.' }));
     }
     async function refreshAlerts() {
-      // The alert routes have no target filter: the newest pages, filtered here.
+      // This target's alerts only (the route's target filter), newest first: up to 4 pages.
       const found = [];
       let cursor = null;
       for (let i = 0; i < 4; i++) {
-        const r = await get('/api/alerts?state=all' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+        const r = await get('/api/alerts?state=all&target=' + encodeURIComponent(id) + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
         if (r.status !== 200) { replace(alerts, h('p', { class: 'message error', text: 'Could not read /api/alerts: ' + r.problem })); return; }
-        found.push(...r.data.items.filter(a => a.targetId === id));
+        found.push(...r.data.items);
         cursor = r.data.next;
         if (!cursor) break;
       }
