@@ -2,7 +2,7 @@ using ConfigMonitor.Benchmarks;
 
 // dotnet run -c Release --project tests/ConfigMonitor.Benchmarks -- [scenario...] [--quick] [--targets N] [--minutes M] [--nodes N]
 // One JSON object per figure on stdout; progress on stderr.
-string[] all = ["ingest-memory", "ingest-durable", "summary", "memory", "recovery", "scale", "http-probe"];
+string[] all = ["ingest-memory", "ingest-durable", "summary", "memory", "recovery", "scale", "http-probe", "status-page"];
 
 // The http-probe scenario's helper processes: the loopback services, and the node it measures.
 int Option(string name) => int.Parse(args[Array.IndexOf(args, name) + 1], System.Globalization.CultureInfo.InvariantCulture);
@@ -79,6 +79,8 @@ foreach (var scenario in scenarios)
             var code = await HttpProbeScenario.RunAsync(quick, targets, duration, passThrough);
             if (code != 0) return code;
             break;
+        // A real node process with N targets (quick: 1,000; default 10,000) and headless Chromium opening its overview 5 times.
+        case "status-page": await StatusPageScenario.RunAsync(quick, targets); break;
     }
 }
 return 0;
