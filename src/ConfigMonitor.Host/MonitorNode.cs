@@ -94,7 +94,7 @@ public static class MonitorNode
         IReadOnlyList<TargetDefinition> targets;
         try
         {
-            targets = TargetDefinitionReader.Read(section.GetSection("Targets"), leftOut);
+            targets = TargetDefinitionReader.Read(section.GetSection("Targets"), leftOut, builder.Configuration);
             await SqliteStore.PrepareAsync(options);
         }
         catch
