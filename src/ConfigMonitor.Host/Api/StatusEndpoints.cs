@@ -66,7 +66,7 @@ public static class StatusEndpoints
     }
 
     /// <summary>
-    /// Asks the board of every Up, Leaving or Exiting member (unreachable ones are not asked) and merges their pages; the members
+    /// Asks the board of every Up member (unreachable ones are not asked) and merges their pages; the members
     /// that did not answer within <paramref name="timeout"/>, the unreachable and the downed ones are named, in address order. A member
     /// downed or removed in the last minutes (a crashed node) is named too while the boards list fewer targets than the registry
     /// holds: its targets are not running elsewhere yet.
@@ -76,8 +76,8 @@ public static class StatusEndpoints
     {
         var state = Cluster.Get(system).State;
         var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
-        // A leaving member still runs its targets until it hands them off; a downed one runs none that count.
-        var members = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting or MemberStatus.Down)
+        // A downed member (a crash the split-brain resolver decided) is named until it is removed; the lost-member memory takes over then.
+        var members = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Down)
             .ToDictionary(m => m.Address, m => m.Status);
         var answers = await Task.WhenAll(members.Keys.OrderBy(a => a.ToString(), StringComparer.Ordinal).Select(async address =>
         {
