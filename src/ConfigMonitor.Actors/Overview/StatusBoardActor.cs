@@ -12,8 +12,14 @@ namespace ConfigMonitor.Actors.Overview;
 /// it changes and its removal when it stops, so the overview is read here, never by asking each entity or probing a service.
 /// <c>GET /api/status</c> asks the board of every Up member and merges their pages (<see cref="StatusBoard.Merge"/>).
 /// </summary>
-public sealed class StatusBoardActor : UntypedActor
+public sealed class StatusBoardActor : UntypedActor, IWithTimers
 {
+    /// <summary>
+    /// How long the board remembers a member downed or removed from the cluster: <c>GET /api/status</c> names it as not answering
+    /// while its targets are not yet listed on another node (a crashed member's shards start elsewhere some seconds after its removal).
+    /// </summary>
+    public static readonly TimeSpan LostMemberMemory = TimeSpan.FromMinutes(2);
+
     /// <summary>The board's name under /user.</summary>
     public const string Name = "status-board";
 
@@ -21,6 +27,26 @@ public sealed class StatusBoardActor : UntypedActor
     public const string Path = "/user/" + Name;
 
     private readonly StatusBoard _board = new();
+
+    private readonly SortedSet<string> _lost = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        if (Context.System.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal))
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(Akka.Cluster.ClusterEvent.MemberDowned), typeof(Akka.Cluster.ClusterEvent.MemberRemoved));
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        if (Context.System.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal))
+            Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    }
 
     /// <inheritdoc />
     protected override void OnReceive(object message)
@@ -36,11 +62,27 @@ public sealed class StatusBoardActor : UntypedActor
             case GetStatusPage query:
                 Sender.Tell(_board.Query(query));
                 break;
+            // Remembered from its downing, before the cluster removes it, so the route never sees it gone but not yet remembered.
+            case Akka.Cluster.ClusterEvent.MemberDowned or Akka.Cluster.ClusterEvent.MemberRemoved:
+                var address = ((Akka.Cluster.ClusterEvent.MemberStatusChange)message).Member.Address.ToString();
+                _lost.Add(address);
+                Timers.StartSingleTimer(address, new ForgetLostMember(address), LostMemberMemory);
+                break;
+            case ForgetLostMember forget:
+                _lost.Remove(forget.Address);
+                break;
+            case GetLostMembers:
+                Sender.Tell(new LostMembers(_lost.ToList()));
+                break;
+            case Akka.Cluster.ClusterEvent.CurrentClusterState:
+                break;
             default:
                 Unhandled(message);
                 break;
         }
     }
+
+    private sealed record ForgetLostMember(string Address);
 
     /// <summary>Props for the board.</summary>
     public static Props Props() => ActorProps.Of(() => new StatusBoardActor());

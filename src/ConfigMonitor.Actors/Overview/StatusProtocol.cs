@@ -54,4 +54,17 @@ public static class StatusBoardQueries
     /// </summary>
     public sealed record StatusPage(StateCounts Counts, StateCounts Matching, IReadOnlyList<string> Groups, IReadOnlyList<TargetSummary> Targets, bool More)
         : IConfigMonitorMessage;
+
+    /// <summary>
+    /// Asked of the node's own board only (never sent to another node): the members this node saw downed or removed from the cluster
+    /// in the last <see cref="StatusBoardActor.LostMemberMemory"/>, whose targets may not run anywhere yet. Answered with <see cref="LostMembers"/>.
+    /// </summary>
+    public sealed record GetLostMembers : INoSerializationVerificationNeeded
+    {
+        /// <summary>The query.</summary>
+        public static readonly GetLostMembers Instance = new();
+    }
+
+    /// <summary>The addresses of the members downed or removed recently, in address order.</summary>
+    public sealed record LostMembers(IReadOnlyList<string> Addresses) : INoSerializationVerificationNeeded;
 }

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Hosting;
 using ConfigMonitor.Actors.Health;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Monitoring;
@@ -65,18 +66,22 @@ public static class StatusEndpoints
     }
 
     /// <summary>
-    /// Asks the board of every Up member (unreachable ones are not asked) and merges their pages; the members that did not answer
-    /// within <paramref name="timeout"/> are named, in address order.
+    /// Asks the board of every Up member (unreachable ones are not asked) and merges their pages; the members
+    /// that did not answer within <paramref name="timeout"/>, the unreachable and the downed ones are named, in address order. A member
+    /// downed or removed in the last minutes (a crashed node) is named too while the boards list fewer targets than the registry
+    /// holds: its targets are not running elsewhere yet.
     /// </summary>
     public static async Task<(StatusPage Page, IReadOnlyList<string> Unanswered)> AskBoardsAsync(ActorSystem system, GetStatusPage query, TimeSpan timeout,
         CancellationToken ct)
     {
         var state = Cluster.Get(system).State;
         var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
-        var members = state.Members.Where(m => m.Status == MemberStatus.Up).Select(m => m.Address).OrderBy(a => a.ToString(), StringComparer.Ordinal).ToList();
-        var answers = await Task.WhenAll(members.Select(async address =>
+        // A downed member (a crash the split-brain resolver decided) is named until it is removed; the lost-member memory takes over then.
+        var members = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Down)
+            .ToDictionary(m => m.Address, m => m.Status);
+        var answers = await Task.WhenAll(members.Keys.OrderBy(a => a.ToString(), StringComparer.Ordinal).Select(async address =>
         {
-            if (unreachable.Contains(address)) return (address, (StatusPage?)null);
+            if (unreachable.Contains(address) || members[address] == MemberStatus.Down) return (address, (StatusPage?)null);
             try
             {
                 var board = system.ActorSelection(new RootActorPath(address) / "user" / StatusBoardActor.Name);
@@ -89,7 +94,38 @@ public static class StatusEndpoints
             }
         }));
         var page = StatusBoard.Merge(answers.Select(a => a.Item2).OfType<StatusPage>(), query.Limit);
-        return (page, answers.Where(a => a.Item2 is null).Select(a => a.address.ToString()).ToList());
+        var unanswered = answers.Where(a => a.Item2 is null).Select(a => a.address.ToString()).ToList();
+        var current = state.Members.Select(m => m.Address.ToString()).ToHashSet(StringComparer.Ordinal);
+        var lost = (await LostMembersAsync(system, timeout, ct)).Where(a => !current.Contains(a)).ToList();
+        if (lost.Count > 0 && await RegisteredTargetsAsync(system, timeout, ct) is { } registered && page.Counts.Total < registered)
+            unanswered = unanswered.Concat(lost).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return (page, unanswered);
+    }
+
+    // Both asks are of this node's own actors; one that does not answer in time leaves the page as the boards gave it.
+    private static async Task<IReadOnlyList<string>> LostMembersAsync(ActorSystem system, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            return (await system.ActorSelection(StatusBoardActor.Path).Ask<LostMembers>(GetLostMembers.Instance, timeout, ct)).Addresses;
+        }
+        catch (AskTimeoutException)
+        {
+            return [];
+        }
+    }
+
+    private static async Task<int?> RegisteredTargetsAsync(ActorSystem system, TimeSpan timeout, CancellationToken ct)
+    {
+        if (!ActorRegistry.For(system).TryGet<TargetDirectory>(out var directory)) return null;
+        try
+        {
+            return (await directory.Ask<TargetRegistryCommands.TargetList>(new TargetRegistryCommands.GetTargets(Limit: 1), timeout, ct)).Total;
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The query the parameters ask for, or a 400 problem naming the first wrong one.</summary>

@@ -719,7 +719,11 @@
       band, line(p => p.avg, 'avg'), line(p => p.p95, 'p95'), line(p => p.p99, 'p99'),
       thresholds.map(t => [s('line', { class: 'threshold', x1: L, x2: W - R, y1: y(t.value).toFixed(1), y2: y(t.value).toFixed(1) }),
         s('text', { class: 'threshold-label', x: W - R - 4, y: (y(t.value) - 4).toFixed(1), 'text-anchor': 'end' }, `${t.name} ${fmtNum(t.value)}${unit} (${t.severity})`)]));
-    return h('div', { class: 'chart', 'data-metric': key }, heading, svg,
+    // The window's own figures (the series' overall: the summary route's answer for the same window), stated in text.
+    const o = d.overall || {};
+    const whole = h('p', { class: 'window-summary', 'data-count': o.count, 'data-p99': o.p99 },
+      `Whole ${d.window}: ${fmtNum(o.count)} samples, avg ${fmtNum(o.avg)}${unit}, p95 ${fmtNum(o.p95)}${unit}, p99 ${fmtNum(o.p99)}${unit}.`);
+    return h('div', { class: 'chart', 'data-metric': key }, heading, svg, whole,
       h('ul', { class: 'legend', 'aria-label': 'Legend' },
         h('li', {}, h('span', { class: 'key avg' }), 'average'), h('li', {}, h('span', { class: 'key band' }), 'min to max'),
         h('li', {}, h('span', { class: 'key p95' }), 'p95 (dashed)'), h('li', {}, h('span', { class: 'key p99' }), 'p99 (dotted)'),

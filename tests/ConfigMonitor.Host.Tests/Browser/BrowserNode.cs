@@ -63,13 +63,7 @@ public abstract class BrowserNode : IAsyncLifetime
         try
         {
             if (_driver is not null) return;
-            var args = TestNode.FastSettings(Path.Combine(_work.Path, "data")).Select(kv => $"--{kv.Key}={kv.Value}").ToList();
-            if (Token is not null) args.Add($"--ConfigMonitor:Api:Token={Token}");
-            _node = NodeProcess.Start(_work.Path, [.. args]);
-            await _node.WaitForOutputAsync("Monitoring 1 target on this node", WaitTimeout);
-            var listening = Regex.Match(_node.StandardOutput, @"Now listening on: (http://127\.0\.0\.1:[0-9]+)");
-            Assert.True(listening.Success, $"the node should print the address it listens on; stdout:{Environment.NewLine}{_node.StandardOutput}");
-            BaseAddress = new Uri(listening.Groups[1].Value);
+            BaseAddress = await StartNodeAsync(_work.Path);
             Api = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
             if (Token is not null) Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
 
@@ -87,6 +81,25 @@ public abstract class BrowserNode : IAsyncLifetime
             _start.Release();
         }
     }
+
+    /// <summary>
+    /// Starts the node the browser opens and returns its API and UI address: by default a real node process (the built
+    /// ConfigMonitor.Host.dll) with its data in <paramref name="workFolder"/>; a class that needs the node's actors (to seed
+    /// history, say) starts an in-process node instead.
+    /// </summary>
+    protected virtual async Task<Uri> StartNodeAsync(string workFolder)
+    {
+        var args = TestNode.FastSettings(Path.Combine(workFolder, "data")).Select(kv => $"--{kv.Key}={kv.Value}").ToList();
+        if (Token is not null) args.Add($"--ConfigMonitor:Api:Token={Token}");
+        _node = NodeProcess.Start(workFolder, [.. args]);
+        await _node.WaitForOutputAsync("Monitoring 1 target on this node", WaitTimeout);
+        var listening = Regex.Match(_node.StandardOutput, @"Now listening on: (http://127\.0\.0\.1:[0-9]+)");
+        Assert.True(listening.Success, $"the node should print the address it listens on; stdout:{Environment.NewLine}{_node.StandardOutput}");
+        return new Uri(listening.Groups[1].Value);
+    }
+
+    /// <summary>Stops what <see cref="StartNodeAsync"/> started that is not a node process (the process is killed on dispose).</summary>
+    protected virtual Task StopNodeAsync() => Task.CompletedTask;
 
     /// <summary>Opens a page of the UI (a path and fragment such as <c>/#/alerts</c>) in a fresh load.</summary>
     public void Open(string pathAndFragment)
@@ -120,7 +133,7 @@ public abstract class BrowserNode : IAsyncLifetime
     /// <summary>The node's stdout and stderr so far, for a failure message.</summary>
     public string NodeOutput => _node is null ? "(no node)" : $"stdout:{Environment.NewLine}{_node.StandardOutput}{Environment.NewLine}stderr:{Environment.NewLine}{_node.StandardError}";
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
         try
         {
@@ -131,10 +144,16 @@ public abstract class BrowserNode : IAsyncLifetime
             _driver?.Dispose();
             Api?.Dispose();
             _node?.Dispose();
-            _work.Dispose();
-            _start.Dispose();
+            try
+            {
+                await StopNodeAsync();
+            }
+            finally
+            {
+                _work.Dispose();
+                _start.Dispose();
+            }
         }
-        return Task.CompletedTask;
     }
 }
 
