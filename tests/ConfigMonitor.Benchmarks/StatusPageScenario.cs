@@ -86,15 +86,7 @@ public static class StatusPageScenario
     {
         var source = AppContext.BaseDirectory;
         var nodeFolder = Path.Combine(folder, "node");
-        Directory.CreateDirectory(nodeFolder);
-        foreach (var entry in Directory.EnumerateFileSystemEntries(source))
-        {
-            var name = Path.GetFileName(entry);
-            var target = Path.Combine(nodeFolder, name);
-            if (Directory.Exists(entry)) Directory.CreateSymbolicLink(target, entry);
-            else if (name is "ConfigMonitor.Host.dll" or "akka.hocon" || name.EndsWith(".json", StringComparison.Ordinal)) File.Copy(entry, target);
-            else File.CreateSymbolicLink(target, entry);
-        }
+        ConfigMonitor.Tests.Shared.HostCopy.Into(source, nodeFolder);
         var definitions = new Dictionary<string, object>(StringComparer.Ordinal);
         // The demo target (appsettings.json's, on the demo's HTTP listener) is one of the N: N-1 actor targets beside it.
         for (var i = 1; i < targets; i++)

@@ -37,6 +37,17 @@ public sealed class ClusterNode : IAsyncDisposable
         akka.remote.default-remote-dispatcher.executor = fork-join-executor
         """;
 
+    /// <summary>
+    /// <paramref name="count"/> targets svc-01… on an actor path nothing answers (every read fails within 200 ms), probed every
+    /// second: cheap to run on three in-process nodes, and each one placed and probed at once.
+    /// </summary>
+    public static List<TargetDefinition> Targets(int count) => Enumerable.Range(1, count)
+        .Select(i => TargetDefinition.WithDefaults($"svc-{i:D2}", "/user/no-such-service") with
+        {
+            ProbeTimeout = TimeSpan.FromMilliseconds(200),
+            Performance = new PerformanceSettings { Interval = TimeSpan.FromSeconds(1) },
+        }).ToList();
+
     public static async Task<ClusterNode> StartAsync(string dataDirectory, ClusterNode? seed, IReadOnlyList<TargetDefinition>? targets = null,
         string? hocon = null, TimeSpan? loopStartSpread = null)
     {

@@ -21,20 +21,13 @@ public sealed class TargetDirectorySpecs(ITestOutputHelper output) : Akka.TestKi
     private static readonly TimeSpan Ask = TimeSpan.FromSeconds(3);
     private readonly TempDirectory _data = new();
 
-    private static List<TargetDefinition> Targets(int count) => Enumerable.Range(1, count)
-        .Select(i => TargetDefinition.WithDefaults($"svc-{i:D2}", "/user/no-such-service") with
-        {
-            ProbeTimeout = TimeSpan.FromMilliseconds(200),
-            Performance = new PerformanceSettings { Interval = TimeSpan.FromSeconds(1) },
-        }).ToList();
-
     private static async Task<IReadOnlyList<string>> DirectoryIds(ClusterNode node) =>
         (await TargetPages.AllAsync(node.Registry.Get<TargetDirectory>(), Ask)).Targets.Select(t => t.Id).ToList();
 
     [Fact]
     public async Task A_target_added_or_removed_through_one_node_should_be_read_on_every_node_when_the_registry_answers()
     {
-        var targets = Targets(3);
+        var targets = ClusterNode.Targets(3);
         await using var first = await ClusterNode.StartAsync(_data.Path, seed: null, targets);
         await using var second = await ClusterNode.StartAsync(_data.Path, seed: first, targets);
         await using var third = await ClusterNode.StartAsync(_data.Path, seed: first, targets);
@@ -63,7 +56,7 @@ public sealed class TargetDirectorySpecs(ITestOutputHelper output) : Akka.TestKi
     [Fact]
     public async Task When_the_oldest_node_crashes_reads_should_keep_answering_and_its_targets_should_be_monitored_on_the_survivors()
     {
-        var targets = Targets(12);
+        var targets = ClusterNode.Targets(12);
         var first = await ClusterNode.StartAsync(_data.Path, seed: null, targets, ClusterNode.CrashableFailoverHocon);
         await using var second = await ClusterNode.StartAsync(_data.Path, seed: first, targets, ClusterNode.CrashableFailoverHocon);
         await using var third = await ClusterNode.StartAsync(_data.Path, seed: first, targets, ClusterNode.CrashableFailoverHocon);

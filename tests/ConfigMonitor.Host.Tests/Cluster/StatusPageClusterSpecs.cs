@@ -25,13 +25,6 @@ public sealed class StatusPageClusterSpecs(ITestOutputHelper output) : Akka.Test
     private static readonly GetStatusPage AllTargets = new(null, null, null, null, StatusEndpoints.MaxLimit);
     private readonly TempDirectory _data = new();
 
-    private static List<TargetDefinition> Targets(int count) => Enumerable.Range(1, count)
-        .Select(i => TargetDefinition.WithDefaults($"svc-{i:D2}", "/user/no-such-service") with
-        {
-            ProbeTimeout = TimeSpan.FromMilliseconds(200),
-            Performance = new PerformanceSettings { Interval = TimeSpan.FromSeconds(1) },
-        }).ToList();
-
     /// <summary>Where each target really runs: its entity's own answer, through the asking node's region.</summary>
     private static async Task<Dictionary<string, TargetMonitorQueries.TargetStatus>> Placement(ClusterNode via, IEnumerable<TargetDefinition> targets)
     {
@@ -63,7 +56,7 @@ public sealed class StatusPageClusterSpecs(ITestOutputHelper output) : Akka.Test
     [Fact]
     public async Task The_status_page_asked_from_one_node_should_list_every_target_once_on_its_node_and_again_on_a_survivor_after_a_node_crashes()
     {
-        var targets = Targets(12);
+        var targets = ClusterNode.Targets(12);
         var first = await ClusterNode.StartAsync(_data.Path, seed: null, targets, ClusterNode.CrashableFailoverHocon);
         await using var second = await ClusterNode.StartAsync(_data.Path, seed: first, targets, ClusterNode.CrashableFailoverHocon);
         await using var third = await ClusterNode.StartAsync(_data.Path, seed: first, targets, ClusterNode.CrashableFailoverHocon);

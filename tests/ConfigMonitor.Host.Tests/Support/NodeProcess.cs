@@ -59,15 +59,7 @@ public sealed class NodeProcess : IDisposable
     {
         var source = Path.GetDirectoryName(HostAssembly)!;
         var folder = Path.Combine(workingDirectory, "node");
-        Directory.CreateDirectory(folder);
-        foreach (var entry in Directory.EnumerateFileSystemEntries(source))
-        {
-            var name = Path.GetFileName(entry);
-            var target = Path.Combine(folder, name);
-            if (Directory.Exists(entry)) Directory.CreateSymbolicLink(target, entry);
-            else if (name is "ConfigMonitor.Host.dll" or "akka.hocon" || name.EndsWith(".json", StringComparison.Ordinal)) File.Copy(entry, target);
-            else File.CreateSymbolicLink(target, entry);
-        }
+        ConfigMonitor.Tests.Shared.HostCopy.Into(source, folder);
         prepare(folder);
         return Start(workingDirectory, Path.Combine(folder, "ConfigMonitor.Host.dll"), new Dictionary<string, string>(), args);
     }
