@@ -115,6 +115,45 @@ public sealed class ChangeRequestSpecs(TokenlessNode node) : IClassFixture<Token
         Assert.Equal(HttpStatusCode.OK, (await node.Client.DeleteAsync($"/api/silences/{id}")).StatusCode);
     }
 
+    [Theory]
+    [InlineData("evil.example", false)]
+    [InlineData("127.0.0.1.evil.example", false)]
+    [InlineData("localhost.evil.example", false)]
+    [InlineData("10.0.0.5", false)]
+    [InlineData("0.0.0.0", false)]
+    [InlineData("localhost", true)]
+    [InlineData("LOCALHOST.", true)]
+    [InlineData("app.localhost", true)]
+    [InlineData("127.0.0.2", true)]
+    [InlineData("[::1]", true)]
+    public async Task Without_a_token_only_loopback_host_names_should_be_answered_so_a_rebound_name_cannot_read_or_change(string host, bool answered)
+    {
+        var port = node.Client.BaseAddress!.Port;
+        var before = await SilenceCountAsync();
+        foreach (var (method, path) in new[] { (HttpMethod.Get, "/"), (HttpMethod.Get, "/api/status"), (HttpMethod.Post, "/api/silences") })
+        {
+            using var request = new HttpRequestMessage(method, path);
+            request.Headers.Host = $"{host}:{port}";
+            if (method == HttpMethod.Post)
+            {
+                // What a rebound page sends: same-origin by its own name, a JSON body.
+                request.Content = new StringContent(Silence, Encoding.UTF8, "application/json");
+                request.Headers.TryAddWithoutValidation("Origin", $"http://{host}:{port}");
+                request.Headers.TryAddWithoutValidation("Sec-Fetch-Site", "same-origin");
+            }
+            var response = await node.Client.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            if (answered)
+                Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Created, $"{method} {path} as {host}: {(int)response.StatusCode} {body}");
+            else
+            {
+                Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{method} {path} as {host}: {(int)response.StatusCode} {body}");
+                Assert.Contains($"names '{host}'", body);
+            }
+        }
+        Assert.Equal(answered ? before + 1 : before, await SilenceCountAsync());
+    }
+
     private async Task<int> SilenceCountAsync() =>
         (await node.Client.GetFromJsonAsync<JsonElement>("/api/silences?all=true")).GetProperty("items").GetArrayLength();
 }

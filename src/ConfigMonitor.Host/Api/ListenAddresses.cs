@@ -108,7 +108,19 @@ public static class ListenAddresses
             var local = context.Connection.LocalIpAddress;
             if (MayAnswer(local, hasToken: false))
             {
-                await next(context);
+                // A page of another site can point its own name at 127.0.0.1 (DNS rebinding): its requests then reach this
+                // node as same-origin ones, naming that site in Host. Without a token only loopback names are answered.
+                var host = context.Request.Host.Host;
+                if (host.Length == 0 || IsLoopbackHostName(host))
+                {
+                    await next(context);
+                    return;
+                }
+                await TypedResults.Problem(
+                    $"this node answers only to loopback host names (localhost, 127.0.0.1, [::1]) until {TokenSetting} is set, and the " +
+                    $"request names '{ConfigMonitor.Actors.Protocol.TextLimits.Quote(host, 60)}' (a page of another site can point its own name " +
+                    "at this address); use http://127.0.0.1 or http://localhost, or set a token",
+                    statusCode: StatusCodes.Status403Forbidden, title: "Host name refused").ExecuteAsync(context);
                 return;
             }
             logger.LogWarning("Refused {Method} {Path} from {Remote}: it arrived on {Local}, not loopback, and {Setting} is not set",
@@ -117,6 +129,18 @@ public static class ListenAddresses
                 statusCode: StatusCodes.Status403Forbidden, title: "Not on loopback").ExecuteAsync(context);
         });
         return app;
+    }
+
+    /// <summary>
+    /// True for a Host header's name that only this machine can mean: localhost and names under .localhost (browsers resolve
+    /// them to loopback themselves), and loopback IP literals (127.0.0.0/8, ::1, ::ffff:127.x).
+    /// </summary>
+    public static bool IsLoopbackHostName(string host)
+    {
+        var name = host.TrimEnd('.');
+        if (name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        var literal = name.StartsWith('[') && name.EndsWith(']') ? name[1..^1] : name;
+        return IPAddress.TryParse(literal, out var address) && IsLoopback(address);
     }
 
     private static bool IsLoopback(IPAddress address) =>
