@@ -97,8 +97,16 @@ public static class StatusEndpoints
         var unanswered = answers.Where(a => a.Item2 is null).Select(a => a.address.ToString()).ToList();
         var current = state.Members.Select(m => m.Address.ToString()).ToHashSet(StringComparer.Ordinal);
         var lost = (await LostMembersAsync(system, timeout, ct)).Where(a => !current.Contains(a)).ToList();
-        if (lost.Count > 0 && await RegisteredTargetsAsync(system, timeout, ct) is { } registered && page.Counts.Total < registered)
-            unanswered = unanswered.Concat(lost).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (await RegisteredTargetsAsync(system, timeout, ct) is { } registered && page.Counts.Total < registered)
+        {
+            if (lost.Count > 0) unanswered = unanswered.Concat(lost).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            // Targets no board lists (on a member that did not answer, or between two nodes in a hand-off) are still targets of
+            // the cluster: counted as unknown, so the counts cover every target, as the directory holds them.
+            var missing = registered - page.Counts.Total;
+            var counts = page.Counts with { Total = registered, Unknown = page.Counts.Unknown + missing };
+            var unfiltered = query.State is null && query.Group is null && query.Text is null;
+            page = page with { Counts = counts, Matching = unfiltered ? counts : page.Matching };
+        }
         return (page, unanswered);
     }
 

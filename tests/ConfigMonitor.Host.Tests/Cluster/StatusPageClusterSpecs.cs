@@ -94,6 +94,10 @@ public sealed class StatusPageClusterSpecs(ITestOutputHelper output) : Akka.Test
             Assert.True(missing.Count == 0 || (named && missing.All(lost.Contains)),
                 $"targets are missing while the crashed node is not named as not answering (or a survivor's target is missing):{Environment.NewLine}{string.Join(Environment.NewLine, reads)}");
             Assert.True(unanswered.All(a => a == crashedAddress), $"a survivor did not answer: {reads[^1]}");
+            // The counts cover every target all the time: those no board lists are counted as unknown.
+            Assert.True(page.Counts.Total == targets.Count && page.Counts.Unknown >= missing.Count,
+                $"counts {page.Counts} while {missing.Count} are missing: {reads[^1]}");
+            Assert.Equal(page.Counts, page.Matching);
             if (missing.Count == 0 && unanswered.Count == 0 && page.Counts.Total == targets.Count) break;
             Assert.True(deadline.Elapsed < Timeout, $"the page should list every target again within {Timeout}:{Environment.NewLine}{string.Join(Environment.NewLine, reads)}");
             await Task.Delay(TimeSpan.FromMilliseconds(250));
