@@ -54,6 +54,9 @@ public sealed class ChangeRequestSpecs(TokenlessNode node) : IClassFixture<Token
         // Another port of the same host is the same site, not the same origin: a local page of another program.
         { "application/json", null, "same-site", "same-site", HttpStatusCode.Forbidden },
         { "text/plain", null, "cross-site", "cross-site", HttpStatusCode.Forbidden },
+        { "application/+json", null, null, "application/+json", HttpStatusCode.UnsupportedMediaType },
+        { "application/json; charset=utf-16", null, null, "charset utf-16", HttpStatusCode.UnsupportedMediaType },
+        { "application/json; charset=iso-8859-1", null, null, "charset iso-8859-1", HttpStatusCode.UnsupportedMediaType },
     };
 
     [Theory]

@@ -24,6 +24,7 @@ public static class AlertEndpoints
             var (offset, badCursor) = Paging.Offset(cursor);
             if (badCursor is not null) return badCursor;
             if (target is not null && TextLimits.Check(target, TextLimits.Id) is { } badTarget) return JsonBody.Bad($"parameter 'target' {badTarget}");
+            if (target is { Length: 0 }) return JsonBody.Bad("parameter 'target' is empty; name a target id, or leave the parameter out for every target's alerts");
             bool? activeOnly = (state ?? "active").ToLowerInvariant() switch { "active" => true, "all" => false, _ => null };
             if (activeOnly is not { } active) return JsonBody.Bad($"parameter 'state' is '{TextLimits.Quote(state!, 40)}', which is not 'active' or 'all'");
             object query = target is not null ? new AlertQueries.GetTargetAlerts(target, active, size, offset)

@@ -17,7 +17,7 @@ public sealed class BearerTokenFilter(ApiSettings settings) : IEndpointFilter
         if (given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(settings.Token)))
             return await next(context);
         context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-        return ActorAsk.Problem(StatusCodes.Status401Unauthorized, "Token required",
+        return ActorAsk.Problem(StatusCodes.Status401Unauthorized, given is null ? "Token required" : "Token refused",
             given is null
                 ? "this node requires 'Authorization: Bearer <token>' for changes (ConfigMonitor:Api:Token)"
                 : "the bearer token was refused");

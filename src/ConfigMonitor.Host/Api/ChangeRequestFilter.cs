@@ -33,12 +33,19 @@ public sealed class ChangeRequestFilter : IEndpointFilter
             return hasBody ? NotJson("the request has a body but no Content-Type") : null;
         if (!MediaTypeHeaderValue.TryParse(declared, out var media) || !IsJson(media))
             return NotJson($"the body is declared as {Bounded(declared)}");
+        // The body is read as UTF-8 (JSON's own encoding, RFC 8259): a body declared in another charset would be misread.
+        if (media.Charset.HasValue && !media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !media.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            return NotJson($"the body is declared in charset {Bounded(media.Charset.Value ?? "")}, and this API reads UTF-8 only");
+        if (request.Headers.ContentEncoding.Count > 0 && !request.Headers.ContentEncoding.All(e => string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase)))
+            return NotJson($"the body is sent with Content-Encoding {Bounded(request.Headers.ContentEncoding.ToString())}, which this API does not decode");
         return null;
     }
 
+    // application/json, or application/<name>+json with a name (application/+json is no type).
     private static bool IsJson(MediaTypeHeaderValue media) =>
         media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-        || (media.Type.Equals("application", StringComparison.OrdinalIgnoreCase) && media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+        || (media.Type.Equals("application", StringComparison.OrdinalIgnoreCase) && media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)
+            && media.SubTypeWithoutSuffix.HasValue && media.SubTypeWithoutSuffix.Length > 0);
 
     private static IResult CrossSite(string why) => ActorAsk.Problem(StatusCodes.Status403Forbidden, "Cross-site change refused",
         $"a change from another site's page is refused: {why}; use the node's own page, the CLI or an API client");

@@ -142,9 +142,9 @@ public static class StatusEndpoints
         HealthState? wanted = null;
         if (state is not null)
         {
-            var states = Enum.GetValues<HealthState>().ToDictionary(ApiViews.Name, s => s, StringComparer.Ordinal);
+            var states = Enum.GetValues<HealthState>().ToDictionary(ApiViews.Name, s => s, StringComparer.OrdinalIgnoreCase);
             if (!states.TryGetValue(state, out var parsed))
-                return (null, JsonBody.Bad($"parameter 'state' is {TextLimits.Quote(state, 40)}, which is not one of: " +
+                return (null, JsonBody.Bad($"parameter 'state' is '{TextLimits.Quote(state, 40)}', which is not one of: " +
                                            string.Join(", ", states.Keys.Order(StringComparer.Ordinal))));
             wanted = parsed;
         }
@@ -159,7 +159,7 @@ public static class StatusEndpoints
         }
         string? after = null;
         if (cursor is not null && (after = IdOf(cursor)) is null)
-            return (null, JsonBody.Bad($"parameter 'cursor' is {TextLimits.Quote(cursor, 40)}, which is not a cursor this API gave (pass the 'next' of the previous page)"));
+            return (null, JsonBody.Bad($"parameter 'cursor' is '{TextLimits.Quote(cursor, 40)}', which is not a cursor this API gave (pass the 'next' of the previous page)"));
         return (new GetStatusPage(wanted, string.IsNullOrEmpty(group) ? null : group, string.IsNullOrEmpty(text) ? null : text, after, rows), null);
     }
 
