@@ -218,7 +218,7 @@ public static class ConfigMonitorOptionsReader
     {
         var patterns = KnownKeys.Select(k => k.Split(':')).ToList();
         var problems = new List<string>();
-        foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true))
+        foreach (var (key, value) in KeysToCheck(section, patterns))
         {
             if (value is null) continue;
             var segments = key.Split(':');
@@ -233,6 +233,24 @@ public static class ConfigMonitorOptionsReader
             problems.Add($"setting '{SectionName}:{Shorten(key)}' is not a known key (known in {where}: {string.Join(", ", siblings)})");
         }
         return problems;
+
+        // Every key of the section except those under a child whose every key is known ("Targets:**": the target reader checks
+        // them). Listing a section's keys costs a scan of every key per child listed, so walking 10,000 targets here took minutes.
+        static IEnumerable<KeyValuePair<string, string?>> KeysToCheck(IConfigurationSection section, List<string[]> patterns)
+        {
+            foreach (var child in section.GetChildren())
+            {
+                if (patterns.Any(p => p.Length == 2 && p[1] == "**" && SegmentMatches(p[0], child.Key)))
+                {
+                    // A value at the section itself ("Targets": "x") is still a mistake to name.
+                    if (child.Value is { Length: > 0 }) yield return new KeyValuePair<string, string?>(child.Key, child.Value);
+                    continue;
+                }
+                yield return new KeyValuePair<string, string?>(child.Key, child.Value);
+                foreach (var (key, value) in child.AsEnumerable(makePathsRelative: true))
+                    yield return new KeyValuePair<string, string?>($"{child.Key}:{key}", value);
+            }
+        }
 
         static bool SegmentMatches(string pattern, string segment) =>
             pattern == "*" || string.Equals(pattern, segment, StringComparison.OrdinalIgnoreCase);
