@@ -77,6 +77,17 @@ public static partial class TargetDefinitionReader
         return targets;
     }
 
+    // The providers in order, those of a chained configuration (the host's, in a web application's) in its place.
+    private static IEnumerable<IConfigurationProvider> Flatten(IConfigurationRoot root)
+    {
+        foreach (var provider in root.Providers)
+        {
+            if (provider is ChainedConfigurationProvider { Configuration: IConfigurationRoot chained })
+                foreach (var inner in Flatten(chained)) yield return inner;
+            else yield return provider;
+        }
+    }
+
     private static readonly System.Reflection.PropertyInfo? ProviderData =
         typeof(ConfigurationProvider).GetProperty("Data", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
 
@@ -87,10 +98,11 @@ public static partial class TargetDefinitionReader
     /// </summary>
     private static Dictionary<string, List<string>>? KeysByEntry(IConfigurationRoot root, string path)
     {
-        if (ProviderData is null || root.Providers.Any(p => p is not ConfigurationProvider)) return null;
+        var providers = Flatten(root).ToList();
+        if (ProviderData is null || providers.Any(p => p is not ConfigurationProvider)) return null;
         var prefix = path + ConfigurationPath.KeyDelimiter;
         var byEntry = new Dictionary<string, HashSet<string>>(StringComparer.OrdinalIgnoreCase);
-        foreach (var provider in root.Providers)
+        foreach (var provider in providers)
         {
             if (ProviderData.GetValue(provider) is not IDictionary<string, string?> data) return null;
             foreach (var key in data.Keys)

@@ -44,7 +44,10 @@ public sealed class TargetDefinitionReaderKeyIndexSpecs
             var key = $"ConfigMonitor:Targets:{(random.Next(2) == 0 ? id.ToUpperInvariant() : id)}:{Fields[random.Next(Fields.Length)]}";
             return new KeyValuePair<string, string?>(key, random.Next(6) == 0 ? null : Values[random.Next(Values.Length)]);
         }).ToList();
-        builder.AddInMemoryCollection(overrides.GroupBy(o => o.Key, StringComparer.OrdinalIgnoreCase).Select(g => g.Last()));
+        var later = overrides.GroupBy(o => o.Key, StringComparer.OrdinalIgnoreCase).Select(g => g.Last());
+        // Sometimes through a chained configuration, as a web application's host settings are.
+        if (random.Next(2) == 0) builder.AddInMemoryCollection(later);
+        else builder.AddConfiguration(new ConfigurationBuilder().AddInMemoryCollection(later).Build());
         return (builder.Build(), json.ToString());
     }
 
