@@ -143,6 +143,11 @@
       return { ok: true, status: res.status, data: text ? JSON.parse(text) : null };
     }
     const detail = (await problemOf(res)).text;
+    if (res.status === 401 && token.get()) {
+      // The token this tab sends was refused: say so where the token is shown, not "in use".
+      tokenState.textContent = 'Token refused by the node';
+      return { ok: false, status: 401, message: 'Refused (401): the node refused the API token this tab sends — correct it under “API token” at the top and press “Use token”, then try again. The node said: ' + detail };
+    }
     if (res.status === 401)
       return { ok: false, status: 401, message: 'Refused (401): this node needs its API token for changes — enter it under “API token” at the top and press “Use token”, then try again. The node said: ' + detail };
     return { ok: false, status: res.status, message: 'Refused (' + res.status + '): ' + detail };
@@ -566,6 +571,11 @@
 
     async function refreshSummary() {
       const r = await get(path);
+      // An unknown target: say so once, without empty Checks, Metrics and Alerts sections under it.
+      for (const heading of ['h-checks', 'h-charts', 'h-talerts']) {
+        const section = document.getElementById(heading)?.parentElement;
+        if (section) section.hidden = r.status === 404;
+      }
       if (r.status !== 200) { replace(summary, h('p', { class: 'message error', text: 'Could not read ' + path + ': ' + r.problem })); return false; }
       if (!r.changed && summary.childElementCount) return true;
       const t = r.data;

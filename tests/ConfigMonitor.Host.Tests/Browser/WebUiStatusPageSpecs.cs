@@ -75,7 +75,13 @@ public sealed class WebUiStatusPageSpecs(OpenBrowserNode node) : IClassFixture<O
         var metric = (await node.Api.GetFromJsonAsync<JsonElement>("/api/targets/demo/metrics")).EnumerateArray().First().GetProperty("metric").GetString()!;
         await RouteAsync("/api/targets/{id}/metrics/{metric}/series", $"/api/targets/demo/metrics/{metric}/series?window=1h");
 
+        // An unknown target's page says so once, with no empty sections under it.
+        node.Open("/#/targets/no-such-target");
+        node.Wait().Until(d => d.FindElement(By.CssSelector("main")).Text.Contains("no target has id 'no-such-target'", StringComparison.Ordinal));
+        node.Wait().Until(d => !d.FindElement(By.Id("h-checks")).Displayed && !d.FindElement(By.Id("h-charts")).Displayed);
+
         node.Open("/#/targets/demo");
+        node.Wait().Until(d => d.FindElement(By.Id("h-checks")).Displayed);
         node.Wait().Until(d => d.FindElements(By.CssSelector("#h-checks ~ div .cards article")).Count == checks);
         node.Wait().Until(d => d.FindElements(By.CssSelector($".chart[data-metric='{metric}']")).Count == 1);
 

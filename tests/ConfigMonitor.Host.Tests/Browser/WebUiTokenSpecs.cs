@@ -34,7 +34,17 @@ public sealed class WebUiTokenSpecs(TokenBrowserNode node) : IClassFixture<Token
         Assert.Equal("alert", refusal.GetAttribute("role"));
         Assert.DoesNotContain(await SilenceCommentsAsync(), c => c == comment);
 
+        // A wrong token: refused, and the page says the token was refused, not that it is in use.
         var tokenInput = node.Driver.FindElement(By.Id("token-input"));
+        tokenInput.SendKeys("not-the-token");
+        tokenInput.SendKeys(Keys.Enter);
+        node.Wait().Until(d => d.FindElement(By.Id("token-state")).Text.Contains("Token in use", StringComparison.Ordinal));
+        form.FindElement(By.CssSelector("button[type=submit]")).Click();
+        node.Wait().Until(d => d.FindElement(By.CssSelector("main > .message")).Text.Contains("refused the API token this tab sends", StringComparison.Ordinal));
+        Assert.Equal("Token refused by the node", node.Driver.FindElement(By.Id("token-state")).Text);
+        Assert.DoesNotContain(await SilenceCommentsAsync(), c => c == comment);
+
+        tokenInput = node.Driver.FindElement(By.Id("token-input"));
         tokenInput.SendKeys(TokenBrowserNode.NodeToken);
         tokenInput.SendKeys(Keys.Enter);
         node.Wait().Until(d => d.FindElement(By.Id("token-state")).Text.Contains("Token in use", StringComparison.Ordinal));
