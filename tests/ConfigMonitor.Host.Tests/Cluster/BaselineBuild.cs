@@ -14,7 +14,7 @@ public static class BaselineBuild
     /// The commit whose node must still share a cluster and a journal with this build. Each issue moves it to its own last
     /// commit when it is done (the contracts that issue shipped become the baseline of the next); README "Upgrading".
     /// </summary>
-    public const string Commit = "f68851f";
+    public const string Commit = "ba2b1ed";
 
     /// <summary>Where builds are kept, one folder per full commit id.</summary>
     public static string CacheRoot => Path.Combine(Path.GetTempPath(), "configmonitor-baseline-builds");
