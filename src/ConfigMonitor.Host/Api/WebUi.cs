@@ -1,8 +1,6 @@
 using System.Collections.Frozen;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Net.Http.Headers;
 
 namespace ConfigMonitor.Host.Api;
 
@@ -64,7 +62,7 @@ public static class WebUi
         // Revalidated on every load (cheap: 304 by ETag), so a node's new build shows its new page at once.
         headers.CacheControl = "no-cache";
         headers.ETag = asset.ETag;
-        if (context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == asset.ETag)))
+        if (ETags.Matches(context.Request.Headers.IfNoneMatch.ToString(), asset.ETag))
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         return TypedResults.Bytes(asset.Bytes, asset.ContentType);
     }
@@ -83,7 +81,7 @@ public static class WebUi
             stream.CopyTo(copy);
             var bytes = copy.ToArray();
             var type = ContentTypes.GetValueOrDefault(Path.GetExtension(file), "application/octet-stream");
-            var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))[..32]}\"").ToString();
+            var etag = ETags.Of(bytes);
             assets[file] = new Asset(bytes, type, etag);
         }
         if (!assets.ContainsKey("index.html"))
