@@ -207,6 +207,7 @@ public static class MonitorNode
     {
         try
         {
+            PortsInUse.EnsureFree(app.Services.GetRequiredService<NodeAddresses>());
             await app.StartAsync(cancellationToken);
             if (app.Services.GetRequiredService<JournalGate>().Failure is { } journal)
             {

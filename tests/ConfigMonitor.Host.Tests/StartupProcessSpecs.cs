@@ -44,6 +44,80 @@ public sealed class StartupProcessSpecs : IDisposable
         var stderr = await ExitsWith(node, ExitCodes.Transient);
         Assert.Single(node.StandardErrorLines);
         Assert.Contains($"the management API cannot listen on http://127.0.0.1:{port} (ConfigMonitor:Api:Url): the port is already in use", stderr);
+        NothingStarted(node);
+    }
+
+    /// <summary>A port found taken stops the node before Akka or the API start: no cluster formed, no stack trace logged.</summary>
+    private static void NothingStarted(NodeProcess node)
+    {
+        Assert.DoesNotContain("Exception", node.StandardOutput);
+        Assert.DoesNotContain("Cluster Node [", node.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Should_exit_3_when_a_running_node_listens_on_the_same_akka_port_and_leave_that_node_alone()
+    {
+        var port = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
+        using var first = NodeProcess.Start(_work.Path, $"--ConfigMonitor:Port={port}", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
+            $"--ConfigMonitor:DataDirectory={DataDirectory}", "--ConfigMonitor:Demo:Enabled=false");
+        await first.WaitForOutputAsync("Now listening on", ExitTimeout);
+
+        // Another API port and data folder, the same Akka port: Akka's transport would bind it beside the first node (SO_REUSEPORT).
+        using var second = NodeProcess.Start(_work.Path, $"--ConfigMonitor:Port={port}", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
+            $"--ConfigMonitor:DataDirectory={Path.Combine(_work.Path, "second")}", "--ConfigMonitor:Demo:Enabled=false");
+
+        var stderr = await ExitsWith(second, ExitCodes.Transient);
+        Assert.Single(second.StandardErrorLines);
+        Assert.Contains($"Akka remoting cannot listen on 127.0.0.1:{port} (ConfigMonitor:Hostname, ConfigMonitor:Port): the port is already in use", stderr);
+        NothingStarted(second);
+        Assert.False(await first.WaitForExitAsync(TimeSpan.FromMilliseconds(200)), $"the first node should still run.{Environment.NewLine}{first.StandardError}");
+        Assert.Equal([first.Id], ListenersOn(port));
+    }
+
+    [Fact]
+    public async Task Should_exit_3_when_a_running_node_listens_on_the_same_api_port()
+    {
+        var apiPort = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
+        using var first = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", $"--ConfigMonitor:Api:Url=http://127.0.0.1:{apiPort}",
+            $"--ConfigMonitor:DataDirectory={DataDirectory}", "--ConfigMonitor:Demo:Enabled=false");
+        await first.WaitForOutputAsync("Now listening on", ExitTimeout);
+
+        using var second = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", $"--ConfigMonitor:Api:Url=http://localhost:{apiPort}",
+            $"--ConfigMonitor:DataDirectory={Path.Combine(_work.Path, "second")}", "--ConfigMonitor:Demo:Enabled=false");
+
+        var stderr = await ExitsWith(second, ExitCodes.Transient);
+        Assert.Single(second.StandardErrorLines);
+        Assert.Contains($"the management API cannot listen on http://localhost:{apiPort} (ConfigMonitor:Api:Url): the port is already in use", stderr);
+        NothingStarted(second);
+        Assert.Equal([first.Id], ListenersOn(apiPort));
+    }
+
+    /// <summary>The processes with a listening TCP socket on <paramref name="port"/>, read from /proc (what <c>ss -ltnp</c> shows).</summary>
+    private static IReadOnlyList<int> ListenersOn(int port)
+    {
+        var hex = $":{port:X4} ";
+        // The inodes of the listening sockets (state 0A) on that port, IPv4 and IPv6 (a dual-mode socket is listed in tcp6).
+        var inodes = new[] { "/proc/net/tcp", "/proc/net/tcp6" }
+            .SelectMany(File.ReadLines)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length > 9 && f[1].EndsWith(hex.TrimEnd(), StringComparison.Ordinal) && f[3] == "0A")
+            .Select(f => $"socket:[{f[9]}]")
+            .ToHashSet(StringComparer.Ordinal);
+        var pids = new List<int>();
+        foreach (var folder in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(folder), out var pid)) continue;
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries(Path.Combine(folder, "fd")).Any(fd => inodes.Contains(new FileInfo(fd).LinkTarget ?? "")))
+                    pids.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // a process that ended meanwhile, or not ours to read
+            }
+        }
+        return pids;
     }
 
     [Fact]
@@ -58,6 +132,7 @@ public sealed class StartupProcessSpecs : IDisposable
         var stderr = await ExitsWith(node, ExitCodes.Transient);
         Assert.Single(node.StandardErrorLines);
         Assert.Contains($"Akka remoting cannot listen on 127.0.0.1:{port} (ConfigMonitor:Hostname, ConfigMonitor:Port): the port is already in use", stderr);
+        NothingStarted(node);
     }
 
     [Fact]
