@@ -264,7 +264,7 @@ public sealed class ConfigServiceActorSpecs : TestKit
         service.Tell(new GetConfig("app.name"));
 
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
-        Assert.Equal("app.name", (await ExpectMsgAsync<ConfigValue>(TimeSpan.FromSeconds(3))).Key);
+        Assert.Equal("app.name", (await ExpectMsgAsync<ConfigValue>(TimeSpan.FromSeconds(10))).Key);
 
         service.Tell(new SetReadDelay(TimeSpan.Zero));
         await ExpectMsgAsync<FaultApplied>(Reply);

@@ -55,10 +55,9 @@ public sealed class EventuallySpecs
     public async Task Should_count_the_deadline_from_a_given_start()
     {
         var started = Stopwatch.GetTimestamp() - Stopwatch.Frequency; // a second ago
-        var watch = Stopwatch.StartNew();
         var failure = await Assert.ThrowsAnyAsync<XunitException>(() =>
             Eventually.AssertAsync(() => Task.FromResult(false), TimeSpan.FromSeconds(1), "from a second ago", TimeSpan.FromMilliseconds(20), started));
-        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(900), $"waited {watch.Elapsed} though the deadline had passed");
+        // One try, then the end: the deadline had passed, so it did not wait (a wait counted from now would make about fifty).
         Assert.Contains("(1 tries)", failure.Message);
     }
 }

@@ -36,13 +36,13 @@ public sealed class DatabaseFiguresSpecs(ITestOutputHelper output) : Akka.TestKi
         var alerts = CreateTestProbe();
         Sys.ActorOf(DatabaseLoopActor.Props(new LoopContext(target, adapter, metrics.Ref, alerts.Ref, SystemClock.Instance)));
 
-        var samples = (await metrics.ExpectMsgAsync<MetricsCommands.RecordSamples>()).Samples.ToDictionary(s => s.Metric, s => s.Value);
+        var samples = (await metrics.ExpectMsgAsync<MetricsCommands.RecordSamples>(TimeSpan.FromSeconds(10))).Samples.ToDictionary(s => s.Metric, s => s.Value);
         Assert.Equal(1, samples["db_leader"]);
         Assert.Equal(size * 1024 * 1024, samples["db_size_bytes"]);
         Assert.Equal(quota * 1024 * 1024, samples["db_quota_bytes"]);
         Assert.Equal(3, samples["db_raft_term"]);
         Assert.Equal(42, samples[MetricNames.DatabaseRowCount]);
-        var observation = (Observation)await alerts.FishForMessageAsync(m => m is Observation { Rule: DatabaseLoopActor.StorageQuotaRule });
+        var observation = (Observation)await alerts.FishForMessageAsync(m => m is Observation { Rule: DatabaseLoopActor.StorageQuotaRule }, TimeSpan.FromSeconds(10));
         Assert.Equal(breached, observation.Breached);
         Assert.Equal(AlertSeverity.Warning, observation.Severity);
         Assert.Equal(size / quota, observation.Value!.Value, 6);

@@ -38,9 +38,13 @@ public sealed class MonitorLoopSpecs(ITestOutputHelper output) : Akka.TestKit.Xu
     public async Task Performance_loop_should_time_a_config_read_and_observe_it_as_healthy()
     {
         var service = ReferenceServices.Start(Sys, _data, "svc");
-        var (metrics, alerts, _) = StartLoop(PerformanceLoopActor.Props, ReferenceServices.Target("orders", service));
+        // Probes every half second: a first read that a busy machine (a cold start, another build) made slower than the 50 ms
+        // threshold is followed by warm ones, so the spec checks how a healthy read is observed, not how fast this machine is.
+        var (metrics, alerts, _) = StartLoop(PerformanceLoopActor.Props,
+            ReferenceServices.Target("orders", service, interval: TimeSpan.FromMilliseconds(500)));
 
-        var batch = await metrics.ExpectMsgAsync<MetricsCommands.RecordSamples>(Timeout);
+        var batch = (MetricsCommands.RecordSamples)await metrics.FishForMessageAsync(m => m is MetricsCommands.RecordSamples r
+            && r.Samples.Any(s => s.Metric == MetricNames.ConfigAccessMs && s.Value < 50), Timeout);
         var access = await ExpectObservation(alerts, PerformanceLoopActor.AccessTimeRule, breached: false);
 
         Assert.Equal("orders", batch.TargetId);
@@ -101,13 +105,15 @@ public sealed class MonitorLoopSpecs(ITestOutputHelper output) : Akka.TestKit.Xu
         var healthy = ReferenceServices.Start(Sys, _data, "healthy");
         await ReferenceServices.Fault(hung, new SetHang(true));
         var every = TimeSpan.FromMilliseconds(200);
-        StartLoop(PerformanceLoopActor.Props, ReferenceServices.Target("hung", hung, every, probeTimeout: TimeSpan.FromSeconds(5)));
+        var hungFor = TimeSpan.FromSeconds(60); // the longest probe timeout a target may have
+        StartLoop(PerformanceLoopActor.Props, ReferenceServices.Target("hung", hung, every, probeTimeout: hungFor));
         var (metrics, _, _) = StartLoop(PerformanceLoopActor.Props, ReferenceServices.Target("healthy", healthy, every));
 
-        // Five probes of the healthy target in far less time than one probe of the hung one may take.
+        // Five probes of the healthy target (a second at their interval) in far less time than one probe of the hung one may take:
+        // a third of it leaves a busy machine room and still tells "beside the hung probe" from "behind it".
         var started = DateTime.UtcNow;
         for (var i = 0; i < 5; i++) await ExpectSample(metrics, MetricNames.ConfigAccessMs);
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(4), $"five probes took {DateTime.UtcNow - started}");
+        Assert.True(DateTime.UtcNow - started < hungFor / 3, $"five probes took {DateTime.UtcNow - started}");
     }
 
     [Fact]

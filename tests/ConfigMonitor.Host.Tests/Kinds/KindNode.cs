@@ -29,9 +29,10 @@ public sealed class KindNode : IAsyncDisposable
 
     /// <summary>
     /// How long after a server stops its alert may take: 3 probe intervals, one probe timeout (a probe in flight when the server
-    /// died may run out its timeout), and 1 s of slack for the loop's tick, the alert manager and the API read.
+    /// died may run out its timeout), and 10 s of slack for the loop's tick, the alert manager and the API read on a busy machine
+    /// (still far below one interval of the default 30-120 s the node would probe at if the target's own were not used).
     /// </summary>
-    public static readonly TimeSpan OutageDeadline = 3 * Interval + ProbeTimeout + TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan OutageDeadline = 3 * Interval + ProbeTimeout + TimeSpan.FromSeconds(10);
 
     private KindNode(WebApplication app, LogCapture log)
     {

@@ -16,8 +16,9 @@ namespace ConfigMonitor.Actors.Tests.Adapters.Redis;
 public sealed class RedisKindSpecs(ITestOutputHelper testOutput) : Akka.TestKit.Xunit2.TestKit(output: testOutput), IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
-    // A call must end by its probe timeout, not by a client default (100 s); 3 s of slack for a loaded CI machine (2.5 s seen).
-    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(3);
+    // A call must end by its probe timeout, not by a client default (100 s): 10 s of slack is room for a busy machine and still a
+    // small fraction of what a call without a deadline would take.
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(10);
     private readonly ITestOutputHelper _output = testOutput;
     private readonly FacetConnections _connections = new();
     private readonly List<RedisServer> _servers = [];
@@ -103,14 +104,14 @@ public sealed class RedisKindSpecs(ITestOutputHelper testOutput) : Akka.TestKit.
         var subscribed = await adapter.SubscribeAsync("monitor.event-probe", subscriber, Timeout);
         var notified = await adapter.NotifyChangeAsync("monitor.event-probe", "old", "new", Timeout);
         Assert.Equal(1, notified.Subscribers);
-        var changed = await subscriber.ExpectMsgAsync<ConfigChanged>(TimeSpan.FromSeconds(3));
+        var changed = await subscriber.ExpectMsgAsync<ConfigChanged>(TimeSpan.FromSeconds(10));
         Assert.Equal((subscribed.SubscriptionId, "monitor.event-probe", (string?)"old", (string?)"new"), (changed.SubscriptionId, changed.Key, changed.OldValue, changed.NewValue));
 
         // The probe's channel is its own: Channel + ":" + target id + ":" + key, a literal (no pattern).
         var outside = await ClientAsync(redis);
         Assert.Equal(1, await outside.Multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal("app:probe:orders:monitor.event-probe"),
             """{"key":"monitor.event-probe","oldValue":null,"newValue":"from outside"}"""));
-        Assert.Equal("from outside", (await subscriber.ExpectMsgAsync<ConfigChanged>(TimeSpan.FromSeconds(3))).NewValue);
+        Assert.Equal("from outside", (await subscriber.ExpectMsgAsync<ConfigChanged>(TimeSpan.FromSeconds(10))).NewValue);
         // Something on the channel that is not a change event is ignored, not a crash.
         await outside.Multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal("app:probe:orders:monitor.event-probe"), "not json");
         await subscriber.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
@@ -134,7 +135,7 @@ public sealed class RedisKindSpecs(ITestOutputHelper testOutput) : Akka.TestKit.
         await adapter.UnsubscribeAsync(one.SubscriptionId, Timeout);
         await adapter.NotifyChangeAsync("k", null, "v", Timeout);
 
-        Assert.Equal("v", (await second.ExpectMsgAsync<ConfigChanged>(TimeSpan.FromSeconds(3))).NewValue);
+        Assert.Equal("v", (await second.ExpectMsgAsync<ConfigChanged>(TimeSpan.FromSeconds(10))).NewValue);
         await first.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
     }
 
@@ -174,7 +175,7 @@ public sealed class RedisKindSpecs(ITestOutputHelper testOutput) : Akka.TestKit.
         var subscriber = CreateTestProbe();
         var subscribed = await adapter.SubscribeAsync("k", subscriber, Timeout);
         await adapter.NotifyChangeAsync("k", null, "back", Timeout);
-        Assert.Equal("back", (await subscriber.ExpectMsgAsync<ConfigChanged>(TimeSpan.FromSeconds(3))).NewValue);
+        Assert.Equal("back", (await subscriber.ExpectMsgAsync<ConfigChanged>(TimeSpan.FromSeconds(10))).NewValue);
         await adapter.UnsubscribeAsync(subscribed.SubscriptionId, Timeout);
         Assert.Equal(1, _connections.SharedCount); // the same multiplexer all along
     }
@@ -274,7 +275,7 @@ public sealed class RedisKindSpecs(ITestOutputHelper testOutput) : Akka.TestKit.
     }
 
     [SkippableFact]
-    public async Task Should_measure_the_connection_set_up_and_answer_warm_probes_quickly()
+    public async Task Should_record_the_connection_set_up_and_answer_warm_probes_on_that_connection()
     {
         RequireRedis();
         var redis = await StartRedisAsync();
@@ -284,6 +285,9 @@ public sealed class RedisKindSpecs(ITestOutputHelper testOutput) : Akka.TestKit.
         var first = Stopwatch.StartNew();
         await adapter.GetCacheStatsAsync(Timeout);
         first.Stop();
+        var connection = fresh.Shared<RedisConnection>("redis|" + redis.Endpoint, () => throw new InvalidOperationException("not made"));
+        var setUp = connection.SetUpDuration;
+        Assert.NotNull(setUp);
         var warm = new List<double>();
         for (var i = 0; i < 20; i++)
         {
@@ -292,10 +296,12 @@ public sealed class RedisKindSpecs(ITestOutputHelper testOutput) : Akka.TestKit.
             warm.Add(one.Elapsed.TotalMilliseconds);
         }
         warm.Sort();
-        var setUp = fresh.Shared<RedisConnection>("redis|" + redis.Endpoint, () => throw new InvalidOperationException("not made")).SetUpDuration;
+        // The figures are for the reader (how fast is the benchmark project's question); what is checked is that the warm probes
+        // reused the connection the first call set up instead of setting up their own.
         _output.WriteLine($"redis: first call {first.Elapsed.TotalMilliseconds:F1} ms (of which connection set-up {setUp?.TotalMilliseconds:F1} ms), warm median {warm[10]:F2} ms, max {warm[^1]:F2} ms");
-        Assert.NotNull(setUp);
-        Assert.True(warm[10] < 50, $"warm median {warm[10]} ms");
+        Assert.Same(connection, fresh.Shared<RedisConnection>("redis|" + redis.Endpoint, () => throw new InvalidOperationException("not made")));
+        Assert.Equal(setUp, connection.SetUpDuration);
+        Assert.Equal(1, fresh.SharedCount);
     }
 
     [SkippableFact]
