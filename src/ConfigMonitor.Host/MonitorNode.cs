@@ -171,6 +171,9 @@ public static class MonitorNode
             options.Persistence == PersistenceProvider.PostgreSql
                 ? $"({PostgresJournalAddress.Of(options.EffectiveConnectionString)})"
                 : SqliteStore.Redacted(options.EffectiveConnectionString));
+        if (demo is not null)
+            app.Logger.LogInformation("Demo config service (target '{Target}') listening on {DemoUrl}; break it with POST {DemoUrl}/faults/read-delay {{\"delay\":\"200ms\"}}, undo with POST {DemoUrl}/faults/reset",
+                DemoService.TargetId, DemoService.ReachableUrl(demo.Url), DemoService.ReachableUrl(demo.Url), DemoService.ReachableUrl(demo.Url));
         // First in the pipeline: nothing is answered beyond loopback without a token, not even while the node starts.
         app.UseLoopbackOnlyWithoutToken(api);
         app.MapManagementApi(options.Role);

@@ -19,6 +19,11 @@ public sealed class HostProcessSpecs : IDisposable
         using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", "--ConfigMonitor:Api:Url=http://127.0.0.1:0", $"--ConfigMonitor:DataDirectory={DataDirectory}");
 
         await node.WaitForOutputAsync("Monitoring 1 target on this node", StartTimeout);
+        // Where the demo listens is in the log: a new user breaks it from there without asking the API.
+        var demo = System.Text.RegularExpressions.Regex.Match(node.StandardOutput, @"Demo config service \(target 'demo'\) listening on (http://127\.0\.0\.1:\d+);");
+        Assert.True(demo.Success, node.StandardOutput);
+        using (var http = new HttpClient())
+            Assert.Contains("\"readDelay\"", await http.GetStringAsync($"{demo.Groups[1].Value}/faults"));
         await node.SignalAsync(signal);
 
         var exited = await node.WaitForExitAsync(ExitTimeout);
