@@ -3,7 +3,7 @@ using Akka.Actor;
 namespace ConfigMonitor.Host;
 
 /// <summary>
-/// The node's exit codes, shared by the README, the systemd unit (<c>RestartPreventExitStatus=2</c>) and any other supervisor:
+/// The node's exit codes, shared by docs/settings.md ("Exit codes"), the systemd unit (<c>RestartPreventExitStatus=2</c>) and any other supervisor:
 /// 2 means restarting cannot help, 3 means it may.
 /// </summary>
 public static class ExitCodes

@@ -8,7 +8,7 @@ namespace ConfigMonitor.Host.Tests;
 
 /// <summary>
 /// The node's demo is the reference service with its HTTP API on its own loopback listener, monitored through the http facets:
-/// breaking it over HTTP (its fault injection, as the README shows) raises the alert, and setting it right resolves it.
+/// breaking it over HTTP (its fault injection, as docs/reference-service.md shows) raises the alert, and setting it right resolves it.
 /// </summary>
 public sealed class DemoOverHttpSpecs : IAsyncLifetime
 {

@@ -240,7 +240,7 @@ public sealed class StartupRulesSpecs : IDisposable
     public void Should_read_the_shipped_akka_hocon_into_the_values_akka_uses()
     {
         var config = HoconValidation.Load(Path.Combine(AppContext.BaseDirectory, "akka.hocon"));
-        // The failover budget of the README: detection (1 s heartbeats, 3 s pause), decision 3 s, removal 1 s.
+        // The failover budget of docs/cluster.md: detection (1 s heartbeats, 3 s pause), decision 3 s, removal 1 s.
         Assert.Equal(TimeSpan.FromSeconds(1), config.GetTimeSpan("akka.cluster.failure-detector.heartbeat-interval"));
         Assert.Equal(TimeSpan.FromSeconds(3), config.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
         Assert.Equal(TimeSpan.FromSeconds(3), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));

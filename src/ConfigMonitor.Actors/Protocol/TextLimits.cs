@@ -1,7 +1,7 @@
 namespace ConfigMonitor.Actors.Protocol;
 
 /// <summary>
-/// The longest text each kind of field accepts (the README's table). A field is checked at every entry (configuration,
+/// The longest text each kind of field accepts (the table in docs/settings.md). A field is checked at every entry (configuration,
 /// API bodies, actor commands), so nothing stored or sent between nodes can grow past the cluster's frame size:
 /// a target definition stays under a few KiB, an alert message under one.
 /// </summary>

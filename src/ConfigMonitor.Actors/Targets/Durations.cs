@@ -100,7 +100,7 @@ public readonly record struct DurationRange(TimeSpan Min, TimeSpan Max)
 }
 
 /// <summary>
-/// The range of every duration setting (the README's table). Each bound says why it is there.
+/// The range of every duration setting (the table in docs/settings.md). Each bound says why it is there.
 /// </summary>
 public static class DurationLimits
 {

@@ -293,7 +293,7 @@ public static class RequestReader
     private static string Describe(string? path) =>
         path is not null && (path.EndsWith("startsAt", StringComparison.OrdinalIgnoreCase) || path.EndsWith("endsAt", StringComparison.OrdinalIgnoreCase))
             ? "is not a date and time (write 2026-12-01T02:00:00Z)"
-            : "has a value this field does not take (see the field's description in the README)";
+            : "has a value this field does not take (see the field's description in docs/targets.md)";
 
     private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
 }

@@ -12,7 +12,7 @@ public static class BaselineBuild
 {
     /// <summary>
     /// The commit whose node must still share a cluster and a journal with this build. Each issue moves it to its own last
-    /// commit when it is done (the contracts that issue shipped become the baseline of the next); README "Upgrading".
+    /// commit when it is done (the contracts that issue shipped become the baseline of the next); docs/operations.md "Upgrading".
     /// </summary>
     public const string Commit = "ba2b1ed";
 

@@ -19,7 +19,7 @@ public sealed class FailoverSpecs(FailoverCluster cluster, ITestOutputHelper out
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(120);
 
-    // A bound for a shared 2-core CI machine running every test project at once; the README's figure (median of 3 under 15 s)
+    // A bound for a shared 2-core CI machine running every test project at once; docs/cluster.md's figure (median of 3 under 15 s)
     // comes from this spec's output on a quiet machine.
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(40);
 
