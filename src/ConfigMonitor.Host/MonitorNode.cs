@@ -145,7 +145,7 @@ public static class MonitorNode
                 if (demo is not null) akka.WithActors((system, _) => demo.StartActor(system, demoSettings));
                 else akka.AddReferenceConfigService(demoSettings, DemoServiceName);
             }
-            // Last and prepended: the node's akka.hocon overrides what code set (akka-notes §1.3).
+            // Last and prepended: the node's akka.hocon overrides what code set (Akka.Hosting applies each HOCON source when it is added; the last prepended wins).
             akka.AddHocon(akkaHocon, HoconAddMode.Prepend);
             // Debug asked for any category (Logging:LogLevel:<category> = Debug): Akka must publish its Debug events, which the
             // host's filters then keep for that category only (OperatorLogger asks IsEnabled per category).

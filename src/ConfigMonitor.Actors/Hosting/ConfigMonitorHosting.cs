@@ -105,7 +105,7 @@ public static class ConfigMonitorHosting
         builder.WithSqlPersistence(connectionString, provider, autoInitialize: true,
             journalBuilder: j => j.WithHealthCheck(), snapshotBuilder: s => s.WithHealthCheck());
         if (options.Persistence == PersistenceProvider.Sqlite)
-            // SQLite has one writer: more journal writers only queue on its lock (measured in akka-notes §6).
+            // SQLite has one writer: more journal writers only queue on its lock.
             builder.AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend);
         return builder;
     }

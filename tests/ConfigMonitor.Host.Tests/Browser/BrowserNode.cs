@@ -17,7 +17,7 @@ namespace ConfigMonitor.Host.Tests.Browser;
 /// </summary>
 public abstract class BrowserNode : IAsyncLifetime
 {
-    /// <summary>Debian's chromium and its matching driver (the env notes: name the driver, or Selenium Manager tries to download one).</summary>
+    /// <summary>Debian's chromium and its matching driver (name the driver, or Selenium Manager tries to download one).</summary>
     public const string ChromiumPath = "/usr/bin/chromium";
 
     /// <summary>Debian's chromedriver.</summary>
