@@ -411,7 +411,7 @@ cmd_kill_node() {
 
 # Seeds for a node (re)started while others run: the running nodes first, itself last. Listed first, a restarted node 1
 # would run the first-seed process: a crashed node's address stays gated at the survivors for a few seconds, their
-# InitJoinAck can be lost, and after seed-node-timeout (5 s) it would form a second cluster of its own (seen here).
+# InitJoinAck can be lost, and after seed-node-timeout (12 s in akka.hocon) it would form a second cluster of its own (seen here).
 # Not first, it only ever joins. With no other node running, the original order stands (node 1 forms the cluster).
 order_seeds_for_rejoin() {
   local i=$1 j others=() env=$STATE/node-$1/node.env

@@ -75,7 +75,7 @@ public sealed class SeedNodeRuleSpecs : IDisposable
         while (Stopwatch.GetElapsedTime(since) < TimeSpan.FromSeconds(20))
         {
             Assert.False(await ReadyAsync(http, secondApi),
-                "a node that is not first among its seeds must never form a cluster alone (20 s, four times seed-node-timeout)");
+                "a node that is not first among its seeds must never form a cluster alone (20 s, longer than the 12 s seed-node-timeout)");
             Assert.False(await secondNode.WaitForExitAsync(TimeSpan.FromMilliseconds(1)),
                 $"the second seed should keep waiting, not exit:{Environment.NewLine}{secondNode.StandardError}");
             await Task.Delay(500);
