@@ -127,10 +127,11 @@ public sealed class SqliteFacetSpecs(ITestOutputHelper output) : Akka.TestKit.Xu
     {
         RequiredServer.Require(File.Exists(SqliteShell), $"{SqliteShell} (Debian's sqlite3) watches the file's locks from another process");
         // Endless, in constant memory, and holding the file's SHARED lock while it runs (it read the table first).
-        // The target's own probe timeout, 60 s, is the driver's backstop; the call's 300 ms deadline must end the query long before.
+        // The target's own probe timeout, 30 s (at most its shortest loop interval), is the driver's backstop; the call's 300 ms
+        // deadline must end the query long before.
         var adapter = Adapter(Target(Database, fields: [("Config:Query",
             "WITH RECURSIVE c(x) AS (SELECT COUNT(*) FROM system_configurations UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c WHERE @key IS NOT NULL"),
-            ("ProbeTimeout", "60s")]));
+            ("ProbeTimeout", "30s")]));
         var timeout = TimeSpan.FromMilliseconds(300);
 
         var watch = Stopwatch.StartNew();
@@ -140,7 +141,7 @@ public sealed class SqliteFacetSpecs(ITestOutputHelper output) : Akka.TestKit.Xu
         await Assert.ThrowsAsync<ProbeTimeoutException>(() => adapter.GetConfigAsync("monitor.probe", null, timeout).WaitAsync(TimeSpan.FromSeconds(30)));
         Output?.WriteLine($"the probe answered {watch.Elapsed.TotalMilliseconds:0} ms after it began, with a {timeout.TotalMilliseconds:0} ms timeout");
         // Interrupted, not left spinning: while the query runs, another process cannot lock the file exclusively (the driver's
-        // 60 s backstop would end it only long after this wait).
+        // 30 s backstop would end it only long after this wait).
         await Eventually.AssertAsync(ExclusiveLockGrantedAsync, TimeSpan.FromSeconds(15), "the runaway query should have been interrupted at the probe timeout");
         Assert.Equal(new DatabaseProbeResult(1, 2), await adapter.ProbeDatabaseAsync(ProbeTimeout));
     }
