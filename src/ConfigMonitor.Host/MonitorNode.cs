@@ -68,10 +68,13 @@ public static class MonitorNode
         var akkaHocon = HoconValidation.Load(Path.Combine(AppContext.BaseDirectory, "akka.hocon"));
         var targetsSection = section.GetSection("Targets");
         DemoService? demo = null;
-        if (demoEnabled && targetsSection.GetSection(DemoService.TargetId).Exists() && section[$"Targets:{DemoService.TargetId}:Endpoint"] is null)
+        var demoWanted = demoEnabled && targetsSection.GetSection(DemoService.TargetId).Exists() && section[$"Targets:{DemoService.TargetId}:Endpoint"] is null;
+        var demoUrl = demoWanted ? DemoUrl(section, api.Token is not null) : null;
+        // Before anything listens: a port given twice is a mistake (exit 2), a port another process listens on may pass (exit 3).
+        PortsInUse.EnsureFree(new NodeAddresses(options.Hostname, options.Port, apiAddresses), demoUrl);
+        if (demoUrl is not null)
         {
             // The demo target names no endpoint: it is the demo's HTTP listener, bound now so its real address is known.
-            var demoUrl = DemoUrl(section, api.Token is not null);
             try
             {
                 demo = await DemoService.StartAsync(demoUrl, api.Token);
@@ -210,7 +213,6 @@ public static class MonitorNode
     {
         try
         {
-            PortsInUse.EnsureFree(app.Services.GetRequiredService<NodeAddresses>());
             await app.StartAsync(cancellationToken);
             if (app.Services.GetRequiredService<JournalGate>().Failure is { } journal)
             {

@@ -13,29 +13,53 @@ namespace ConfigMonitor.Host;
 /// share the port, each a cluster of its own, with connections landing in either. Turning the option off is no cure: without
 /// SO_REUSEADDR a node restarted at once after a crash finds its port held by the crashed connections in TIME_WAIT for a minute.
 /// So the node asks first, with a socket that sets SO_REUSEADDR alone: the kernel lets that bind beside connections in
-/// TIME_WAIT but refuses it beside any listener, whatever the listener's options. The API is asked at the same moment, so a
+/// TIME_WAIT but refuses it beside any listener, whatever the listener's options. The API and the demo are asked at the same moment, so a
 /// taken API port stops the node before Akka has formed a cluster, with one line instead of the host's stack trace.
 /// Two nodes started within the same few milliseconds can both pass; the check is for the node started beside a running one.
 /// </para>
 /// </summary>
 public static class PortsInUse
 {
-    /// <summary>Throws <see cref="TransientStartupException"/> naming the address and its setting when one of the node's ports has a listener.</summary>
-    public static void EnsureFree(NodeAddresses addresses)
+    /// <summary>
+    /// Throws <see cref="NodeConfigurationException"/> when two of the node's own settings ask for the same port (restarting
+    /// cannot help), and <see cref="TransientStartupException"/> naming the address and its setting when another process
+    /// listens on one of them. <paramref name="demoUrl"/> is the demo's listener when the node starts one.
+    /// </summary>
+    public static void EnsureFree(NodeAddresses addresses, string? demoUrl = null)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return; // elsewhere Akka binds exclusively, and the bind itself fails
-        if (addresses.RemotingPort != 0 && Resolve(addresses.RemotingHostname).Any(a => Listened(a, addresses.RemotingPort)))
-            throw new TransientStartupException(
-                $"Akka remoting cannot listen on {addresses.RemotingHostname}:{addresses.RemotingPort} (ConfigMonitor:Hostname, ConfigMonitor:Port): " +
-                "the port is already in use; stop what holds it or choose another ConfigMonitor:Port");
+        var listeners = new List<Listener>();
+        if (addresses.RemotingPort != 0)
+            listeners.Add(new Listener($"{Bracketed(addresses.RemotingHostname)}:{addresses.RemotingPort}", "ConfigMonitor:Hostname, ConfigMonitor:Port",
+                Resolve(addresses.RemotingHostname).Select(a => new IPEndPoint(a, addresses.RemotingPort)).ToList(), Remoting: true));
         foreach (var api in addresses.Effective)
-        {
-            if (ApiEndpoints(api.Address) is not { } endpoints) continue;
-            if (endpoints.Any(e => Listened(e.Address, e.Port)))
-                throw new TransientStartupException(
-                    $"the management API cannot listen on {api.Address} ({api.Setting}): the port is already in use; stop what holds it or choose another port");
-        }
+            if (ApiEndpoints(api.Address) is { } endpoints) listeners.Add(new Listener(api.Address, api.Setting, endpoints, Remoting: false));
+        if (demoUrl is not null && ApiEndpoints(demoUrl) is { } demo) listeners.Add(new Listener(demoUrl, "ConfigMonitor:Demo:Url", demo, Remoting: false));
+
+        for (var i = 0; i < listeners.Count; i++)
+        for (var j = i + 1; j < listeners.Count; j++)
+            if (listeners[i].Setting != listeners[j].Setting && listeners[i].Endpoints.Any(a => listeners[j].Endpoints.Any(b => Overlap(a, b))))
+                throw new NodeConfigurationException(
+                    $"{listeners[i].Address} ({listeners[i].Setting}) and {listeners[j].Address} ({listeners[j].Setting}) ask for the same port " +
+                    $"{listeners[i].Endpoints[0].Port}: the node cannot listen twice on one port; give each its own");
+
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return; // elsewhere Akka binds exclusively, and the bind itself fails
+        foreach (var listener in listeners.Where(l => l.Endpoints.Any(e => Listened(e.Address, e.Port))))
+            throw new TransientStartupException(listener.Remoting
+                ? $"Akka remoting cannot listen on {listener.Address} ({listener.Setting}): the port is already in use; stop what holds it or choose another ConfigMonitor:Port"
+                : listener.Setting == "ConfigMonitor:Demo:Url"
+                    ? $"the demo config service cannot listen on {listener.Address} ({listener.Setting}): the port is already in use; stop what holds it or choose another port (0 picks a free one)"
+                    : $"the management API cannot listen on {listener.Address} ({listener.Setting}): the port is already in use; stop what holds it or choose another port");
     }
+
+    private sealed record Listener(string Address, string Setting, IReadOnlyList<IPEndPoint> Endpoints, bool Remoting);
+
+    /// <summary>Two endpoints one process cannot both listen on: the same port on the same address, or on a wildcard of its family.</summary>
+    private static bool Overlap(IPEndPoint a, IPEndPoint b) =>
+        a.Port == b.Port && (a.Address.Equals(b.Address) || IsWildcard(a.Address) || IsWildcard(b.Address));
+
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
+
+    private static string Bracketed(string host) => host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host;
 
     /// <summary>The addresses Kestrel binds for one URL (as its address binder reads them), or null when the port is chosen at bind time.</summary>
     private static IReadOnlyList<IPEndPoint>? ApiEndpoints(string url)
@@ -51,7 +75,7 @@ public static class PortsInUse
         }
         if (binding.Port == 0 || binding.IsUnixPipe || binding.IsNamedPipe) return null;
         if (string.Equals(binding.Host, "localhost", StringComparison.OrdinalIgnoreCase))
-            return [new IPEndPoint(IPAddress.Loopback, binding.Port)]; // Kestrel needs IPv4's loopback; ::1 is optional to it
+            return [new IPEndPoint(IPAddress.Loopback, binding.Port), new IPEndPoint(IPAddress.IPv6Loopback, binding.Port)]; // Kestrel binds both
         if (IPAddress.TryParse(binding.Host.Trim('[', ']'), out var address)) return [new IPEndPoint(address, binding.Port)];
         // '*', '+', '0.0.0.0'-like wildcards and host names: Kestrel listens on every interface.
         return [new IPEndPoint(IPAddress.Any, binding.Port)];
@@ -59,7 +83,7 @@ public static class PortsInUse
 
     private static IEnumerable<IPAddress> Resolve(string host)
     {
-        if (IPAddress.TryParse(host, out var literal)) return [literal];
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var literal)) return [literal];
         try
         {
             return Dns.GetHostAddresses(host);
@@ -73,13 +97,13 @@ public static class PortsInUse
     /// <summary>True when binding <paramref name="address"/>:<paramref name="port"/> with SO_REUSEADDR alone is refused as in use.</summary>
     private static bool Listened(IPAddress address, int port)
     {
-        using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        if (address.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = address.Equals(IPAddress.IPv6Any);
-        // The raw option, not SocketOptionName.ReuseAddress: .NET would add SO_REUSEPORT, which lets the bind share a listener's port.
-        if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
-        else socket.SetRawSocketOption(0xffff /* SOL_SOCKET */, 0x4 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
         try
         {
+            using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            if (address.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = address.Equals(IPAddress.IPv6Any);
+            // The raw option, not SocketOptionName.ReuseAddress: .NET would add SO_REUSEPORT, which lets the bind share a listener's port.
+            if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+            else socket.SetRawSocketOption(0xffff /* SOL_SOCKET */, 0x4 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
             socket.Bind(new IPEndPoint(address, port));
             return false;
         }
@@ -89,7 +113,7 @@ public static class PortsInUse
         }
         catch (SocketException)
         {
-            return false; // not ours to judge (an address not on this machine, no permission): the real bind says what is wrong
+            return false; // not ours to judge (an address not on this machine, no IPv6, no permission): the real bind says what is wrong
         }
     }
 }

@@ -92,6 +92,62 @@ public sealed class StartupProcessSpecs : IDisposable
         Assert.Equal([first.Id], ListenersOn(apiPort));
     }
 
+    public static TheoryData<string, string, string> OwnPortClashes => new()
+    {
+        // the settings of one node (PORT stands for one free port), and the two settings its refusal names
+        { "--ConfigMonitor:Port=PORT|--ConfigMonitor:Api:Url=http://127.0.0.1:PORT", "(ConfigMonitor:Hostname, ConfigMonitor:Port)", "(ConfigMonitor:Api:Url)" },
+        { "--ConfigMonitor:Port=0|--ConfigMonitor:Api:Url=http://127.0.0.1:PORT|--ConfigMonitor:Demo:Url=http://127.0.0.1:PORT", "(ConfigMonitor:Api:Url)", "(ConfigMonitor:Demo:Url)" },
+        { "--ConfigMonitor:Port=PORT|--ConfigMonitor:Api:Url=http://127.0.0.1:0|--ConfigMonitor:Demo:Url=http://0.0.0.0:PORT|--ConfigMonitor:Api:Token=t", "(ConfigMonitor:Hostname, ConfigMonitor:Port)", "(ConfigMonitor:Demo:Url)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OwnPortClashes))]
+    public async Task Should_exit_2_naming_both_settings_when_two_of_its_own_listeners_ask_for_one_port(string settings, string first, string second)
+    {
+        var port = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
+        using var node = NodeProcess.Start(_work.Path, [.. settings.Replace("PORT", $"{port}", StringComparison.Ordinal).Split('|'),
+            $"--ConfigMonitor:DataDirectory={DataDirectory}"]);
+
+        var stderr = await ExitsWith(node, ExitCodes.ConfigurationWrong);
+        Assert.Single(node.StandardErrorLines);
+        Assert.Contains(first, stderr);
+        Assert.Contains(second, stderr);
+        Assert.Contains($"ask for the same port {port}", stderr);
+        NothingStarted(node);
+        Assert.DoesNotContain("Demo config service", node.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Should_exit_3_when_the_ipv6_loopback_half_of_a_localhost_api_address_is_taken()
+    {
+        using var holder = new TcpListener(IPAddress.IPv6Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", $"--ConfigMonitor:Api:Url=http://localhost:{port}",
+            $"--ConfigMonitor:DataDirectory={DataDirectory}");
+
+        var stderr = await ExitsWith(node, ExitCodes.Transient);
+        Assert.Single(node.StandardErrorLines);
+        Assert.Contains($"the management API cannot listen on http://localhost:{port} (ConfigMonitor:Api:Url): the port is already in use", stderr);
+        NothingStarted(node);
+    }
+
+    [Fact]
+    public async Task Should_exit_3_before_the_demo_listens_when_the_akka_port_is_taken_and_write_an_ipv6_address_in_brackets()
+    {
+        using var holder = new TcpListener(IPAddress.IPv6Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Hostname=::1", $"--ConfigMonitor:Port={port}",
+            "--ConfigMonitor:Api:Url=http://127.0.0.1:0", $"--ConfigMonitor:DataDirectory={DataDirectory}");
+
+        var stderr = await ExitsWith(node, ExitCodes.Transient);
+        Assert.Single(node.StandardErrorLines);
+        Assert.Contains($"Akka remoting cannot listen on [::1]:{port} (ConfigMonitor:Hostname, ConfigMonitor:Port): the port is already in use", stderr);
+        NothingStarted(node);
+        Assert.DoesNotContain("Demo config service", node.StandardOutput);
+    }
+
     /// <summary>The processes with a listening TCP socket on <paramref name="port"/>, read from /proc (what <c>ss -ltnp</c> shows).</summary>
     private static IReadOnlyList<int> ListenersOn(int port)
     {
