@@ -32,26 +32,42 @@ public sealed class StartupProcessSpecs : IDisposable
         return node.StandardError;
     }
 
-    [Fact]
-    public async Task Should_exit_3_naming_the_address_and_setting_when_the_api_port_is_taken()
+    public static TheoryData<string, string, string> TakenPorts => new()
     {
-        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        // where another process listens (PORT stands for its port), the node's settings, and the refusal's words
+        { "127.0.0.1", "--ConfigMonitor:Port=0|--ConfigMonitor:Api:Url=http://127.0.0.1:PORT",
+            "the management API cannot listen on http://127.0.0.1:PORT (ConfigMonitor:Api:Url): the port is already in use" },
+        { "127.0.0.1", "--ConfigMonitor:Port=PORT|--ConfigMonitor:Api:Url=http://127.0.0.1:0",
+            "Akka remoting cannot listen on 127.0.0.1:PORT (ConfigMonitor:Hostname, ConfigMonitor:Port): the port is already in use" },
+        // Kestrel binds localhost on ::1 as well, and fails when that half is taken.
+        { "::1", "--ConfigMonitor:Port=0|--ConfigMonitor:Api:Url=http://localhost:PORT",
+            "the management API cannot listen on http://localhost:PORT (ConfigMonitor:Api:Url): the port is already in use" },
+        { "::1", "--ConfigMonitor:Hostname=::1|--ConfigMonitor:Port=PORT|--ConfigMonitor:Api:Url=http://127.0.0.1:0",
+            "Akka remoting cannot listen on [::1]:PORT (ConfigMonitor:Hostname, ConfigMonitor:Port): the port is already in use" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TakenPorts))]
+    public async Task Should_exit_3_naming_the_address_and_setting_before_anything_listens_when_a_port_is_taken(string heldOn, string settings, string refusal)
+    {
+        using var holder = new TcpListener(IPAddress.Parse(heldOn), 0);
         holder.Start();
         var port = ((IPEndPoint)holder.LocalEndpoint).Port;
-        using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", $"--ConfigMonitor:Api:Url=http://127.0.0.1:{port}",
-            $"--ConfigMonitor:DataDirectory={DataDirectory}");
+        using var node = NodeProcess.Start(_work.Path, [.. settings.Replace("PORT", $"{port}", StringComparison.Ordinal).Split('|'),
+            $"--ConfigMonitor:DataDirectory={DataDirectory}"]);
 
         var stderr = await ExitsWith(node, ExitCodes.Transient);
         Assert.Single(node.StandardErrorLines);
-        Assert.Contains($"the management API cannot listen on http://127.0.0.1:{port} (ConfigMonitor:Api:Url): the port is already in use", stderr);
+        Assert.Contains(refusal.Replace("PORT", $"{port}", StringComparison.Ordinal), stderr);
         NothingStarted(node);
     }
 
-    /// <summary>A port found taken stops the node before Akka or the API start: no cluster formed, no stack trace logged.</summary>
+    /// <summary>A port found taken stops the node before the demo, Akka or the API start: no cluster formed, no stack trace logged.</summary>
     private static void NothingStarted(NodeProcess node)
     {
         Assert.DoesNotContain("Exception", node.StandardOutput);
         Assert.DoesNotContain("Cluster Node [", node.StandardOutput);
+        Assert.DoesNotContain("Demo config service", node.StandardOutput);
     }
 
     [Fact]
@@ -114,38 +130,6 @@ public sealed class StartupProcessSpecs : IDisposable
         Assert.Contains(second, stderr);
         Assert.Contains($"ask for the same port {port}", stderr);
         NothingStarted(node);
-        Assert.DoesNotContain("Demo config service", node.StandardOutput);
-    }
-
-    [Fact]
-    public async Task Should_exit_3_when_the_ipv6_loopback_half_of_a_localhost_api_address_is_taken()
-    {
-        using var holder = new TcpListener(IPAddress.IPv6Loopback, 0);
-        holder.Start();
-        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
-        using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", $"--ConfigMonitor:Api:Url=http://localhost:{port}",
-            $"--ConfigMonitor:DataDirectory={DataDirectory}");
-
-        var stderr = await ExitsWith(node, ExitCodes.Transient);
-        Assert.Single(node.StandardErrorLines);
-        Assert.Contains($"the management API cannot listen on http://localhost:{port} (ConfigMonitor:Api:Url): the port is already in use", stderr);
-        NothingStarted(node);
-    }
-
-    [Fact]
-    public async Task Should_exit_3_before_the_demo_listens_when_the_akka_port_is_taken_and_write_an_ipv6_address_in_brackets()
-    {
-        using var holder = new TcpListener(IPAddress.IPv6Loopback, 0);
-        holder.Start();
-        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
-        using var node = NodeProcess.Start(_work.Path, "--ConfigMonitor:Hostname=::1", $"--ConfigMonitor:Port={port}",
-            "--ConfigMonitor:Api:Url=http://127.0.0.1:0", $"--ConfigMonitor:DataDirectory={DataDirectory}");
-
-        var stderr = await ExitsWith(node, ExitCodes.Transient);
-        Assert.Single(node.StandardErrorLines);
-        Assert.Contains($"Akka remoting cannot listen on [::1]:{port} (ConfigMonitor:Hostname, ConfigMonitor:Port): the port is already in use", stderr);
-        NothingStarted(node);
-        Assert.DoesNotContain("Demo config service", node.StandardOutput);
     }
 
     /// <summary>The processes with a listening TCP socket on <paramref name="port"/>, read from /proc (what <c>ss -ltnp</c> shows).</summary>
@@ -174,21 +158,6 @@ public sealed class StartupProcessSpecs : IDisposable
             }
         }
         return pids;
-    }
-
-    [Fact]
-    public async Task Should_exit_3_naming_the_address_and_settings_when_the_akka_port_is_taken()
-    {
-        using var holder = new TcpListener(IPAddress.Loopback, 0);
-        holder.Start();
-        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
-        using var node = NodeProcess.Start(_work.Path, $"--ConfigMonitor:Port={port}", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
-            $"--ConfigMonitor:DataDirectory={DataDirectory}");
-
-        var stderr = await ExitsWith(node, ExitCodes.Transient);
-        Assert.Single(node.StandardErrorLines);
-        Assert.Contains($"Akka remoting cannot listen on 127.0.0.1:{port} (ConfigMonitor:Hostname, ConfigMonitor:Port): the port is already in use", stderr);
-        NothingStarted(node);
     }
 
     [Fact]
