@@ -71,7 +71,8 @@ public static class MonitorNode
         var demoWanted = demoEnabled && targetsSection.GetSection(DemoService.TargetId).Exists() && section[$"Targets:{DemoService.TargetId}:Endpoint"] is null;
         var demoUrl = demoWanted ? DemoUrl(section, api.Token is not null) : null;
         // Before anything listens: a port given twice is a mistake (exit 2), a port another process listens on may pass (exit 3).
-        PortsInUse.EnsureFree(new NodeAddresses(options.Hostname, options.Port, apiAddresses), demoUrl);
+        var nodeAddresses = new NodeAddresses(options.Hostname, options.Port, apiAddresses);
+        PortsInUse.EnsureFree(nodeAddresses, demoUrl);
         if (demoUrl is not null)
         {
             // The demo target names no endpoint: it is the demo's HTTP listener, bound now so its real address is known.
@@ -82,8 +83,7 @@ public static class MonitorNode
             catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
                                         || e.InnerException?.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
             {
-                throw new TransientStartupException(
-                    $"the demo config service cannot listen on {demoUrl} (ConfigMonitor:Demo:Url): the port is already in use; stop what holds it or choose another port (0 picks a free one)", e);
+                throw new TransientStartupException(PortsInUse.DemoPortTaken($"{demoUrl} (ConfigMonitor:Demo:Url)"), e);
             }
             catch (IOException e)
             {
@@ -114,7 +114,7 @@ public static class MonitorNode
         }
         builder.Services.AddSingleton(api);
         builder.Services.AddHostedService<BoundAddressCheck>();
-        builder.Services.AddSingleton(new NodeAddresses(options.Hostname, options.Port, apiAddresses));
+        builder.Services.AddSingleton(nodeAddresses);
         builder.Services.AddSingleton(options.Health);
         builder.Services.AddManagementApi(options);
         builder.Services.AddSingleton<ActorAsk>();
@@ -175,8 +175,11 @@ public static class MonitorNode
                 ? $"({PostgresJournalAddress.Of(options.EffectiveConnectionString)})"
                 : SqliteStore.Redacted(options.EffectiveConnectionString));
         if (demo is not null)
+        {
+            var demoAddress = DemoService.ReachableUrl(demo.Url);
             app.Logger.LogInformation("Demo config service (target '{Target}') listening on {DemoUrl}; break it with POST {DemoUrl}/faults/read-delay {{\"delay\":\"200ms\"}}, undo with POST {DemoUrl}/faults/reset",
-                DemoService.TargetId, DemoService.ReachableUrl(demo.Url), DemoService.ReachableUrl(demo.Url), DemoService.ReachableUrl(demo.Url));
+                DemoService.TargetId, demoAddress, demoAddress, demoAddress);
+        }
         // First in the pipeline: nothing is answered beyond loopback without a token, not even while the node starts.
         app.UseLoopbackOnlyWithoutToken(api);
         app.MapManagementApi(options.Role);

@@ -33,7 +33,7 @@ public static class PortsInUse
                 Resolve(addresses.RemotingHostname).Select(a => new IPEndPoint(a, addresses.RemotingPort)).ToList(), Remoting: true));
         foreach (var api in addresses.Effective)
             if (ApiEndpoints(api.Address) is { } endpoints) listeners.Add(new Listener(api.Address, api.Setting, endpoints, Remoting: false));
-        if (demoUrl is not null && ApiEndpoints(demoUrl) is { } demo) listeners.Add(new Listener(demoUrl, "ConfigMonitor:Demo:Url", demo, Remoting: false));
+        if (demoUrl is not null && ApiEndpoints(demoUrl) is { } demo) listeners.Add(new Listener(demoUrl, DemoSetting, demo, Remoting: false));
 
         for (var i = 0; i < listeners.Count; i++)
         for (var j = i + 1; j < listeners.Count; j++)
@@ -44,12 +44,26 @@ public static class PortsInUse
 
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return; // elsewhere Akka binds exclusively, and the bind itself fails
         foreach (var listener in listeners.Where(l => l.Endpoints.Any(e => Listened(e.Address, e.Port))))
-            throw new TransientStartupException(listener.Remoting
-                ? $"Akka remoting cannot listen on {listener.Address} ({listener.Setting}): the port is already in use; stop what holds it or choose another ConfigMonitor:Port"
-                : listener.Setting == "ConfigMonitor:Demo:Url"
-                    ? $"the demo config service cannot listen on {listener.Address} ({listener.Setting}): the port is already in use; stop what holds it or choose another port (0 picks a free one)"
-                    : $"the management API cannot listen on {listener.Address} ({listener.Setting}): the port is already in use; stop what holds it or choose another port");
+        {
+            var where = $"{listener.Address} ({listener.Setting})";
+            throw new TransientStartupException(listener.Remoting ? AkkaPortTaken(where)
+                : listener.Setting == DemoSetting ? DemoPortTaken(where) : ApiPortTaken(where));
+        }
     }
+
+    private const string DemoSetting = "ConfigMonitor:Demo:Url";
+
+    /// <summary>The refusal when Akka remoting's port is taken; <paramref name="where"/> is the address and its settings.</summary>
+    public static string AkkaPortTaken(string where) =>
+        $"Akka remoting cannot listen on {where}: the port is already in use; stop what holds it or choose another ConfigMonitor:Port";
+
+    /// <summary>The refusal when an API address's port is taken.</summary>
+    public static string ApiPortTaken(string where) =>
+        $"the management API cannot listen on {where}: the port is already in use; stop what holds it or choose another port";
+
+    /// <summary>The refusal when the demo's port is taken.</summary>
+    public static string DemoPortTaken(string where) =>
+        $"the demo config service cannot listen on {where}: the port is already in use; stop what holds it or choose another port (0 picks a free one)";
 
     private sealed record Listener(string Address, string Setting, IReadOnlyList<IPEndPoint> Endpoints, bool Remoting);
 

@@ -70,8 +70,7 @@ public static class BindFailure
             var where = $"{addresses.RemotingHostname}:{addresses.RemotingPort} (ConfigMonitor:Hostname, ConfigMonitor:Port)";
             return socket?.SocketErrorCode switch
             {
-                SocketError.AddressAlreadyInUse => new TransientStartupException(
-                    $"Akka remoting cannot listen on {where}: the port is already in use; stop what holds it or choose another ConfigMonitor:Port", error),
+                SocketError.AddressAlreadyInUse => new TransientStartupException(PortsInUse.AkkaPortTaken(where), error),
                 null => null,
                 _ => new NodeConfigurationException($"Akka remoting cannot listen on {where}: {socket.Message}"),
             };
@@ -81,7 +80,7 @@ public static class BindFailure
         {
             var where = string.Join(" or ", addresses.Effective.Select(a => $"{a.Address} ({a.Setting})"));
             return all.OfType<AddressInUseException>().Any()
-                ? new TransientStartupException($"the management API cannot listen on {where}: the port is already in use; stop what holds it or choose another port", error)
+                ? new TransientStartupException(PortsInUse.ApiPortTaken(where), error)
                 : new NodeConfigurationException($"the management API cannot listen on {where}: {kestrelSocket.Message}");
         }
         return null;
