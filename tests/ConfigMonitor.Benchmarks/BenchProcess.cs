@@ -103,14 +103,6 @@ public sealed class BenchProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A free loopback TCP port (free now; the caller binds it soon after).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>
     /// This program's modes: closes their stdin (they stop on that), then ends them if still running after a grace period.
     /// An outside tool is ended at once (its data is thrown away with its temp folder).

@@ -4,7 +4,6 @@ using Akka.Actor;
 using Akka.Hosting;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Metrics;
-using ConfigMonitor.Tests.Shared.Servers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -52,7 +51,7 @@ public static class ClusterScaleScenario
             var postmaster = int.Parse(File.ReadLines(Path.Combine(postgres.DataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
             Figures.Progress($"{scenario}: PostgreSQL on 127.0.0.1:{postgres.Port} (pid {postmaster})");
 
-            var ports = Enumerable.Range(0, nodes).Select(_ => BenchProcess.FreePort()).ToArray();
+            var ports = Enumerable.Range(0, nodes).Select(_ => LoopbackPorts.Free()).ToArray();
             var seeds = string.Join(',', ports.Select(p => $"akka.tcp://configmonitor@127.0.0.1:{p}"));
             var started = Stopwatch.StartNew();
             var processes = Enumerable.Range(0, nodes).Select(i => BenchProcess.Benchmark($"node-{i + 1}",

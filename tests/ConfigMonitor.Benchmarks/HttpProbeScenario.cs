@@ -195,8 +195,8 @@ public static class HttpProbeScenario
         var folder = Measure.TempFolder(side);
         try
         {
-            var blackboxPort = BenchProcess.FreePort();
-            var prometheusPort = BenchProcess.FreePort();
+            var blackboxPort = LoopbackPorts.Free();
+            var prometheusPort = LoopbackPorts.Free();
             await File.WriteAllTextAsync(Path.Combine(folder, "blackbox.yml"), BlackboxConfig);
             await File.WriteAllTextAsync(Path.Combine(folder, "prometheus.yml"), PrometheusConfig(targets, port, blackboxPort));
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };

@@ -26,7 +26,6 @@ public static class StatusPageScenario
     private const string Scenario = "status-page";
 
     /// <summary>Debian's chromium and its matching driver (named, or Selenium Manager tries to download one).</summary>
-    private const string ChromiumPath = "/usr/bin/chromium", DriverPath = "/usr/bin/chromedriver";
 
     /// <summary>The issue's bar: navigation start to counts and first page drawn, median of 5.</summary>
     private static readonly TimeSpan Goal = TimeSpan.FromSeconds(1);
@@ -43,16 +42,16 @@ public static class StatusPageScenario
     public static async Task RunAsync(bool quick, int? targetsOverride)
     {
         var targets = targetsOverride ?? (quick ? 1_000 : 10_000);
-        if (!File.Exists(ChromiumPath) || !File.Exists(DriverPath))
+        if (!Chromium.Installed)
         {
-            Figures.Progress($"{Scenario}: skipped: Debian's chromium ({ChromiumPath}) and chromium-driver ({DriverPath}) are needed (apt-get install chromium chromium-driver)");
+            Figures.Progress($"{Scenario}: skipped: {Chromium.Missing}");
             return;
         }
         Figures.Emit(Scenario, "machine-load-average-1min-at-start", targets, LoadAverage(), "load");
         var folder = Measure.TempFolder(Scenario);
         try
         {
-            var port = BenchProcess.FreePort();
+            var port = LoopbackPorts.Free();
             var nodeFolder = PrepareNode(folder, targets, port);
             var started = Stopwatch.StartNew();
             var node = BenchProcess.Tool(DotnetPath(), [Path.Combine(nodeFolder, "ConfigMonitor.Host.dll"), "--environment=Bench"], Path.Combine(folder, "node.log"));
@@ -86,7 +85,7 @@ public static class StatusPageScenario
     {
         var source = AppContext.BaseDirectory;
         var nodeFolder = Path.Combine(folder, "node");
-        ConfigMonitor.Tests.Shared.HostCopy.Into(source, nodeFolder);
+        HostCopy.Into(source, nodeFolder);
         var definitions = new Dictionary<string, object>(StringComparer.Ordinal);
         // The demo target (appsettings.json's, on the demo's HTTP listener) is one of the N: N-1 actor targets beside it.
         for (var i = 1; i < targets; i++)
@@ -184,7 +183,7 @@ public static class StatusPageScenario
         for (var i = 0; i < Loads; i++)
         {
             // A new browser each time: a new, empty profile (no HTTP cache, no compiled script cache), as a first visit.
-            using var driver = StartBrowser();
+            using var driver = Chromium.Start(1366, 900);
             driver.Navigate().GoToUrl(new Uri(baseAddress, "/#/"));
             var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(60)) { PollingInterval = TimeSpan.FromMilliseconds(50) };
             wait.Until(d => ((IJavaScriptExecutor)d).ExecuteScript("return performance.getEntriesByName('overview-drawn').length") is long and > 0);
@@ -210,16 +209,6 @@ public static class StatusPageScenario
         var median = drawn.Order().ElementAt(drawn.Count / 2);
         Figures.Emit(Scenario, "navigation-to-overview-drawn-median-under-1s", targets, median < Goal.TotalMilliseconds ? 1 : 0, "yes=1,no=0");
         Figures.Progress($"{Scenario}: median navigation to overview drawn {median:0} ms: {(median < Goal.TotalMilliseconds ? "under" : "NOT under")} 1 s");
-    }
-
-    private static ChromeDriver StartBrowser()
-    {
-        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(DriverPath)!, Path.GetFileName(DriverPath));
-        service.SuppressInitialDiagnosticInformation = true;
-        service.HideCommandPromptWindow = true;
-        var options = new ChromeOptions { BinaryLocation = ChromiumPath };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1366,900");
-        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }
 
     /// <summary>The API alone: GET /api/status?limit=100 answered in full (no If-None-Match), then with its ETag (304), 20 times each.</summary>

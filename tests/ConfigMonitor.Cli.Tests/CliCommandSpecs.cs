@@ -2,8 +2,6 @@ using System.Text.Json;
 using ConfigMonitor.Actors.Monitoring;
 using ConfigMonitor.Cli;
 using ConfigMonitor.ConfigService;
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Cli.Tests;
 

@@ -2,8 +2,6 @@ using System.Text.Json;
 using Akka.Actor;
 using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Hosting;
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Cli.Tests;
 

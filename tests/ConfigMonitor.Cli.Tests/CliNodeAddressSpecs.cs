@@ -24,7 +24,7 @@ public sealed class CliNodeAddressSpecs
     public async Task A_server_that_answers_with_bare_error_pages_is_not_a_node_exit_2()
     {
         // A real HTTP server on loopback that is not ConfigMonitor: every path is a plain 404.
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         listener.Start();
@@ -47,10 +47,4 @@ public sealed class CliNodeAddressSpecs
         Assert.Contains("is it a ConfigMonitor node", result.Error);
     }
 
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 }

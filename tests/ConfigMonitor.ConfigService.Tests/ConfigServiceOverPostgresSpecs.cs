@@ -1,8 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using ConfigMonitor.Actors.Time;
-using ConfigMonitor.Tests.Shared;
-using ConfigMonitor.Tests.Shared.Servers;
 using Npgsql;
 using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
 using static ConfigMonitor.ConfigService.ConfigServiceCommands;

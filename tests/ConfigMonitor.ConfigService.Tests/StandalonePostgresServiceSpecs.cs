@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using ConfigMonitor.Tests.Shared;
-using ConfigMonitor.Tests.Shared.Servers;
 using Npgsql;
 
 namespace ConfigMonitor.ConfigService.Tests;
@@ -18,7 +16,7 @@ public sealed class StandalonePostgresServiceSpecs(PostgresFixture postgres) : I
     {
         RequiredServer.Require(PostgresServer.Available, PostgresFixture.Missing);
         var connectionString = await postgres.NewDatabaseAsync();
-        var address = new Uri($"http://127.0.0.1:{StandaloneProcess.FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}");
         using var service = StandaloneProcess.Start(_workingDirectory, "--urls", address.ToString(),
             "--ConfigService:Provider=postgresql", $"--ConfigService:ConnectionString={connectionString}");
         using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
@@ -43,8 +41,8 @@ public sealed class StandalonePostgresServiceSpecs(PostgresFixture postgres) : I
     {
         // Nothing listens on this port: the service starts anyway and says why it cannot read.
         const string password = "never-logged-9f2c";
-        var unreachablePort = StandaloneProcess.FreePort();
-        var address = new Uri($"http://127.0.0.1:{StandaloneProcess.FreePort()}");
+        var unreachablePort = LoopbackPorts.Free();
+        var address = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}");
         using var service = StandaloneProcess.Start(_workingDirectory, "--urls", address.ToString(), "--ConfigService:Provider=postgresql",
             $"--ConfigService:ConnectionString=Host=127.0.0.1;Port={unreachablePort};Database=config;Username=config;Password={password}");
         using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
@@ -69,7 +67,7 @@ public sealed class StandalonePostgresServiceSpecs(PostgresFixture postgres) : I
     [InlineData("--ConfigService:Provider=postgresql", "ConfigService:ConnectionString is missing; ConfigService:Provider=postgresql needs a PostgreSQL connection string like Host=127.0.0.1;Port=5432;Database=config;Username=config;Password=...")]
     public async Task Should_exit_2_with_one_line_naming_a_wrong_database_setting(string argument, string expected)
     {
-        using var service = StandaloneProcess.Start(_workingDirectory, "--urls", $"http://127.0.0.1:{StandaloneProcess.FreePort()}", argument);
+        using var service = StandaloneProcess.Start(_workingDirectory, "--urls", $"http://127.0.0.1:{LoopbackPorts.Free()}", argument);
 
         await service.WaitForExitAsync();
 

@@ -83,13 +83,6 @@ internal sealed class StandaloneProcess : IDisposable
         await Process.WaitForExitAsync(exited.Token);
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public void Dispose()
     {
         if (!Process.HasExited) Process.Kill(entireProcessTree: true);

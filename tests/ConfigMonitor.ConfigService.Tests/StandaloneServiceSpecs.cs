@@ -14,7 +14,7 @@ public sealed class StandaloneServiceSpecs : IDisposable
     [Fact]
     public async Task Should_serve_a_key_take_a_fault_and_stop_cleanly_on_SIGINT()
     {
-        var address = new Uri($"http://127.0.0.1:{StandaloneProcess.FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}");
         using var service = StandaloneProcess.Start(_workingDirectory, "--urls", address.ToString());
         using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
 
@@ -51,7 +51,7 @@ public sealed class StandaloneServiceSpecs : IDisposable
     [Fact]
     public async Task Should_exit_2_with_one_line_naming_a_wrong_setting()
     {
-        using var service = StandaloneProcess.Start(_workingDirectory, "--urls", $"http://127.0.0.1:{StandaloneProcess.FreePort()}", "--ConfigService:CacheCapacity=0");
+        using var service = StandaloneProcess.Start(_workingDirectory, "--urls", $"http://127.0.0.1:{LoopbackPorts.Free()}", "--ConfigService:CacheCapacity=0");
 
         await service.WaitForExitAsync();
 

@@ -10,8 +10,6 @@ using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Protocol;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Host.Api;
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using ConfigMonitor.Host.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 
 namespace ConfigMonitor.Host.Tests;
@@ -10,7 +9,7 @@ namespace ConfigMonitor.Host.Tests;
 /// <summary>A node without a token (loopback only), whose changes a page of another site open in the user's browser must not make.</summary>
 public sealed class TokenlessNode : IAsyncLifetime
 {
-    private readonly TempDirectory _data = new();
+    private readonly TempDirectory _data = TempDirectory.ForNode();
 
     public WebApplication App { get; private set; } = null!;
 

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 
@@ -13,8 +11,8 @@ namespace ConfigMonitor.Host.Tests;
 public sealed class DemoOverHttpSpecs : IAsyncLifetime
 {
     private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(60);
-    private readonly TempDirectory _data = new();
-    private readonly TempDirectory _secondData = new();
+    private readonly TempDirectory _data = TempDirectory.ForNode();
+    private readonly TempDirectory _secondData = TempDirectory.ForNode();
     private readonly List<Microsoft.AspNetCore.Builder.WebApplication> _nodes = [];
 
     public Task InitializeAsync() => Task.CompletedTask;

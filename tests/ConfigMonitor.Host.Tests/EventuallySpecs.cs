@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ConfigMonitor.Tests.Shared;
 using Xunit.Sdk;
 
 namespace ConfigMonitor.Host.Tests;

@@ -1,4 +1,3 @@
-using ConfigMonitor.Host.Tests.Support;
 
 namespace ConfigMonitor.Host.Tests;
 
@@ -7,7 +6,7 @@ public sealed class HostProcessSpecs : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
-    private readonly TempDirectory _work = new();
+    private readonly TempDirectory _work = TempDirectory.ForNode();
 
     private string DataDirectory => Path.Combine(_work.Path, "data");
 

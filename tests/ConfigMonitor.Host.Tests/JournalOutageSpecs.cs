@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using ConfigMonitor.Host.Tests.Support;
 using Microsoft.Data.Sqlite;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 
@@ -14,7 +12,7 @@ namespace ConfigMonitor.Host.Tests;
 /// </summary>
 public sealed class JournalOutageSpecs : IDisposable
 {
-    private readonly TempDirectory _data = new();
+    private readonly TempDirectory _data = TempDirectory.ForNode();
 
     [Fact]
     public async Task A_journal_outage_answers_503_with_retry_after_and_loses_no_sample()

@@ -4,8 +4,6 @@ using System.Text;
 using System.Text.Json;
 using ConfigMonitor.Actors.Monitoring;
 using ConfigMonitor.ConfigService;
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 

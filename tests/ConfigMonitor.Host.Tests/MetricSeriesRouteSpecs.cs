@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using ConfigMonitor.Actors.Metrics;
-using ConfigMonitor.Host.Tests.Support;
 
 namespace ConfigMonitor.Host.Tests;
 

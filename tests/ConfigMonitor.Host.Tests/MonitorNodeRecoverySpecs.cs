@@ -4,10 +4,8 @@ using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Monitoring;
 using ConfigMonitor.ConfigService;
-using ConfigMonitor.Host.Tests.Support;
 using Microsoft.Extensions.Hosting;
 using Xunit.Abstractions;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 
@@ -20,7 +18,7 @@ public sealed class MonitorNodeRecoverySpecs(ITestOutputHelper output) : IDispos
     private static readonly string UnreachableFingerprint =
         AlertFingerprint.Of("demo", AlertCategory.Database, DatabaseLoopActor.UnreachableRule);
 
-    private readonly TempDirectory _data = new();
+    private readonly TempDirectory _data = TempDirectory.ForNode();
 
     [Fact]
     public async Task Should_recover_acknowledged_alerts_and_samples_flushed_only_by_shutdown()

@@ -3,9 +3,7 @@ using ConfigMonitor.Actors.Health;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Targets;
-using ConfigMonitor.Host.Tests.Support;
 using Microsoft.Extensions.Hosting;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 
@@ -14,7 +12,7 @@ public sealed class MonitorNodeSpecs : IDisposable
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(60);
-    private readonly TempDirectory _data = new();
+    private readonly TempDirectory _data = TempDirectory.ForNode();
 
     [Fact]
     public async Task Should_record_demo_metrics_report_every_health_check_and_stop_cleanly()

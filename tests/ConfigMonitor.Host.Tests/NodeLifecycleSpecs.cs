@@ -3,9 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Akka.Cluster;
-using ConfigMonitor.Host.Tests.Support;
 using Xunit.Abstractions;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 
@@ -13,7 +11,7 @@ namespace ConfigMonitor.Host.Tests;
 public sealed class NodeLifecycleSpecs(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(60);
-    private readonly TempDirectory _data = new();
+    private readonly TempDirectory _data = TempDirectory.ForNode();
 
     [Fact]
     public async Task Should_be_live_but_not_ready_until_the_node_is_an_up_cluster_member()
@@ -117,7 +115,7 @@ public sealed class NodeLifecycleSpecs(ITestOutputHelper output) : IDisposable
                     static_configs:
                       - targets: ['127.0.0.1:{api.Port}']
                 """);
-            var port = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
+            var port = LoopbackPorts.Free();
             var info = new ProcessStartInfo(PrometheusTools.Find("prometheus")!)
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = work,

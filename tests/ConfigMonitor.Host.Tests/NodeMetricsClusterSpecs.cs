@@ -3,9 +3,7 @@ using System.Net.Http.Json;
 using Akka.Cluster;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Host.Api;
-using ConfigMonitor.Host.Tests.Support;
 using Microsoft.AspNetCore.Builder;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 
@@ -143,7 +141,7 @@ public sealed class NodeMetricsClusterSpecs(NodeMetricsClusterSpecs.TwoNodes clu
 
         private static async Task<TestNodeOf> StartAsync(string? seed)
         {
-            var data = new TempDirectory();
+            var data = TempDirectory.ForNode();
             var settings = TestNode.FastSettings(data.Path);
             settings["ConfigMonitor:Api:Token"] = ApiNode.Token;
             if (seed is not null) settings["ConfigMonitor:SeedNodes:0"] = seed;

@@ -8,7 +8,6 @@ using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Time;
 using ConfigMonitor.Host.Api;
-using ConfigMonitor.Host.Tests.Support;
 using Xunit.Abstractions;
 
 namespace ConfigMonitor.Host.Tests;

@@ -2,12 +2,8 @@ using Akka.Actor;
 using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Notifications;
-using ConfigMonitor.Actors.Tests.Support;
 using ConfigMonitor.ConfigService;
-using ConfigMonitor.Host.Tests.Support;
 using Xunit.Abstractions;
-using TempDirectory = ConfigMonitor.Host.Tests.Support.TempDirectory;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 
@@ -16,7 +12,7 @@ public sealed class NotificationDeliveryNodeSpecs(ITestOutputHelper output) : ID
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(60);
-    private readonly TempDirectory _data = new();
+    private readonly TempDirectory _data = TempDirectory.ForNode();
 
     private Dictionary<string, string?> Settings(int receiverPort)
     {
@@ -33,7 +29,7 @@ public sealed class NotificationDeliveryNodeSpecs(ITestOutputHelper output) : ID
     [Fact]
     public async Task Should_deliver_a_page_queued_while_the_receiver_was_down_after_the_node_restarts()
     {
-        var port = WebhookReceiver.FreePort();
+        var port = LoopbackPorts.Free();
         string alertId;
         var first = await TestNode.BuildAsync(Settings(port));
         try
@@ -85,7 +81,7 @@ public sealed class NotificationDeliveryNodeSpecs(ITestOutputHelper output) : ID
     [Fact]
     public async Task A_config_service_that_stops_answering_pages_once_for_its_health_rule_and_not_for_every_loop_that_notices()
     {
-        await using var receiver = new WebhookReceiver(WebhookReceiver.FreePort());
+        await using var receiver = new WebhookReceiver(LoopbackPorts.Free());
         var node = await TestNode.BuildAsync(Settings(receiver.Port));
         try
         {

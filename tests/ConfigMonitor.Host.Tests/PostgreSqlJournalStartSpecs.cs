@@ -2,10 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using ConfigMonitor.Actors.Hosting;
-using ConfigMonitor.Host.Tests.Support;
 using Npgsql;
-using ConfigMonitor.Tests.Shared;
-using ConfigMonitor.Tests.Shared.Servers;
 
 namespace ConfigMonitor.Host.Tests;
 
@@ -51,7 +48,7 @@ public sealed class PostgreSqlJournalStartSpecs(JournalStartPostgres postgres) :
 {
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
-    private readonly TempDirectory _work = new();
+    private readonly TempDirectory _work = TempDirectory.ForNode();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     // The password each case puts in its connection string: it must appear in no output and no answer.
     private readonly string _password = "pw-" + Guid.NewGuid().ToString("N");
@@ -84,7 +81,7 @@ public sealed class PostgreSqlJournalStartSpecs(JournalStartPostgres postgres) :
         switch (failure)
         {
             case FailureClass.Down:
-                connection = ConnectionString(FreePort(), JournalStartPostgres.Database, PostgresServer.Superuser, _password);
+                connection = ConnectionString(LoopbackPorts.Free(), JournalStartPostgres.Database, PostgresServer.Superuser, _password);
                 break;
             case FailureClass.WrongPassword:
                 connection = ConnectionString(server.Port, JournalStartPostgres.Database, JournalStartPostgres.MonitorRole, _password);
@@ -292,13 +289,6 @@ public sealed class PostgreSqlJournalStartSpecs(JournalStartPostgres postgres) :
         await node.WaitForOutputAsync("Now listening on: ", TimeSpan.FromSeconds(30));
         var match = Regex.Match(node.StandardOutput, @"Now listening on: (http://\S+)");
         return new Uri(match.Groups[1].Value);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

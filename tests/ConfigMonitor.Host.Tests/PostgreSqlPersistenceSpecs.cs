@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared;
-using ConfigMonitor.Tests.Shared.Servers;
 
 namespace ConfigMonitor.Host.Tests;
 
@@ -14,7 +11,7 @@ namespace ConfigMonitor.Host.Tests;
 public sealed class PostgreSqlPersistenceSpecs : IAsyncLifetime
 {
     private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(60);
-    private readonly TempDirectory _data = new();
+    private readonly TempDirectory _data = TempDirectory.ForNode();
     private PostgresServer? _server;
 
     public async Task InitializeAsync()

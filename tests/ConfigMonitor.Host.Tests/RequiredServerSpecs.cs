@@ -1,4 +1,3 @@
-using ConfigMonitor.Tests.Shared;
 using Xunit.Sdk;
 
 namespace ConfigMonitor.Host.Tests;

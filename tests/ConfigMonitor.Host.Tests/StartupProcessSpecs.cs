@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests;
 
@@ -14,7 +12,7 @@ namespace ConfigMonitor.Host.Tests;
 public sealed class StartupProcessSpecs : IDisposable
 {
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
-    private readonly TempDirectory _work = new();
+    private readonly TempDirectory _work = TempDirectory.ForNode();
 
     private string DataDirectory => Path.Combine(_work.Path, "data");
 
@@ -73,7 +71,7 @@ public sealed class StartupProcessSpecs : IDisposable
     [Fact]
     public async Task Should_exit_3_when_a_running_node_listens_on_the_same_akka_port_and_leave_that_node_alone()
     {
-        var port = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
+        var port = LoopbackPorts.Free();
         using var first = NodeProcess.Start(_work.Path, $"--ConfigMonitor:Port={port}", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
             $"--ConfigMonitor:DataDirectory={DataDirectory}", "--ConfigMonitor:Demo:Enabled=false");
         await first.WaitForOutputAsync("Now listening on", ExitTimeout);
@@ -93,7 +91,7 @@ public sealed class StartupProcessSpecs : IDisposable
     [Fact]
     public async Task Should_exit_3_when_a_running_node_listens_on_the_same_api_port()
     {
-        var apiPort = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
+        var apiPort = LoopbackPorts.Free();
         using var first = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", $"--ConfigMonitor:Api:Url=http://127.0.0.1:{apiPort}",
             $"--ConfigMonitor:DataDirectory={DataDirectory}", "--ConfigMonitor:Demo:Enabled=false");
         await first.WaitForOutputAsync("Now listening on", ExitTimeout);
@@ -120,7 +118,7 @@ public sealed class StartupProcessSpecs : IDisposable
     [MemberData(nameof(OwnPortClashes))]
     public async Task Should_exit_2_naming_both_settings_when_two_of_its_own_listeners_ask_for_one_port(string settings, string first, string second)
     {
-        var port = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
+        var port = LoopbackPorts.Free();
         using var node = NodeProcess.Start(_work.Path, [.. settings.Replace("PORT", $"{port}", StringComparison.Ordinal).Split('|'),
             $"--ConfigMonitor:DataDirectory={DataDirectory}"]);
 
@@ -225,7 +223,7 @@ public sealed class StartupProcessSpecs : IDisposable
     /// </summary>
     private async Task WithJoinedPeerAsync(Func<NodeProcess, Cluster, Address, Task> test)
     {
-        var port = ConfigMonitor.Actors.Tests.Support.WebhookReceiver.FreePort();
+        var port = LoopbackPorts.Free();
         using var node = NodeProcess.Start(_work.Path, $"--ConfigMonitor:Port={port}", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
             $"--ConfigMonitor:DataDirectory={DataDirectory}");
         await node.WaitForOutputAsync("Monitoring 1 target on this node", ExitTimeout);

@@ -4,7 +4,6 @@ using Akka.Actor;
 using Akka.Actor.Internal;
 using Akka.Dispatch;
 using ConfigMonitor.Host.Api;
-using ConfigMonitor.Host.Tests.Support;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -15,7 +14,7 @@ namespace ConfigMonitor.Host.Tests;
 /// <summary>The start-up rules in-process: listen addresses and the token, the strict akka.hocon reader, exit codes.</summary>
 public sealed class StartupRulesSpecs : IDisposable
 {
-    private readonly TempDirectory _data = new();
+    private readonly TempDirectory _data = TempDirectory.ForNode();
 
     [Theory]
     [InlineData("http://127.0.0.1:9110", true)]

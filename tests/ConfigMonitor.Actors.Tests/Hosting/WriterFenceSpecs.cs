@@ -7,8 +7,6 @@ using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Serialization;
 using ConfigMonitor.Actors.Tests.Support;
 using ConfigMonitor.Actors.Time;
-using ConfigMonitor.Tests.Shared;
-using ConfigMonitor.Tests.Shared.Servers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;

@@ -2,7 +2,6 @@ using Akka.Actor;
 using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Tests.Support;
 using ConfigMonitor.Actors.Time;
-using ConfigMonitor.Tests.Shared;
 using Xunit.Abstractions;
 using static ConfigMonitor.Actors.Metrics.MetricsCommands;
 using static ConfigMonitor.Actors.Metrics.MetricsQueries;

@@ -92,7 +92,7 @@ public sealed class AlertDeliverySpecs(ITestOutputHelper output) : Akka.TestKit.
     [SkippableFact]
     public async Task Should_show_firing_alerts_in_a_real_alertmanager_and_clear_them_after_recovery()
     {
-        ConfigMonitor.Tests.Shared.RequiredServer.Require(AlertmanagerProcess.Installed,
+        RequiredServer.Require(AlertmanagerProcess.Installed,
             $"{AlertmanagerProcess.Binary} is not installed (.ci/run installs prometheus-alertmanager)");
         await using var am = await AlertmanagerProcess.StartAsync();
         await using var node = await PersistentNode.StartAsync(_data.Path);

@@ -80,7 +80,7 @@ public sealed class NotificationOutboxSpecs(ITestOutputHelper output) : Akka.Tes
     [Fact]
     public async Task Should_deliver_every_notification_after_a_restart_of_the_node_while_the_receiver_was_down()
     {
-        var port = WebhookReceiver.FreePort();
+        var port = LoopbackPorts.Free();
         var url = new Uri($"http://127.0.0.1:{port}/hook");
         await using (var node = await PersistentNode.StartAsync(_data.Path))
         {
@@ -106,7 +106,7 @@ public sealed class NotificationOutboxSpecs(ITestOutputHelper output) : Akka.Tes
     public async Task Should_never_let_a_receiver_that_stays_down_hold_up_another()
     {
         await using var healthy = new WebhookReceiver();
-        var deadUrl = new Uri($"http://127.0.0.1:{WebhookReceiver.FreePort()}/hook");
+        var deadUrl = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}/hook");
         await using var node = await PersistentNode.StartAsync(_data.Path);
         var outbox = Outbox(node.System, Webhook("dead", deadUrl), Webhook("healthy", healthy.Url));
 

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Akka.Serialization;
 using ConfigMonitor.Actors.Serialization;
-using ConfigMonitor.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace ConfigMonitor.Actors.Tests.Serialization;

@@ -1,9 +1,7 @@
-using ConfigMonitor.Tests.Shared;
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using ConfigMonitor.Host.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,7 +16,7 @@ namespace ConfigMonitor.Host.Tests.ApiContracts;
 /// </summary>
 public sealed class ApiContractNode : IAsyncLifetime
 {
-    private readonly TempDirectory _data = new();
+    private readonly TempDirectory _data = TempDirectory.ForNode();
     private readonly AsyncLocal<bool> _quiet = new();
 
     /// <summary>The answers of every route of this node, walked once (<see cref="ApiJsonContractSpecs.WalkRoutesAsync"/>): golden name → shape.</summary>

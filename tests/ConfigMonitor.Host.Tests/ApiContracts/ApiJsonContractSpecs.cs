@@ -1,4 +1,3 @@
-using ConfigMonitor.Tests.Shared;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -9,7 +8,6 @@ using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Monitoring;
 using ConfigMonitor.ConfigService;
 using ConfigMonitor.Host.Api;
-using ConfigMonitor.Host.Tests.Support;
 
 namespace ConfigMonitor.Host.Tests.ApiContracts;
 

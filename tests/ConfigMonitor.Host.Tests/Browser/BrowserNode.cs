@@ -2,8 +2,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Support.UI;
@@ -17,12 +15,6 @@ namespace ConfigMonitor.Host.Tests.Browser;
 /// </summary>
 public abstract class BrowserNode : IAsyncLifetime
 {
-    /// <summary>Debian's chromium and its matching driver (name the driver, or Selenium Manager tries to download one).</summary>
-    public const string ChromiumPath = "/usr/bin/chromium";
-
-    /// <summary>Debian's chromedriver.</summary>
-    public const string DriverPath = "/usr/bin/chromedriver";
-
     /// <summary>Desktop width of the screenshots and checks.</summary>
     public static readonly (int Width, int Height) Desktop = (1366, 900);
 
@@ -32,7 +24,7 @@ public abstract class BrowserNode : IAsyncLifetime
     /// <summary>How long a page may take to show what the node knows (probes every second, alerts after a few).</summary>
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly TempDirectory _work = new();
+    private readonly TempDirectory _work = TempDirectory.ForNode();
     private readonly SemaphoreSlim _start = new(1, 1);
     private NodeProcess? _node;
     private ChromeDriver? _driver;
@@ -51,8 +43,7 @@ public abstract class BrowserNode : IAsyncLifetime
 
     /// <summary>The browser specs' gate: Debian's chromium and chromedriver must be installed (.ci/run installs them).</summary>
     public static void Require() =>
-        RequiredServer.Require(File.Exists(ChromiumPath) && File.Exists(DriverPath),
-            $"the web UI's browser specs need Debian's chromium ({ChromiumPath}) and chromium-driver ({DriverPath}): apt-get install chromium chromium-driver");
+        RequiredServer.Require(Chromium.Installed, $"the web UI's browser specs: {Chromium.Missing}");
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -67,14 +58,7 @@ public abstract class BrowserNode : IAsyncLifetime
             Api = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
             if (Token is not null) Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
 
-            var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(DriverPath)!, Path.GetFileName(DriverPath));
-            service.SuppressInitialDiagnosticInformation = true;
-            service.HideCommandPromptWindow = true;
-            var options = new ChromeOptions { BinaryLocation = ChromiumPath };
-            options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-                $"--window-size={Desktop.Width},{Desktop.Height}");
-            _driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
-            _driver.Manage().Timeouts().AsynchronousJavaScript = TimeSpan.FromSeconds(60);
+            _driver = Chromium.Start(Desktop.Width, Desktop.Height);
         }
         finally
         {

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ConfigMonitor.Actors.Metrics;
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using OpenQA.Selenium;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ConfigMonitor.Host.Api;
-using ConfigMonitor.Tests.Shared;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Interactions;
 

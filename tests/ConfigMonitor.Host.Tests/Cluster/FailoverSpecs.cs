@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ConfigMonitor.Actors.Hosting;
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace ConfigMonitor.Host.Tests.ClusterHarness;

@@ -4,9 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ConfigMonitor.Host.Api;
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared.Servers;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.ClusterHarness;
 

@@ -1,5 +1,3 @@
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.ClusterHarness;
 

@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ConfigMonitor.Actors.Hosting;
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace ConfigMonitor.Host.Tests.ClusterHarness;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using ConfigMonitor.Host.Tests.Support;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.ClusterHarness;
 
@@ -15,7 +13,7 @@ namespace ConfigMonitor.Host.Tests.ClusterHarness;
 /// </summary>
 public sealed class SeedNodeRuleSpecs : IDisposable
 {
-    private readonly TempDirectory _folder = new();
+    private readonly TempDirectory _folder = TempDirectory.ForNode();
     private readonly List<NodeProcess> _nodes = [];
 
     public void Dispose()
@@ -24,16 +22,9 @@ public sealed class SeedNodeRuleSpecs : IDisposable
         _folder.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private (NodeProcess Node, Uri Api) StartNode(string name, int akkaPort, IReadOnlyList<int> seeds)
     {
-        var api = new Uri($"http://127.0.0.1:{FreePort()}");
+        var api = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}");
         var environment = new Dictionary<string, string>
         {
             ["ConfigMonitor__Hostname"] = "127.0.0.1",
@@ -66,7 +57,7 @@ public sealed class SeedNodeRuleSpecs : IDisposable
     public async Task Only_the_node_listed_first_among_the_seeds_should_form_a_new_cluster_the_others_should_wait_to_join()
     {
         // Three seeds as in deploy/local and the StatefulSet: A (first), B (second), C (never started).
-        int a = FreePort(), b = FreePort(), c = FreePort();
+        int a = LoopbackPorts.Free(), b = LoopbackPorts.Free(), c = LoopbackPorts.Free();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
 
         // B alone (A and C not started): it asks them to let it join and never forms a cluster of its own.

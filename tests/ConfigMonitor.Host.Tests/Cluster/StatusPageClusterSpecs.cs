@@ -3,9 +3,7 @@ using Akka.Actor;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Monitoring;
 using ConfigMonitor.Actors.Targets;
-using ConfigMonitor.Actors.Tests.Cluster;
 using ConfigMonitor.Host.Api;
-using ConfigMonitor.Host.Tests.Support;
 using Xunit.Abstractions;
 using static ConfigMonitor.Actors.Overview.StatusBoardQueries;
 
@@ -23,7 +21,7 @@ public sealed class StatusPageClusterSpecs(ITestOutputHelper output) : Akka.Test
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan Ask = TimeSpan.FromSeconds(3);
     private static readonly GetStatusPage AllTargets = new(null, null, null, null, StatusEndpoints.MaxLimit);
-    private readonly TempDirectory _data = new();
+    private readonly TempDirectory _data = TempDirectory.ForNode();
 
     /// <summary>Where each target really runs: its entity's own answer, through the asking node's region.</summary>
     private static async Task<Dictionary<string, TargetMonitorQueries.TargetStatus>> Placement(ClusterNode via, IEnumerable<TargetDefinition> targets)

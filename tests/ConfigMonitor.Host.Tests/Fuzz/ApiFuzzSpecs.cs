@@ -8,10 +8,8 @@ using ConfigMonitor.Actors.Targets;
 using Akka.Actor;
 using Akka.Event;
 using ConfigMonitor.ConfigService;
-using ConfigMonitor.Host.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Xunit.Abstractions;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.Fuzz;
 
@@ -23,7 +21,7 @@ namespace ConfigMonitor.Host.Tests.Fuzz;
 public sealed class FuzzNode : IAsyncLifetime
 {
     public const string Token = "fuzz-token-51c9";
-    private readonly TempDirectory _data = new();
+    private readonly TempDirectory _data = TempDirectory.ForNode();
 
     public WebApplication App { get; private set; } = null!;
     public HttpClient Operator { get; private set; } = null!;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ConfigMonitor.Actors.Targets;
-using ConfigMonitor.Host.Tests.Support;
 using Xunit.Abstractions;
 
 namespace ConfigMonitor.Host.Tests.Kinds;
@@ -87,7 +86,7 @@ public sealed class BadDefinitionSpecs(BadDefinitionFixture fixture, ITestOutput
     [MemberData(nameof(Cases))]
     public async Task Should_refuse_to_build_a_node_whose_configuration_holds_a_bad_definition_with_one_line(string id, string fields, string field)
     {
-        using var data = new TempDirectory();
+        using var data = TempDirectory.ForNode();
         var settings = TestNode.FastSettings(data.Path);
         settings["ConfigMonitor:Demo:Enabled"] = "false";
         foreach (var (key, value) in Fields(fields)) settings[$"ConfigMonitor:Targets:{id}:{key}"] = value;
@@ -102,7 +101,7 @@ public sealed class BadDefinitionSpecs(BadDefinitionFixture fixture, ITestOutput
     [Fact]
     public async Task Should_exit_2_with_one_line_and_no_password_when_a_configured_connection_string_holds_one()
     {
-        using var work = new TempDirectory();
+        using var work = TempDirectory.ForNode();
         using var node = NodeProcess.Start(work.Path, "--ConfigMonitor:Port=0", "--ConfigMonitor:Api:Url=http://127.0.0.1:0", "--ConfigMonitor:Demo:Enabled=false",
             $"--ConfigMonitor:DataDirectory={Path.Combine(work.Path, "data")}",
             "--ConfigMonitor:Targets:orders:Adapter=sql", "--ConfigMonitor:Targets:orders:Provider=postgresql",

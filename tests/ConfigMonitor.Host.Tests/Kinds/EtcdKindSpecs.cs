@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
-using ConfigMonitor.Tests.Shared;
-using ConfigMonitor.Tests.Shared.Servers;
 using Xunit.Abstractions;
 
 namespace ConfigMonitor.Host.Tests.Kinds;

@@ -1,5 +1,3 @@
-using ConfigMonitor.Tests.Shared;
-using ConfigMonitor.Tests.Shared.Servers;
 using Xunit.Abstractions;
 
 namespace ConfigMonitor.Host.Tests.Kinds;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ConfigMonitor.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace ConfigMonitor.Host.Tests.Kinds;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using ConfigMonitor.Host.Tests.Support;
 using Xunit.Abstractions;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.Kinds;
 
@@ -80,7 +78,7 @@ public static class KindChecks
     /// link is fast again. Writes the timings and the alert's message to the test output.
     /// </summary>
     public static async Task SlowLinkAsync(KindNode node, ITestOutputHelper output, string kind, string target,
-        ConfigMonitor.Tests.Shared.Servers.LatencyProxy proxy, TimeSpan delay, TimeSpan within)
+        LatencyProxy proxy, TimeSpan delay, TimeSpan within)
     {
         await node.WaitForMetricsAsync(target, TimeSpan.FromSeconds(30), "config_access_ms", "db_response_ms");
         var since = Stopwatch.StartNew();

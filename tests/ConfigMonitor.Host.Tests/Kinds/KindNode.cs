@@ -3,11 +3,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using ConfigMonitor.Host.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ConfigMonitor.Tests.Shared;
 
 namespace ConfigMonitor.Host.Tests.Kinds;
 
@@ -57,7 +55,7 @@ public sealed class KindNode : IAsyncDisposable
     /// <summary>Starts a node; the demo (the reference service over HTTP on loopback) only when <paramref name="demo"/>.</summary>
     public static async Task<KindNode> StartAsync(bool demo = false, IDictionary<string, string?>? extra = null)
     {
-        var data = new TempDirectory();
+        var data = TempDirectory.ForNode();
         var settings = TestNode.FastSettings(data.Path);
         settings["ConfigMonitor:Api:Token"] = Token;
         // Debug too (each probe's line is Debug since issue 11): the secret checks read every line the node can write.

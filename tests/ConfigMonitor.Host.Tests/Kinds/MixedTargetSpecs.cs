@@ -1,6 +1,4 @@
 using System.Text.Json;
-using ConfigMonitor.Tests.Shared;
-using ConfigMonitor.Tests.Shared.Servers;
 
 namespace ConfigMonitor.Host.Tests.Kinds;
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using ConfigMonitor.Tests.Shared;
-using ConfigMonitor.Tests.Shared.Servers;
 using Xunit.Abstractions;
 
 namespace ConfigMonitor.Host.Tests.Kinds;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ConfigMonitor.Host.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
@@ -8,7 +7,7 @@ namespace ConfigMonitor.Host.Tests.Kinds;
 /// <summary>One node and a SQLite file with the reference table, created by the test.</summary>
 public sealed class SqliteKindFixture : IAsyncLifetime
 {
-    private readonly TempDirectory _folder = new();
+    private readonly TempDirectory _folder = TempDirectory.ForNode();
 
     public KindNode Node { get; private set; } = null!;
 

@@ -8,8 +8,6 @@ using ConfigMonitor.Actors.Adapters.Etcd;
 using ConfigMonitor.Actors.Maintenance;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
-using ConfigMonitor.Tests.Shared;
-using ConfigMonitor.Tests.Shared.Servers;
 using Xunit.Abstractions;
 using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;
 

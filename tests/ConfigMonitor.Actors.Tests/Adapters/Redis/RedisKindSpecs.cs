@@ -4,8 +4,6 @@ using ConfigMonitor.Actors.Adapters.Redis;
 using ConfigMonitor.Actors.Maintenance;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
-using ConfigMonitor.Tests.Shared;
-using ConfigMonitor.Tests.Shared.Servers;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;

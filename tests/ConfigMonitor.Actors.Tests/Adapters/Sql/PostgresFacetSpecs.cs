@@ -3,8 +3,6 @@ using Akka.Actor;
 using ConfigMonitor.Actors.Adapters;
 using ConfigMonitor.Actors.Adapters.Sql;
 using ConfigMonitor.Actors.Targets;
-using ConfigMonitor.Tests.Shared;
-using ConfigMonitor.Tests.Shared.Servers;
 using Microsoft.Extensions.Configuration;
 using Xunit.Abstractions;
 using static ConfigMonitor.Actors.Protocol.ConfigServiceProtocol;

@@ -1,4 +1,3 @@
-using ConfigMonitor.Tests.Shared.Servers;
 
 namespace ConfigMonitor.Actors.Tests.Adapters.Sql;
 

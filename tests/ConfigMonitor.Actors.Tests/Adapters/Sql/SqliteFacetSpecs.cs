@@ -2,7 +2,6 @@ using System.Diagnostics;
 using ConfigMonitor.Actors.Adapters;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Tests.Support;
-using ConfigMonitor.Tests.Shared;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Xunit.Abstractions;

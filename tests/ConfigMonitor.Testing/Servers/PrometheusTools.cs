@@ -1,13 +1,13 @@
 using System.Diagnostics;
 
-namespace ConfigMonitor.Host.Tests.Support;
+namespace ConfigMonitor.Testing.Servers;
 
 /// <summary>Debian's <c>prometheus</c> package: <c>promtool</c> and <c>prometheus</c> on PATH (.ci/run installs them).</summary>
 public static class PrometheusTools
 {
     /// <summary>Skips (developer) or fails (CI=true) the running test when promtool or prometheus is missing.</summary>
     public static void Require() =>
-        ConfigMonitor.Tests.Shared.RequiredServer.Require(Find("promtool") is not null && Find("prometheus") is not null,
+        RequiredServer.Require(Find("promtool") is not null && Find("prometheus") is not null,
             "promtool/prometheus are not installed (apt-get install prometheus; .ci/run installs them)");
 
     /// <summary>The full path of an executable on PATH, or null.</summary>

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace ConfigMonitor.Tests.Shared.Servers;
+namespace ConfigMonitor.Testing.Servers;
 
 /// <summary>
-/// One child server process of a test (etcd, redis-server): started with its arguments, its output kept for failure messages,
+/// One child server process of a test (etcd, redis-server, the reference config service): started with its arguments, its output kept for failure messages,
 /// waited for until it answers, killed for a real outage, paused and resumed (SIGSTOP/SIGCONT), its temp folder deleted at the end.
 /// </summary>
 internal sealed class ServerProcess(string binary, string folder)
@@ -24,24 +24,29 @@ internal sealed class ServerProcess(string binary, string folder)
         get { lock (_log) return _log.ToString(); }
     }
 
-    /// <summary>Starts the binary with <paramref name="arguments"/> and waits (30 s at most) until <paramref name="ready"/> says it answers.</summary>
-    public async Task StartAsync(IEnumerable<string> arguments, Func<Task<bool>> ready, string endpoint)
+    /// <summary>
+    /// Starts the binary (a name on PATH or a full path) with <paramref name="arguments"/> and waits (<paramref name="within"/>,
+    /// 30 s by default) until <paramref name="ready"/> says it answers. The test host's URL settings are not inherited.
+    /// </summary>
+    public async Task StartAsync(IEnumerable<string> arguments, Func<Task<bool>> ready, string endpoint, TimeSpan? within = null)
     {
         if (Running) throw new InvalidOperationException($"{binary} is already running");
-        var start = new ProcessStartInfo(ServerProcessSupport.Find(binary) ?? throw new InvalidOperationException($"{binary} is not on PATH"))
+        var path = Path.IsPathRooted(binary) ? binary : ServerProcessSupport.Find(binary) ?? throw new InvalidOperationException($"{binary} is not on PATH");
+        var start = new ProcessStartInfo(path)
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             WorkingDirectory = Folder,
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var key in new[] { "ASPNETCORE_URLS", "DOTNET_URLS", "ASPNETCORE_HTTP_PORTS", "HTTP_PORTS" }) start.Environment.Remove(key);
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
         while (!await ready())
         {
             if (process.HasExited || DateTime.UtcNow >= deadline)

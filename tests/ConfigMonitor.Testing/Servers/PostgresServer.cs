@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace ConfigMonitor.Tests.Shared.Servers;
+namespace ConfigMonitor.Testing.Servers;
 
 /// <summary>
 /// A private, throwaway PostgreSQL 15 cluster (Debian's <c>postgresql</c> package) for tests: initdb'd once into a temp folder,
@@ -61,7 +61,7 @@ public sealed class PostgresServer : IAsyncDisposable
         if (!Available) throw new InvalidOperationException($"PostgreSQL 15 is not installed in {BinDirectory}");
         var folder = Path.Combine(Path.GetTempPath(), "configmonitor-postgres", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        var server = new PostgresServer(folder, FreePort(), "super-" + Guid.NewGuid().ToString("N"));
+        var server = new PostgresServer(folder, LoopbackPorts.Free(), "super-" + Guid.NewGuid().ToString("N"));
         try
         {
             if (RunningAsRoot) await RunAsync("chown", [$"{Superuser}:{Superuser}", folder], asServerUser: false);
@@ -202,13 +202,6 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private static bool PostgresUserExists() =>
         File.Exists("/etc/passwd") && File.ReadLines("/etc/passwd").Any(l => l.StartsWith(Superuser + ":", StringComparison.Ordinal));
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task RunAsync(string program, IReadOnlyList<string> arguments, bool asServerUser)
     {

@@ -1,4 +1,4 @@
-namespace ConfigMonitor.Tests.Shared;
+namespace ConfigMonitor.Testing;
 
 /// <summary>
 /// A node's own folder made from a built host: the files a run may change or read per node (ConfigMonitor.Host.dll, akka.hocon,

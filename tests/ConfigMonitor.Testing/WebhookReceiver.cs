@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 
-namespace ConfigMonitor.Actors.Tests.Support;
+namespace ConfigMonitor.Testing;
 
 /// <summary>A real HTTP receiver on loopback that records what it is sent, and can be told to fail with a status.</summary>
 public sealed class WebhookReceiver : IAsyncDisposable
@@ -14,7 +14,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public WebhookReceiver(int? port = null)
     {
-        Port = port ?? FreePort();
+        Port = port ?? LoopbackPorts.Free();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _loop = Task.Run(ServeAsync);
@@ -30,15 +30,6 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public ConcurrentQueue<JsonNode> Received { get; } = new();
 
     public int Attempts;
-
-    public static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
 
     private async Task ServeAsync()
     {

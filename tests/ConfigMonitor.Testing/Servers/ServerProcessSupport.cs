@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace ConfigMonitor.Tests.Shared.Servers;
+namespace ConfigMonitor.Testing.Servers;
 
 /// <summary>What the private servers share: finding a binary on PATH, a free loopback port, and signals.</summary>
 internal static class ServerProcessSupport
@@ -17,14 +17,6 @@ internal static class ServerProcessSupport
         return path.Split(':', StringSplitOptions.RemoveEmptyEntries).Append("/usr/bin").Append("/usr/sbin")
             .Select(dir => System.IO.Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
-    }
-
-    /// <summary>A loopback port free right now.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>

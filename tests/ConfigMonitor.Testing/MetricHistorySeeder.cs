@@ -1,10 +1,9 @@
 using Akka.Actor;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Metrics;
-using ConfigMonitor.Tests.Shared;
 using Microsoft.Extensions.Hosting;
 
-namespace ConfigMonitor.Host.Tests.Support;
+namespace ConfigMonitor.Testing;
 
 /// <summary>
 /// Seeds metric history into a target's store on a running node, for specs that need a chart's worth of data (a day of

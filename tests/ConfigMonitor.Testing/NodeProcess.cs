@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using ConfigMonitor.Tests.Shared;
 
-namespace ConfigMonitor.Host.Tests.Support;
+namespace ConfigMonitor.Testing;
 
 /// <summary>The built ConfigMonitor.Host.dll run as a real process with <c>dotnet</c>, its output captured line by line.</summary>
 public sealed class NodeProcess : IDisposable
@@ -59,7 +58,7 @@ public sealed class NodeProcess : IDisposable
     {
         var source = Path.GetDirectoryName(HostAssembly)!;
         var folder = Path.Combine(workingDirectory, "node");
-        ConfigMonitor.Tests.Shared.HostCopy.Into(source, folder);
+        HostCopy.Into(source, folder);
         prepare(folder);
         return Start(workingDirectory, Path.Combine(folder, "ConfigMonitor.Host.dll"), new Dictionary<string, string>(), args);
     }

@@ -5,7 +5,7 @@ using ConfigMonitor.Actors.Targets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace ConfigMonitor.Actors.Tests.Cluster;
+namespace ConfigMonitor.Testing;
 
 /// <summary>A whole ConfigMonitor node (the library's real wiring) in this process, on a free loopback port, sharing a data folder.</summary>
 public sealed class ClusterNode : IAsyncDisposable

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace ConfigMonitor.Host.Tests.Support;
+namespace ConfigMonitor.Testing;
 
 /// <summary>One sample line of the Prometheus text format: name, labels, value.</summary>
 public sealed record ExposedSample(string Name, IReadOnlyDictionary<string, string> Labels, double Value)

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace ConfigMonitor.Tests.Shared.Servers;
+namespace ConfigMonitor.Testing.Servers;
 
 /// <summary>
 /// A private, throwaway Redis (Debian's redis-server) on a free loopback port, no persistence, its folder a temp folder of its
@@ -48,7 +48,7 @@ public sealed class RedisServer : IAsyncDisposable
     public static async Task<RedisServer> StartNewAsync(string? password = null, params string[] extraArguments)
     {
         var folder = Directory.CreateTempSubdirectory("configmonitor-redis-").FullName;
-        var server = new RedisServer(folder, ServerProcessSupport.FreePort(), password, extraArguments);
+        var server = new RedisServer(folder, LoopbackPorts.Free(), password, extraArguments);
         try
         {
             await server.StartAsync();

@@ -1,5 +1,5 @@
 
-namespace ConfigMonitor.Tests.Shared.Servers;
+namespace ConfigMonitor.Testing.Servers;
 
 /// <summary>
 /// A private, throwaway etcd (Debian's etcd-server) on free loopback ports, its data in a temp folder of its own. The test
@@ -49,7 +49,7 @@ public sealed class EtcdServer : IAsyncDisposable
     public static async Task<EtcdServer> StartNewAsync(params string[] extraArguments)
     {
         var folder = Directory.CreateTempSubdirectory("configmonitor-etcd-").FullName;
-        var server = new EtcdServer(folder, ServerProcessSupport.FreePort(), ServerProcessSupport.FreePort(), extraArguments);
+        var server = new EtcdServer(folder, LoopbackPorts.Free(), LoopbackPorts.Free(), extraArguments);
         try
         {
             await server.StartAsync();

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ConfigMonitor.Tests.Shared.Servers;
+namespace ConfigMonitor.Testing.Servers;
 
 /// <summary>
 /// A loopback TCP proxy in front of a real server, for honest network faults: it accepts on a free port and forwards every

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace ConfigMonitor.Host.Tests.Support;
+namespace ConfigMonitor.Testing;
 
 /// <summary>Builds real nodes for tests: any free port, a given data folder, short loops.</summary>
 public static class TestNode

@@ -1,6 +1,6 @@
 using Xunit.Sdk;
 
-namespace ConfigMonitor.Tests.Shared;
+namespace ConfigMonitor.Testing;
 
 /// <summary>
 /// The one gate of every test that needs a real server or tool (Prometheus and promtool, Alertmanager; later PostgreSQL,

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Xunit.Sdk;
 
-namespace ConfigMonitor.Tests.Shared;
+namespace ConfigMonitor.Testing;
 
 /// <summary>
 /// Polls until a condition holds or a deadline passes: tests wait on state, never sleep a fixed time. A try that throws counts

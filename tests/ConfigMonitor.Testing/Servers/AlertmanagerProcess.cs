@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
-namespace ConfigMonitor.Actors.Tests.Support;
+namespace ConfigMonitor.Testing.Servers;
 
 /// <summary>
 /// A real Alertmanager (Debian's prometheus-alertmanager) on a loopback port, clustering off, in a folder of its own.
@@ -12,7 +12,7 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
 {
     public const string Binary = "/usr/bin/prometheus-alertmanager";
     private readonly Process _process;
-    private readonly TempDirectory _folder = new();
+    private readonly TempDirectory _folder;
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     /// <summary>How often readiness is polled while Alertmanager starts.</summary>
@@ -34,7 +34,7 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
     public static async Task<AlertmanagerProcess> StartAsync()
     {
         var folder = new TempDirectory();
-        var port = WebhookReceiver.FreePort();
+        var port = LoopbackPorts.Free();
         await File.WriteAllTextAsync(folder.File("alertmanager.yml"), "global:\n  resolve_timeout: 2s\nroute:\n  receiver: none\nreceivers:\n  - name: none\n");
         var start = new ProcessStartInfo(Binary)
         {

@@ -1,9 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using ConfigMonitor.Tests.Shared;
 
-namespace ConfigMonitor.Host.Tests.Support;
+namespace ConfigMonitor.Testing;
 
 /// <summary>
 /// One real node for a test class: free loopback ports for remoting and the API, its own data folder, a bearer token,
@@ -14,7 +13,7 @@ public sealed class ApiNode : IAsyncLifetime
     /// <summary>The token the node requires for changes.</summary>
     public const string Token = "test-token-7f3a";
 
-    private readonly TempDirectory _data = new();
+    private readonly TempDirectory _data = TempDirectory.ForNode();
 
     /// <summary>The running node.</summary>
     public WebApplication App { get; private set; } = null!;

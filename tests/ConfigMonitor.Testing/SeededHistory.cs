@@ -1,6 +1,6 @@
 using ConfigMonitor.Actors.Metrics;
 
-namespace ConfigMonitor.Tests.Shared;
+namespace ConfigMonitor.Testing;
 
 /// <summary>
 /// A deterministic history of one timing metric for tests: a sample every <c>every</c> (30 s by default) over the
