@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Diagnostics;
 using System.Text.Json;
 using ConfigMonitor.Actors.Hosting;
@@ -26,13 +27,19 @@ public sealed class GracefulLeaveSpecs(GracefulLeaveCluster cluster, ITestOutput
     private const string Metric = "config_access_ok";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(120);
 
-    /// <summary>Lines that say a message or a sample was lost during the hand-off.</summary>
-    private static readonly string[] LossLines =
+    /// <summary>
+    /// Lines that say a message or a sample was lost during the hand-off: Akka's two drops of a region's buffer ("Buffer is
+    /// full, dropping message …", "Dropping [N] buffered messages for [shard] because …") and our own. A region that waits for
+    /// a shard's new home logs "Requested shard homes … [N] total buffered messages" meanwhile: those are delivered once the home
+    /// is known (a loaded CI machine saw 20 s of them, every sample still there), so they are no loss.
+    /// </summary>
+    private static readonly Regex[] LossLines =
     [
-        "buffered messages",
-        "Graceful shutdown of shard region timed out",
-        "stopped before it could save",
-        "are lost",
+        new("Buffer is full, dropping message"),
+        new(@"Dropping \[\d+\] buffered messages"),
+        new("Graceful shutdown of shard region timed out"),
+        new("stopped before it could save"),
+        new("are lost"),
     ];
 
     private async Task<long?> SampleCountAsync(int via, string targetId)
@@ -106,10 +113,10 @@ public sealed class GracefulLeaveSpecs(GracefulLeaveCluster cluster, ITestOutput
         foreach (var node in cluster.Nodes)
         {
             var log = LogSince(node.Index, logOffsets[node.Index]);
-            foreach (var line in LossLines)
-                Assert.False(log.Contains(line, StringComparison.Ordinal),
-                    $"node {node.Index}'s log should not say '{line}' after node {leaving} left:{Environment.NewLine}" +
-                    string.Join(Environment.NewLine, log.Split('\n').Where(l => l.Contains(line, StringComparison.Ordinal)).Take(10)));
+            foreach (var loss in LossLines)
+                Assert.False(loss.IsMatch(log),
+                    $"node {node.Index}'s log should not say '{loss}' after node {leaving} left:{Environment.NewLine}" +
+                    string.Join(Environment.NewLine, log.Split('\n').Where(l => loss.IsMatch(l)).Take(10)));
         }
     }
 
