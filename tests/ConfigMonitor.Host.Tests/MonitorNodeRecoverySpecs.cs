@@ -34,7 +34,7 @@ public sealed class MonitorNodeRecoverySpecs(ITestOutputHelper output) : IDispos
         {
             await first.StartAsync();
             var registry = first.Registry();
-            var metrics = await registry.GetAsync<MetricsStoreRegion>();
+            var metrics = await registry.GetAsync<TargetRegion>();
             var alerts = await registry.GetAsync<AlertManager>();
 
             await Eventually.AssertAsync(async () =>
@@ -74,7 +74,7 @@ public sealed class MonitorNodeRecoverySpecs(ITestOutputHelper output) : IDispos
         {
             await second.StartAsync();
             var registry = second.Registry();
-            var metrics = await registry.GetAsync<MetricsStoreRegion>();
+            var metrics = await registry.GetAsync<TargetRegion>();
             var alerts = await registry.GetAsync<AlertManager>();
 
             Alert? recovered = null;

@@ -22,7 +22,7 @@ public sealed class MonitorNodeSpecs : IDisposable
         {
             await host.StartAsync();
             var registry = host.Registry();
-            var metrics = await registry.GetAsync<MetricsStoreRegion>();
+            var metrics = await registry.GetAsync<TargetRegion>();
             var health = await registry.GetAsync<HealthChecker>();
 
             IReadOnlyList<MetricSample> latest = [];

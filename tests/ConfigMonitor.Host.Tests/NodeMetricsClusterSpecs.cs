@@ -108,7 +108,7 @@ public sealed class NodeMetricsClusterSpecs(NodeMetricsClusterSpecs.TwoNodes clu
 
         /// <summary>The targets whose TargetMonitor entities run on this node, read from its own shard region.</summary>
         public async Task<IReadOnlySet<string>> LocalTargetsAsync() =>
-            (await LocalTargets.ReadAsync(App.Registry().Get<TargetMonitorRegion>(), TimeSpan.FromSeconds(5), CancellationToken.None)).Targets;
+            (await LocalTargets.ReadAsync(App.Registry().Get<TargetRegion>(), TimeSpan.FromSeconds(5), CancellationToken.None)).Targets;
     }
 
     /// <summary>Two started nodes: the first forms the cluster, the second joins it; ten runtime targets besides the demo.</summary>

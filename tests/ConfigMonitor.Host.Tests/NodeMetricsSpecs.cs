@@ -99,10 +99,8 @@ public sealed class NodeMetricsSpecs(ITestOutputHelper output) : Akka.TestKit.Xu
     {
         var registry = ActorRegistry.For(Sys);
         var region = Sys.ActorOf(Props.Create(() => new Stand()));
-        var stores = Sys.ActorOf(Props.Create(() => new Stand()));
-        registry.Register<TargetMonitorRegion>(region, overwrite: true);
-        registry.Register<MetricsStoreRegion>(stores, overwrite: true);
-        return (region, stores, new NodeMetrics(Sys, registry, _clock));
+        registry.Register<TargetRegion>(region, overwrite: true);
+        return (region, region, new NodeMetrics(Sys, registry, _clock));
     }
 
     private static async Task<IReadOnlyList<ExposedSample>> ScrapeAsync(NodeMetrics metrics) =>

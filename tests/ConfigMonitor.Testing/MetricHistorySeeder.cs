@@ -33,7 +33,7 @@ public static class MetricHistorySeeder
     /// <summary>Sends <paramref name="samples"/> to <paramref name="targetId"/>'s store and waits until they are in its journal.</summary>
     public static async Task SeedAsync(IHost node, string targetId, IReadOnlyList<MetricSample> samples)
     {
-        var stores = await node.Registry().GetAsync<MetricsStoreRegion>();
+        var stores = await node.Registry().GetAsync<TargetRegion>();
         // Chunks of a size a loop's batch could have; the store takes them in order.
         foreach (var chunk in samples.Chunk(500)) stores.Tell(new MetricsCommands.RecordSamples(targetId, chunk));
         var flushed = await stores.Ask(new MetricsCommands.FlushMetrics(targetId), FlushTimeout);

@@ -101,7 +101,7 @@ public sealed class TargetAlertsActor : UntypedPersistentActor, IWithTimers
             case ForgetTargetAlerts:
                 Store(_state.DecideForget(DateTimeOffset.UtcNow), []);
                 break;
-            case MetricsCommands.StopMetricsStore:
+            case HandOffTarget:
                 // Hand-off or removal: stop once every change is stored (Defer runs after the persists before it).
                 DeferAsync(message, _ => Context.Stop(Self));
                 break;

@@ -1,3 +1,4 @@
+using ConfigMonitor.Actors.Protocol;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
@@ -137,17 +138,17 @@ public static class ConfigMonitorHosting
     public static readonly TimeSpan NodeStartWindow = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// The target region: one entity per target holding its monitor and its MetricsStore (same node, so samples stay local),
+    /// The target region: one entity per target holding its loops, its MetricsStore and its alert evaluation (same node, so samples stay local),
     /// never passivated while monitored, remembered by sharding (Distributed Data, not the journal: a node cut off from the
     /// cluster has no sharding state of its own to write), so a lost node's targets restart on the survivors without any
-    /// re-send. Hand-off stops the loops and saves pending samples first. Registered under <see cref="TargetMonitorRegion"/>
-    /// and <see cref="MetricsStoreRegion"/> (the same region).
+    /// re-send. Hand-off (<see cref="HandOffTarget"/>) stops the loops and saves pending samples first. Registered under
+    /// <see cref="TargetRegion"/>.
     /// </summary>
     public static AkkaConfigurationBuilder AddTargetEntities(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options, IClock clock,
         AdapterFactory adapters) =>
         builder
             .WithShardingDistributedData(new ShardingDDataOptions { Durable = new DurableOptions { Keys = [] } })
-            .WithShardRegion<TargetMonitorRegion>("target-monitor",
+            .WithShardRegion<TargetRegion>("target-monitor",
                 (_, registry, _) =>
                 {
                     var started = clock.UtcNow;
@@ -164,9 +165,8 @@ public static class ConfigMonitorHosting
                     RememberEntities = true,
                     RememberEntitiesStore = RememberEntitiesStore.DData,
                     ShouldPassivateIdleEntities = false,
-                    HandOffStopMessage = MetricsCommands.StopMetricsStore.Instance,
-                })
-            .WithActors(async (_, registry) => registry.Register<MetricsStoreRegion>(await registry.GetAsync<TargetMonitorRegion>()));
+                    HandOffStopMessage = HandOffTarget.Instance,
+                });
 
     /// <summary>
     /// The target registry: a persistent cluster singleton (runtime targets survive restarts), seeded with the configured
@@ -175,7 +175,7 @@ public static class ConfigMonitorHosting
     public static AkkaConfigurationBuilder AddTargetRegistry(this AkkaConfigurationBuilder builder, ConfigMonitorOptions options,
         IReadOnlyList<TargetDefinition> targets) =>
         builder.WithSingleton<TargetRegistry>(TargetRegistrySingleton,
-            (system, registry, _) => TargetRegistryActor.Props(targets, registry.Get<TargetMonitorRegion>(),
+            (system, registry, _) => TargetRegistryActor.Props(targets, registry.Get<TargetRegion>(),
                 () => registry.TryGet<AlertManager>(out var alerts) ? alerts : null, DistributedData.Get(system).Replicator),
             Singleton(options));
 
@@ -184,7 +184,7 @@ public static class ConfigMonitorHosting
         AdapterFactory adapters) =>
         builder.WithSingleton<MaintenanceSingleton>(MaintenanceSingletonName,
             (_, registry, _) => MaintenanceActor.Props(options.Maintenance, registry.Get<TargetDirectory>(),
-                registry.Get<MetricsStoreRegion>(), registry.Get<AlertManager>(), clock, adapters, registry.Get<TargetMonitorRegion>()),
+                registry.Get<TargetRegion>(), registry.Get<AlertManager>(), clock, adapters),
             Singleton(options));
 
     /// <summary>The health checker.</summary>
@@ -192,6 +192,6 @@ public static class ConfigMonitorHosting
         AdapterFactory adapters) =>
         builder.WithActors((system, registry) =>
             registry.Register<HealthChecker>(system.ActorOf(
-                HealthCheckerActor.Props(options.Health, registry.Get<TargetDirectory>(), registry.Get<TargetMonitorRegion>(), clock, adapters),
+                HealthCheckerActor.Props(options.Health, registry.Get<TargetDirectory>(), registry.Get<TargetRegion>(), clock, adapters),
                 "health-checker")));
 }

@@ -1,10 +1,10 @@
 namespace ConfigMonitor.Actors.Hosting;
 
-/// <summary>ActorRegistry key: the shard region of target entities (one per target: its monitor and its MetricsStore).</summary>
-public sealed class TargetMonitorRegion;
-
-/// <summary>ActorRegistry key: the same region as <see cref="TargetMonitorRegion"/>, for the metrics messages (a target's store lives in its entity).</summary>
-public sealed class MetricsStoreRegion;
+/// <summary>
+/// ActorRegistry key: the shard region of target entities, one per target holding its loops, its MetricsStore and its alert
+/// evaluation; every message for a target (its status, its metrics, an observation) goes here.
+/// </summary>
+public sealed class TargetRegion;
 
 /// <summary>ActorRegistry key: this node's target directory (the registry's contents, replicated to every node).</summary>
 public sealed class TargetDirectory;

@@ -37,11 +37,10 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
 
     private readonly MaintenanceSettings _settings;
     private readonly IActorRef _targetRegistry;
-    private readonly IActorRef _metricsStores;
+    private readonly IActorRef _targets;
     private readonly IActorRef _alertManager;
     private readonly IClock _clock;
     private readonly AdapterFactory _adapterFactory;
-    private readonly IActorRef? _targetMonitors;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef?> _probesInFlight = new(StringComparer.Ordinal);
     private readonly HashSet<string> _eventProbesFailing = new(StringComparer.Ordinal);
@@ -51,14 +50,17 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Creates the singleton.</summary>
-    public MaintenanceActor(MaintenanceSettings settings, IActorRef targetRegistry, IActorRef metricsStores, IActorRef alertManager,
-        IClock clock, AdapterFactory adapterFactory, IActorRef? targetMonitors = null)
+    /// <summary>
+    /// Creates the singleton: it reads the targets from <paramref name="targetRegistry"/>, tells each target's entity through
+    /// <paramref name="targets"/> (the target region) its event probes' samples, status and observations and asks it to prune
+    /// its metrics, and asks <paramref name="alertManager"/> to prune the alert book.
+    /// </summary>
+    public MaintenanceActor(MaintenanceSettings settings, IActorRef targetRegistry, IActorRef targets, IActorRef alertManager,
+        IClock clock, AdapterFactory adapterFactory)
     {
-        _targetMonitors = targetMonitors;
         _settings = settings;
         _targetRegistry = targetRegistry;
-        _metricsStores = metricsStores;
+        _targets = targets;
         _alertManager = alertManager;
         _clock = clock;
         _adapterFactory = adapterFactory;
@@ -134,12 +136,12 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
         _probesInFlight.Remove(result.TargetId, out var replyTo);
         var samples = new List<MetricSample> { new(MetricNames.EventDelivered, result.Delivered ? 1 : 0, result.StartedAt) };
         if (result.RoundTripMs is { } ms) samples.Add(new MetricSample(MetricNames.EventRoundTripMs, ms, result.StartedAt));
-        _metricsStores.Tell(new MetricsCommands.RecordSamples(result.TargetId, samples));
+        _targets.Tell(new MetricsCommands.RecordSamples(result.TargetId, samples));
         // The target's entity keeps the events facet's status (service_adapters reports it per facet).
-        _targetMonitors?.Tell(new Monitoring.TargetMonitorCommands.EventProbeReported(result.TargetId, result.StartedAt,
+        _targets.Tell(new Monitoring.TargetMonitorCommands.EventProbeReported(result.TargetId, result.StartedAt,
             result.Delivered && result.Error is null ? null : result.Error ?? "change event lost"));
-        // The target's entity evaluates it with the loops' observations (without a target region, as in a test, the AlertManager does).
-        (_targetMonitors ?? _alertManager).Tell(new Observation(result.TargetId, AlertCategory.EventSystem, EventDeliveryRule, !result.Delivered,
+        // The target's entity evaluates it with the loops' observations.
+        _targets.Tell(new Observation(result.TargetId, AlertCategory.EventSystem, EventDeliveryRule, !result.Delivered,
             AlertSeverity.Critical,
             result.Delivered ? $"change event arrived in {result.RoundTripMs:0.#} ms" : $"change event lost: {result.Error}",
             result.StartedAt, result.RoundTripMs));
@@ -166,7 +168,7 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
         var now = _clock.UtcNow;
         var metricsCutoff = now - _settings.MetricsRetention;
         var alertsCutoff = now - _settings.AcknowledgedAlertRetention;
-        var (registry, metrics, alerts, timeout) = (_targetRegistry, _metricsStores, _alertManager, _settings.RequestTimeout);
+        var (registry, metrics, alerts, timeout) = (_targetRegistry, _targets, _alertManager, _settings.RequestTimeout);
         Retention(registry, metrics, alerts, metricsCutoff, alertsCutoff, timeout)
             .PipeTo(Self, success: r => new RetentionDone(r), failure: cause => new Failed("retention", cause));
     }
@@ -205,7 +207,7 @@ public sealed class MaintenanceActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Props for the singleton.</summary>
-    public static Props Props(MaintenanceSettings settings, IActorRef targetRegistry, IActorRef metricsStores, IActorRef alertManager,
-        IClock clock, AdapterFactory adapterFactory, IActorRef? targetMonitors = null) =>
-        ActorProps.Of(() => new MaintenanceActor(settings, targetRegistry, metricsStores, alertManager, clock, adapterFactory, targetMonitors));
+    public static Props Props(MaintenanceSettings settings, IActorRef targetRegistry, IActorRef targets, IActorRef alertManager,
+        IClock clock, AdapterFactory adapterFactory) =>
+        ActorProps.Of(() => new MaintenanceActor(settings, targetRegistry, targets, alertManager, clock, adapterFactory));
 }

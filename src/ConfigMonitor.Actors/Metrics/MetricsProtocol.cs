@@ -60,13 +60,6 @@ public static class MetricsCommands
 
     /// <summary>Answer to <see cref="FlushMetrics"/>.</summary>
     public sealed record MetricsFlushed(string TargetId, int PersistedSamples) : IConfigMonitorMessage;
-
-    /// <summary>Flush pending samples, then stop (the shard hand-off message, so shutdown never loses a batch).</summary>
-    public sealed record StopMetricsStore : IConfigMonitorMessage
-    {
-        /// <summary>The single instance.</summary>
-        public static readonly StopMetricsStore Instance = new();
-    }
 }
 
 /// <summary>Queries to a target's MetricsStore.</summary>

@@ -154,10 +154,10 @@ public sealed class MetricsStoreActor : UntypedPersistentActor, IWithTimers
             case FlushMetrics:
                 Flush(Sender);
                 break;
-            case StopMetricsStore:
+            case HandOffTarget:
                 Flush(null);
                 // DeferAsync runs after every pending persist handler, so the last batch is durable before the stop.
-                DeferAsync(StopMetricsStore.Instance, _ => Context.Stop(Self));
+                DeferAsync(HandOffTarget.Instance, _ => Context.Stop(Self));
                 break;
             case GetLatestMetrics:
             case GetRecentSamples:

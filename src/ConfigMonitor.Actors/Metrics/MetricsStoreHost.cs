@@ -147,7 +147,7 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
                 _unsaved.Clear(); // the store has them now
                 _phase = Phase.Running;
                 Stash.UnstashAll();
-                if (_handingOff) Self.Tell(StopMetricsStore.Instance);
+                if (_handingOff) Self.Tell(HandOffTarget.Instance);
                 break;
             case MetricsStoreReports.Took took when Sender.Equals(_store):
                 Forget(took.Number);
@@ -175,7 +175,7 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
             case Retry when _phase == Phase.Waiting:
                 StartStore();
                 break;
-            case StopMetricsStore when _phase == Phase.Fenced:
+            case HandOffTarget when _phase == Phase.Fenced:
                 Context.Stop(Self);
                 break;
             case RecordSamples when _phase == Phase.Fenced:
@@ -183,13 +183,13 @@ public sealed class MetricsStoreHost : UntypedActor, IWithUnboundedStash, IWithT
             case GetLatestMetrics or GetRecentSamples or GetMetricsOverview or GetMetricSummary or GetMetricSeries or FlushMetrics or PruneMetrics when _phase == Phase.Fenced:
                 Sender.Tell(new Status.Failure(Unavailable()));
                 break;
-            case StopMetricsStore when _phase == Phase.Waiting:
+            case HandOffTarget when _phase == Phase.Waiting:
                 // A hand-off does not wait out the backoff: one more attempt now, and the store stops once it has saved.
                 _handingOff = true;
                 Timers.Cancel(nameof(Retry));
                 StartStore();
                 break;
-            case StopMetricsStore when _phase == Phase.Running:
+            case HandOffTarget when _phase == Phase.Running:
                 _handingOff = true;
                 _store!.Forward(message);
                 break;

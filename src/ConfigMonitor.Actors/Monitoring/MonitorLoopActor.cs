@@ -9,9 +9,12 @@ using ConfigMonitor.Actors.Time;
 
 namespace ConfigMonitor.Actors.Monitoring;
 
-/// <summary>Everything a loop needs: the target, its adapter, where samples and observations go, and the clock.</summary>
+/// <summary>
+/// Everything a loop needs: the target, its adapter, its target's MetricsStore (where samples go, a child of the target's
+/// entity), the target entity itself (where observations go, to the entity's alert evaluation) and the clock.
+/// </summary>
 public sealed record LoopContext(
-    TargetDefinition Target, IConfigServiceAdapter Adapter, IActorRef MetricsStore, IActorRef AlertManager, IClock Clock)
+    TargetDefinition Target, IConfigServiceAdapter Adapter, IActorRef MetricsStore, IActorRef Entity, IClock Clock)
 {
     /// <summary>
     /// The first probes of a node's loops are spread over this much time (at most one interval), each target at a fixed
@@ -32,7 +35,7 @@ public sealed record LoopContext(
     }
 }
 
-/// <summary>What one probe produced once evaluated: samples for the MetricsStore, observations for the AlertManager.</summary>
+/// <summary>What one probe produced once evaluated: samples for the MetricsStore, observations for the target's alert evaluation.</summary>
 public sealed record ProbeEvaluation(IReadOnlyList<MetricSample> Samples, IReadOnlyList<Observation> Observations, string? Error)
 {
     /// <summary>True when the probe reached the service.</summary>
@@ -262,7 +265,7 @@ public abstract class MonitorLoopActor : UntypedActor, IWithTimers
         if (evaluation.Error is not null) _warmedUp = false;
         if (evaluation.Samples.Count > 0)
             Loop.MetricsStore.Tell(new MetricsCommands.RecordSamples(Loop.Target.Id, evaluation.Samples));
-        foreach (var observation in evaluation.Observations) Loop.AlertManager.Tell(observation);
+        foreach (var observation in evaluation.Observations) Loop.Entity.Tell(observation);
         var at = Loop.Clock.UtcNow;
         Context.Parent.Tell(new LoopProbed(Name, at, evaluation.Error, evaluation.Error is null ? answer : null, elapsedMs));
         if (evaluation.Error is null)

@@ -18,7 +18,7 @@ namespace ConfigMonitor.Actors.Monitoring;
 /// an alert's change of state goes to the AlertManager. Sharding remembers the entity and restarts it wherever its
 /// shard moves; it learns its definition from this node's <see cref="TargetDirectoryActor"/> (and from the registry's
 /// <see cref="MonitorTarget"/>), follows every change, and passivates when the target is removed. Hand-off
-/// (<see cref="MetricsCommands.StopMetricsStore"/>) stops the loops first, then lets the store and the evaluation save what they
+/// (<see cref="HandOffTarget"/>) stops the loops first, then lets the store and the evaluation save what they
 /// hold before the entity stops. The evaluation starts once the node's writer fences have landed (as the store does), and again
 /// after a back-off if its journal fails; until it has recovered, only the latest observation of each rule waits (the loops observe again every tick).
 /// </summary>
@@ -84,7 +84,7 @@ public sealed class TargetEntityActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case MetricsCommands.StopMetricsStore:
+            case HandOffTarget:
                 // Hand-off or passivation: no probe after this, then the store and the evaluation save what they hold and stop, then so does the entity.
                 _stopping = true;
                 Context.Stop(_monitor);
@@ -158,7 +158,7 @@ public sealed class TargetEntityActor : UntypedActor, IWithTimers
         // A target registered again under this id starts quiet, not with the alerts of the one removed.
         _alerts.Tell(new ForgetTargetAlerts(_targetId));
         // Passivating a remembered entity forgets it: it is not restarted when its shard moves.
-        if (Context.Parent.Path.Name != "user") Context.Parent.Tell(new Passivate(MetricsCommands.StopMetricsStore.Instance));
+        if (Context.Parent.Path.Name != "user") Context.Parent.Tell(new Passivate(HandOffTarget.Instance));
     }
 
     /// <summary>

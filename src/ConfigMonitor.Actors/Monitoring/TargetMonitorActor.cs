@@ -22,7 +22,7 @@ public sealed class TargetMonitorActor : UntypedActor
 {
     private readonly string _targetId;
     private readonly IActorRef _metricsStore;
-    private readonly IActorRef _alertManager;
+    private readonly IActorRef _entity;
     private readonly IClock _clock;
     private readonly AdapterFactory _adapterFactory;
     private readonly TimeSpan _startSpread;
@@ -40,7 +40,7 @@ public sealed class TargetMonitorActor : UntypedActor
     private string? _node;
 
     /// <summary>Creates the monitor of <paramref name="targetId"/>.</summary>
-    public TargetMonitorActor(string targetId, IActorRef metricsStore, IActorRef alertManager, IClock clock, AdapterFactory adapterFactory,
+    public TargetMonitorActor(string targetId, IActorRef metricsStore, IActorRef entity, IClock clock, AdapterFactory adapterFactory,
         TimeSpan startSpread, HealthCheckSettings? health = null, IActorRef? board = null)
     {
         _health = health ?? new HealthCheckSettings();
@@ -48,7 +48,7 @@ public sealed class TargetMonitorActor : UntypedActor
         _startSpread = startSpread;
         _targetId = targetId;
         _metricsStore = metricsStore;
-        _alertManager = alertManager;
+        _entity = entity;
         _clock = clock;
         _adapterFactory = adapterFactory;
     }
@@ -123,7 +123,7 @@ public sealed class TargetMonitorActor : UntypedActor
             Uncount();
             return;
         }
-        var loop = new LoopContext(definition, adapter, _metricsStore, _alertManager, _clock)
+        var loop = new LoopContext(definition, adapter, _metricsStore, _entity, _clock)
         {
             StartSpread = _startSpread,
         };
@@ -238,7 +238,7 @@ public sealed class TargetMonitorActor : UntypedActor
     }
 
     /// <summary>Props for the monitor of <paramref name="targetId"/>.</summary>
-    public static Props Props(string targetId, IActorRef metricsStore, IActorRef alertManager, IClock clock, AdapterFactory adapterFactory,
+    public static Props Props(string targetId, IActorRef metricsStore, IActorRef entity, IClock clock, AdapterFactory adapterFactory,
         TimeSpan? startSpread = null, HealthCheckSettings? health = null, IActorRef? board = null) =>
-        ActorProps.Of(() => new TargetMonitorActor(targetId, metricsStore, alertManager, clock, adapterFactory, startSpread ?? TimeSpan.Zero, health, board));
+        ActorProps.Of(() => new TargetMonitorActor(targetId, metricsStore, entity, clock, adapterFactory, startSpread ?? TimeSpan.Zero, health, board));
 }

@@ -53,7 +53,7 @@ public sealed class ConfigMonitorSerializer : SerializerWithStringManifest
         // metrics
         [typeof(MetricsCommands.RecordSamples)] = "mr", [typeof(MetricsCommands.PruneMetrics)] = "mp",
         [typeof(MetricsCommands.MetricsPruned)] = "mpd", [typeof(MetricsCommands.FlushMetrics)] = "mf",
-        [typeof(MetricsCommands.MetricsFlushed)] = "mfd", [typeof(MetricsCommands.StopMetricsStore)] = "mst",
+        [typeof(MetricsCommands.MetricsFlushed)] = "mfd", [typeof(HandOffTarget)] = "mst",
         [typeof(MetricsQueries.GetLatestMetrics)] = "ml", [typeof(MetricsQueries.LatestMetrics)] = "mld",
         [typeof(MetricsQueries.GetMetricSummary)] = "mq", [typeof(MetricsQueries.MetricSummary)] = "msm",
         [typeof(MetricsQueries.GetRecentSamples)] = "mrq", [typeof(MetricsQueries.RecentSamples)] = "mra",

@@ -40,7 +40,7 @@ public static class ClusterEndpoints
             var singletons = ConfigMonitorHosting.SingletonNames.ToDictionary(n => n, _ => oldest?.Address.ToString());
 
             var placements = new List<TargetPlacement>();
-            if (actors.Find<TargetDirectory>() is not null && actors.Find<TargetMonitorRegion>() is not null)
+            if (actors.Find<TargetDirectory>() is not null && actors.Find<TargetRegion>() is not null)
             {
                 try
                 {
@@ -49,7 +49,7 @@ public static class ClusterEndpoints
                     {
                         try
                         {
-                            var status = await actors.AskAsync<TargetMonitorRegion, TargetMonitorQueries.TargetStatus>(
+                            var status = await actors.AskAsync<TargetRegion, TargetMonitorQueries.TargetStatus>(
                                 new TargetMonitorQueries.GetTargetStatus(t.Id), ct, TimeSpan.FromSeconds(5));
                             return new TargetPlacement(t.Id, status.Node, status.Monitoring);
                         }

@@ -152,12 +152,12 @@ public sealed class NodeMetrics
     /// <summary>This node's targets: asks its own region which entities it runs, then each of their stores; answers the errors.</summary>
     private async Task<int> TargetFiguresAsync(CancellationToken ct)
     {
-        if (!_actors.TryGet<TargetMonitorRegion>(out var monitors) || !_actors.TryGet<MetricsStoreRegion>(out var stores))
+        if (!_actors.TryGet<TargetRegion>(out var region))
             return 1; // still starting: nothing is served yet
         LocalTargets local;
         try
         {
-            local = await LocalTargets.ReadAsync(monitors, RegionStateTimeout, ct).ConfigureAwait(false);
+            local = await LocalTargets.ReadAsync(region, RegionStateTimeout, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)
         {
@@ -171,7 +171,7 @@ public sealed class NodeMetrics
 
         // Through the region: the store of a target monitored here is asked where it runs (here, once the monitor and its
         // store share a node), and one that is slow or gone costs at most EntityAskTimeout, all asks at once.
-        var answers = await Task.WhenAll(local.Targets.Select(id => OverviewAsync(stores, id, ct))).ConfigureAwait(false);
+        var answers = await Task.WhenAll(local.Targets.Select(id => OverviewAsync(region, id, ct))).ConfigureAwait(false);
         var now = _clock.UtcNow;
         var unanswered = 0;
         foreach (var (id, overview) in answers)
@@ -190,11 +190,11 @@ public sealed class NodeMetrics
         return unanswered + local.FailedShards.Count;
     }
 
-    private async Task<(string Id, MetricsQueries.MetricsOverview? Overview)> OverviewAsync(IActorRef stores, string id, CancellationToken ct)
+    private async Task<(string Id, MetricsQueries.MetricsOverview? Overview)> OverviewAsync(IActorRef region, string id, CancellationToken ct)
     {
         try
         {
-            return (id, await stores.Ask<MetricsQueries.MetricsOverview>(new MetricsQueries.GetMetricsOverview(id, SummaryWindow), EntityAskTimeout, ct)
+            return (id, await region.Ask<MetricsQueries.MetricsOverview>(new MetricsQueries.GetMetricsOverview(id, SummaryWindow), EntityAskTimeout, ct)
                 .ConfigureAwait(false));
         }
         catch (Exception e) when (e is AskTimeoutException or OperationCanceledException or MetricsStoreUnavailableException)

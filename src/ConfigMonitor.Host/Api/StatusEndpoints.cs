@@ -60,7 +60,7 @@ public static class StatusEndpoints
             // Only a known target is asked: asking the region for an unknown id would start an entity for it.
             if (list.Targets.FirstOrDefault(t => string.Equals(t.Id, id, StringComparison.OrdinalIgnoreCase)) is not { } target)
                 return ActorAsk.Problem(StatusCodes.Status404NotFound, "Unknown target", $"no target has id '{id}'");
-            return await actors.AskAsync<TargetMonitorRegion>(new TargetMonitorQueries.GetTargetHealth(target.Id),
+            return await actors.AskAsync<TargetRegion>(new TargetMonitorQueries.GetTargetHealth(target.Id),
                 answer => answer is TargetMonitorQueries.TargetHealthReport report ? TypedResults.Ok(ApiViews.Of(report)) : ActorAsk.Unexpected(answer), ct);
         });
     }

@@ -44,7 +44,7 @@ public static class TargetEndpoints
             TargetMonitorQueries.TargetStatus? status = null;
             try
             {
-                status = await actors.AskAsync<TargetMonitorRegion, TargetMonitorQueries.TargetStatus>(new TargetMonitorQueries.GetTargetStatus(target.Definition.Id), ct);
+                status = await actors.AskAsync<TargetRegion, TargetMonitorQueries.TargetStatus>(new TargetMonitorQueries.GetTargetStatus(target.Definition.Id), ct);
             }
             catch (AskTimeoutException)
             {
@@ -91,7 +91,7 @@ public static class TargetEndpoints
         {
             var (target, problem) = await FindAsync(actors, id, ct);
             if (target is null) return problem!;
-            return await actors.AskAsync<MetricsStoreRegion>(new MetricsQueries.GetLatestMetrics(target.Definition.Id), answer => answer is MetricsQueries.LatestMetrics latest
+            return await actors.AskAsync<TargetRegion>(new MetricsQueries.GetLatestMetrics(target.Definition.Id), answer => answer is MetricsQueries.LatestMetrics latest
                 ? TypedResults.Ok(latest.Latest.Select(s => new MetricView(s.Metric, s.Value, s.Timestamp)).ToList())
                 : ActorAsk.Unexpected(answer), ct);
         });
@@ -100,7 +100,7 @@ public static class TargetEndpoints
         {
             var (target, problem) = await FindAsync(actors, id, ct);
             if (target is null) return problem!;
-            var recent = await actors.AskAsync<MetricsStoreRegion, MetricsQueries.RecentSamples>(new MetricsQueries.GetRecentSamples(target.Definition.Id, metric), ct);
+            var recent = await actors.AskAsync<TargetRegion, MetricsQueries.RecentSamples>(new MetricsQueries.GetRecentSamples(target.Definition.Id, metric), ct);
             if (recent.Samples.Count == 0) return await UnknownMetricAsync(actors, target.Definition.Id, metric, ct);
             return TypedResults.Ok(recent.Samples.Select(s => new MetricView(s.Metric, s.Value, s.Timestamp)).ToList());
         });
@@ -117,9 +117,9 @@ public static class TargetEndpoints
             if (span > range.Max) span = range.Max;
             var (target, problem) = await FindAsync(actors, id, ct);
             if (target is null) return problem!;
-            var latest = await actors.AskAsync<MetricsStoreRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(target.Definition.Id), ct);
+            var latest = await actors.AskAsync<TargetRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(target.Definition.Id), ct);
             if (!latest.Latest.Any(s => string.Equals(s.Metric, metric, StringComparison.Ordinal))) return UnknownMetric(latest, metric);
-            return await actors.AskAsync<MetricsStoreRegion>(new MetricsQueries.GetMetricSummary(target.Definition.Id, metric, span), answer => answer is MetricsQueries.MetricSummary s
+            return await actors.AskAsync<TargetRegion>(new MetricsQueries.GetMetricSummary(target.Definition.Id, metric, span), answer => answer is MetricsQueries.MetricSummary s
                 ? TypedResults.Ok(new SummaryView(s.TargetId, s.Metric, Durations.Format(span), s.From, s.To, s.Count, s.Average, s.Min, s.Max, s.P50, s.P95, s.P99))
                 : ActorAsk.Unexpected(answer), ct);
         });
@@ -134,9 +134,9 @@ public static class TargetEndpoints
                                     $"(any duration from {range} is accepted; the most is the metrics retention, ConfigMonitor:Maintenance:MetricsRetention)");
             var (target, problem) = await FindAsync(actors, id, ct);
             if (target is null) return problem!;
-            var latest = await actors.AskAsync<MetricsStoreRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(target.Definition.Id), ct);
+            var latest = await actors.AskAsync<TargetRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(target.Definition.Id), ct);
             if (!latest.Latest.Any(s => string.Equals(s.Metric, metric, StringComparison.Ordinal))) return UnknownMetric(latest, metric);
-            return await actors.AskAsync<MetricsStoreRegion>(new MetricsQueries.GetMetricSeries(target.Definition.Id, metric, span), answer => answer is MetricsQueries.MetricSeriesAnswer series
+            return await actors.AskAsync<TargetRegion>(new MetricsQueries.GetMetricSeries(target.Definition.Id, metric, span), answer => answer is MetricsQueries.MetricSeriesAnswer series
                 ? TypedResults.Ok(MetricSeriesView.Of(series, span, MetricThresholds.For(target.Definition, metric)))
                 : ActorAsk.Unexpected(answer), ct);
         });
@@ -146,7 +146,7 @@ public static class TargetEndpoints
     public static readonly IReadOnlyList<TimeSpan> SeriesWindows = [TimeSpan.FromHours(1), TimeSpan.FromHours(6), TimeSpan.FromHours(24)];
 
     private static async Task<IResult> UnknownMetricAsync(ActorAsk actors, string targetId, string metric, CancellationToken ct) =>
-        UnknownMetric(await actors.AskAsync<MetricsStoreRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(targetId), ct), metric);
+        UnknownMetric(await actors.AskAsync<TargetRegion, MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(targetId), ct), metric);
 
     private static IResult UnknownMetric(MetricsQueries.LatestMetrics latest, string metric) =>
         ActorAsk.Problem(StatusCodes.Status404NotFound, "Unknown metric",

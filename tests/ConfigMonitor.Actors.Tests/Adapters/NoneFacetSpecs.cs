@@ -1,3 +1,4 @@
+using ConfigMonitor.Actors.Protocol;
 using Akka.Actor;
 using ConfigMonitor.Actors.Adapters;
 using ConfigMonitor.Actors.Health;
@@ -92,10 +93,9 @@ public sealed class NoneFacetSpecs(ITestOutputHelper output) : Akka.TestKit.Xuni
         var withEvents = ReferenceServices.Target("with-events", service);
         var without = Target(service) with { Id = "without-events" };
         var registry = Sys.ActorOf(TargetRegistryActor.Props([withEvents, without], CreateTestProbe().Ref));
-        var stores = CreateTestProbe();
-        var alerts = CreateTestProbe();
+        var targets = CreateTestProbe();
         var maintenance = Sys.ActorOf(MaintenanceActor.Props(new MaintenanceSettings { EventProbeInterval = TimeSpan.FromHours(1) }, registry,
-            stores.Ref, alerts.Ref, SystemClock.Instance, FacetAdapters.Default));
+            targets.Ref, CreateTestProbe().Ref, SystemClock.Instance, FacetAdapters.Default));
 
         maintenance.Tell(MaintenanceCommands.RunEventProbes.Instance);
 
@@ -103,7 +103,10 @@ public sealed class NoneFacetSpecs(ITestOutputHelper output) : Akka.TestKit.Xuni
         Assert.Equal("with-events", result.TargetId);
         Assert.True(result.Delivered, result.Error);
         ExpectNoMsg(TimeSpan.FromSeconds(1));
-        Assert.All(stores.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => (MetricsCommands.RecordSamples)m), r => Assert.Equal("with-events", r.TargetId));
+        // Samples, the events facet's status and the observation: each for the target that has an events facet.
+        var told = targets.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => (IWithTargetId)m);
+        Assert.NotEmpty(told);
+        Assert.All(told, m => Assert.Equal("with-events", m.TargetId));
     }
 
     protected override void AfterAll()

@@ -41,7 +41,7 @@ public sealed class TargetAlertsFailoverSpecs(ITestOutputHelper output) : Akka.T
         {
             var at = DateTimeOffset.UtcNow;
             // The first breach of a warning (default rule: fires at the second in a row), sent through the target region.
-            nodes[1].Registry.Get<TargetMonitorRegion>().Tell(Slow(at));
+            nodes[1].Registry.Get<TargetRegion>().Tell(Slow(at));
             Alert pending = null!;
             await AwaitAssertAsync(async () =>
                 pending = Assert.Single((await nodes[1].Registry.Get<AlertManager>()
@@ -53,7 +53,7 @@ public sealed class TargetAlertsFailoverSpecs(ITestOutputHelper output) : Akka.T
             nodes.Remove(owner);
             // The second breach, once the target's entity runs on a survivor: the count went on from one, so the alert fires.
             await AwaitAssertAsync(async () => Assert.Single(await EvaluatorsOf(nodes)), Timeout, TimeSpan.FromMilliseconds(500));
-            nodes[0].Registry.Get<TargetMonitorRegion>().Tell(Slow(at.AddSeconds(5)));
+            nodes[0].Registry.Get<TargetRegion>().Tell(Slow(at.AddSeconds(5)));
             await AwaitAssertAsync(async () =>
             {
                 var alert = Assert.Single((await nodes[0].Registry.Get<AlertManager>()

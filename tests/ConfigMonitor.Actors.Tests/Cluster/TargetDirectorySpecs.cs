@@ -44,7 +44,7 @@ public sealed class TargetDirectorySpecs(ITestOutputHelper output) : Akka.TestKi
         // No waiting: the registry answers once every node holds the change.
         Assert.Contains("runtime-1", await DirectoryIds(third));
         Assert.Contains("runtime-1", await DirectoryIds(first));
-        await AwaitAssertAsync(async () => Assert.True((await third.Registry.Get<TargetMonitorRegion>()
+        await AwaitAssertAsync(async () => Assert.True((await third.Registry.Get<TargetRegion>()
             .Ask<TargetMonitorQueries.TargetStatus>(new TargetMonitorQueries.GetTargetStatus("runtime-1"), Ask)).Monitoring), Timeout);
 
         Assert.IsType<TargetRegistryCommands.TargetUnregistered>(
@@ -60,7 +60,7 @@ public sealed class TargetDirectorySpecs(ITestOutputHelper output) : Akka.TestKi
         var first = await ClusterNode.StartAsync(_data.Path, seed: null, targets, ClusterNode.CrashableFailoverHocon);
         await using var second = await ClusterNode.StartAsync(_data.Path, seed: first, targets, ClusterNode.CrashableFailoverHocon);
         await using var third = await ClusterNode.StartAsync(_data.Path, seed: first, targets, ClusterNode.CrashableFailoverHocon);
-        var region = second.Registry.Get<TargetMonitorRegion>();
+        var region = second.Registry.Get<TargetRegion>();
 
         async Task<IReadOnlyList<TargetMonitorQueries.TargetStatus>> Statuses() => await Task.WhenAll(targets.Select(t =>
             region.Ask<TargetMonitorQueries.TargetStatus>(new TargetMonitorQueries.GetTargetStatus(t.Id), Ask)));
@@ -98,7 +98,7 @@ public sealed class TargetDirectorySpecs(ITestOutputHelper output) : Akka.TestKi
             Assert.Equal(targets.Count, (await second.Registry.Get<TargetRegistry>().Ask<TargetRegistryCommands.TargetList>(
                 TargetRegistryCommands.GetTargets.Instance, Ask)).Total), Timeout, TimeSpan.FromMilliseconds(250));
         foreach (var id in lost)
-            Assert.NotNull(await second.Registry.Get<MetricsStoreRegion>().Ask<MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(id), Ask));
+            Assert.NotNull(await second.Registry.Get<TargetRegion>().Ask<MetricsQueries.LatestMetrics>(new MetricsQueries.GetLatestMetrics(id), Ask));
         _output.WriteLine($"lost node's {lost.Count} targets probed again on the survivors {monitoredAgain.TotalSeconds:F1} s after the crash; " +
                          $"registry singleton answering after {crashed.Elapsed.TotalSeconds:F1} s");
     }

@@ -22,7 +22,7 @@ public sealed class TargetDistributionSpecs(ITestOutputHelper output) : Akka.Tes
         }).ToList();
         await using var first = await ClusterNode.StartAsync(_data.Path, seed: null, targets);
         var second = await ClusterNode.StartAsync(_data.Path, seed: first, targets);
-        var region = first.Registry.Get<TargetMonitorRegion>();
+        var region = first.Registry.Get<TargetRegion>();
 
         async Task<HashSet<string>> Nodes()
         {

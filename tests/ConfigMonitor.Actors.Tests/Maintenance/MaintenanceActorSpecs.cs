@@ -4,6 +4,7 @@ using ConfigMonitor.Actors.Alerts;
 using ConfigMonitor.Actors.Hosting;
 using ConfigMonitor.Actors.Maintenance;
 using ConfigMonitor.Actors.Metrics;
+using ConfigMonitor.Actors.Monitoring;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Tests.Support;
 using ConfigMonitor.Actors.Time;
@@ -20,26 +21,31 @@ public sealed class MaintenanceActorSpecs(ITestOutputHelper output) : Akka.TestK
 
     private static MaintenanceSettings Quiet => new() { RetentionInterval = TimeSpan.FromHours(1), EventProbeInterval = TimeSpan.FromHours(1) };
 
-    private (IActorRef Maintenance, TestProbe Metrics, TestProbe Alerts) StartEventProbing(ActorSystem system, TargetDefinition target)
+    /// <summary>The singleton over one target; the probe plays the target region (the target's entity gets all three messages).</summary>
+    private (IActorRef Maintenance, TestProbe Targets) StartEventProbing(ActorSystem system, TargetDefinition target)
     {
-        var metrics = CreateTestProbe(system);
-        var alerts = CreateTestProbe(system);
+        var targets = CreateTestProbe(system);
         var registry = system.ActorOf(TargetRegistryActor.Props([target], CreateTestProbe(system).Ref));
-        var maintenance = system.ActorOf(MaintenanceActor.Props(Quiet, registry, metrics.Ref, alerts.Ref, SystemClock.Instance,
+        var maintenance = system.ActorOf(MaintenanceActor.Props(Quiet, registry, targets.Ref, CreateTestProbe(system).Ref, SystemClock.Instance,
             ConfigMonitorHosting.ActorAdapters));
-        return (maintenance, metrics, alerts);
+        return (maintenance, targets);
     }
+
+    /// <summary>What an event probe tells the target's entity, in its order: the samples, the events facet's status, the observation.</summary>
+    private static async Task<(MetricsCommands.RecordSamples Samples, TargetMonitorCommands.EventProbeReported Status, Observation Observation)> ToldAsync(TestProbe targets) =>
+        (await targets.ExpectMsgAsync<MetricsCommands.RecordSamples>(Timeout), await targets.ExpectMsgAsync<TargetMonitorCommands.EventProbeReported>(Timeout),
+            await targets.ExpectMsgAsync<Observation>(Timeout));
 
     [Fact]
     public async Task Should_time_a_full_event_round_trip_and_observe_it_as_delivered()
     {
         var service = ReferenceServices.Start(Sys, _data, "svc");
-        var (maintenance, metrics, alerts) = StartEventProbing(Sys, ReferenceServices.Target("orders", service));
+        var (maintenance, targets) = StartEventProbing(Sys, ReferenceServices.Target("orders", service));
 
         maintenance.Tell(MaintenanceCommands.RunEventProbes.Instance);
         var result = await ExpectMsgAsync<EventProbeResult>(Timeout);
-        var samples = await metrics.ExpectMsgAsync<MetricsCommands.RecordSamples>(Timeout);
-        var observation = await alerts.ExpectMsgAsync<Observation>(Timeout);
+        var (samples, status, observation) = await ToldAsync(targets);
+        Assert.Null(status.Error);
 
         Assert.True(result.Delivered, result.Error);
         Assert.Null(result.Error);
@@ -54,17 +60,18 @@ public sealed class MaintenanceActorSpecs(ITestOutputHelper output) : Akka.TestK
     {
         var service = ReferenceServices.Start(Sys, _data, "svc");
         await ReferenceServices.Fault(service, new SetDropEvents(true));
-        var (maintenance, metrics, alerts) = StartEventProbing(Sys, ReferenceServices.Target("orders", service));
+        var (maintenance, targets) = StartEventProbing(Sys, ReferenceServices.Target("orders", service));
 
         maintenance.Tell(MaintenanceCommands.RunEventProbes.Instance);
         var result = await ExpectMsgAsync<EventProbeResult>(Timeout);
-        var observation = await alerts.ExpectMsgAsync<Observation>(Timeout);
+        var (samples, status, observation) = await ToldAsync(targets);
 
         Assert.False(result.Delivered);
         Assert.Contains("did not arrive within 500ms", result.Error);
         Assert.True(observation.Breached);
         Assert.Equal(AlertSeverity.Critical, observation.Severity);
-        Assert.Equal(0, (await metrics.ExpectMsgAsync<MetricsCommands.RecordSamples>(Timeout)).Samples.Single().Value);
+        Assert.Equal(0, samples.Samples.Single().Value);
+        Assert.Contains("did not arrive", status.Error);
     }
 
     [Fact]
@@ -72,14 +79,14 @@ public sealed class MaintenanceActorSpecs(ITestOutputHelper output) : Akka.TestK
     {
         var service = ReferenceServices.Start(Sys, _data, "svc");
         await ReferenceServices.Fault(service, new SetHang(true));
-        var (maintenance, _, alerts) = StartEventProbing(Sys, ReferenceServices.Target("orders", service));
+        var (maintenance, targets) = StartEventProbing(Sys, ReferenceServices.Target("orders", service));
 
         maintenance.Tell(MaintenanceCommands.RunEventProbes.Instance);
         var result = await ExpectMsgAsync<EventProbeResult>(Timeout);
 
         Assert.False(result.Delivered);
         Assert.StartsWith("subscribe_to_changes failed", result.Error);
-        Assert.True((await alerts.ExpectMsgAsync<Observation>(Timeout)).Breached);
+        Assert.True((await ToldAsync(targets)).Observation.Breached);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using ConfigMonitor.Actors.Protocol;
 using Akka.Actor;
 using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Tests.Support;
@@ -105,7 +106,7 @@ public sealed class MetricsStoreActorSpecs(ITestOutputHelper output) : Akka.Test
             var watcher = CreateTestProbe(node.System);
             watcher.Watch(store);
             store.Tell(new RecordSamples("orders", Samples("m", 7, T0)));
-            store.Tell(StopMetricsStore.Instance);
+            store.Tell(HandOffTarget.Instance);
             await watcher.ExpectTerminatedAsync(store, Timeout);
         }
 

@@ -1,3 +1,4 @@
+using ConfigMonitor.Actors.Protocol;
 using Akka.Actor;
 using ConfigMonitor.Actors.Metrics;
 using ConfigMonitor.Actors.Targets;
@@ -28,7 +29,7 @@ public sealed class MetricsStoreFailureSpecs(ITestOutputHelper output) : Akka.Te
     {
         var watcher = CreateTestProbe(node.System);
         watcher.Watch(store);
-        store.Tell(StopMetricsStore.Instance);
+        store.Tell(HandOffTarget.Instance);
         await watcher.ExpectTerminatedAsync(store, Timeout);
         var again = Store(node);
         return (await again.Ask<MetricSummary>(new GetMetricSummary("orders", Metric, TimeSpan.MaxValue), Timeout)).Count;

@@ -1,3 +1,4 @@
+using ConfigMonitor.Actors.Protocol;
 using Akka.Actor;
 using Akka.Event;
 using ConfigMonitor.Actors.Metrics;
@@ -129,7 +130,7 @@ public sealed class MetricsStoreJournalFailureSpecs(ITestOutputHelper output) : 
 
             await RestoreJournalAsync();
             // Hand-off does not wait out the backoff: the store comes back at once, saves everything and stops.
-            store.Tell(StopMetricsStore.Instance);
+            store.Tell(HandOffTarget.Instance);
             await watcher.ExpectTerminatedAsync(store, Timeout);
         }
 
@@ -149,7 +150,7 @@ public sealed class MetricsStoreJournalFailureSpecs(ITestOutputHelper output) : 
             Assert.Equal(10, (await store.Ask<MetricsFlushed>(Flush, Timeout)).PersistedSamples);
             store.Tell(Record(10, 7));
 
-            store.Tell(StopMetricsStore.Instance);
+            store.Tell(HandOffTarget.Instance);
             await watcher.ExpectTerminatedAsync(store, Timeout);
             Assert.Equal(2, await JournalInspector.CountEventsAsync(_data.Path, "metrics-orders"));
         }

@@ -106,7 +106,7 @@ public sealed class ConfigMonitorSerializerSpecs(ITestOutputHelper output) : Akk
         yield return new MetricsCommands.MetricsPruned("orders", 10, 4);
         yield return new MetricsCommands.FlushMetrics("orders");
         yield return new MetricsCommands.MetricsFlushed("orders", 30);
-        yield return MetricsCommands.StopMetricsStore.Instance;
+        yield return HandOffTarget.Instance;
         yield return new MetricsQueries.GetLatestMetrics("orders");
         yield return new MetricsQueries.LatestMetrics("orders", SampleSamples);
         yield return new MetricsQueries.GetMetricSummary("orders", "config_access_ms", TimeSpan.FromHours(1));

@@ -26,7 +26,7 @@ public sealed class StatusPageClusterSpecs(ITestOutputHelper output) : Akka.Test
     /// <summary>Where each target really runs: its entity's own answer, through the asking node's region.</summary>
     private static async Task<Dictionary<string, TargetMonitorQueries.TargetStatus>> Placement(ClusterNode via, IEnumerable<TargetDefinition> targets)
     {
-        var region = via.Registry.Get<TargetMonitorRegion>();
+        var region = via.Registry.Get<TargetRegion>();
         var statuses = await Task.WhenAll(targets.Select(t => region.Ask<TargetMonitorQueries.TargetStatus>(new TargetMonitorQueries.GetTargetStatus(t.Id), Ask)));
         return statuses.ToDictionary(s => s.TargetId);
     }
