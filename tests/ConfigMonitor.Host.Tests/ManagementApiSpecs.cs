@@ -8,7 +8,7 @@ using ConfigMonitor.ConfigService;
 namespace ConfigMonitor.Host.Tests;
 
 /// <summary>Every management route of one real node over real HTTP on loopback, with its error cases.</summary>
-public sealed class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
+public sealed partial class ManagementApiSpecs(ApiNode node) : IClassFixture<ApiNode>
 {
     private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(60);
 

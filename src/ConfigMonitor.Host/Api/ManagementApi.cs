@@ -96,6 +96,7 @@ public static class ManagementApi
         {
             o.SerializerOptions.Converters.Add(new DurationJsonConverter());
         });
+        services.AddApiDocument();
         return services;
     }
 
@@ -138,11 +139,13 @@ public static class ManagementApi
         app.MapHealthEndpoints();
         app.MapMetricsEndpoint();
         var api = app.MapGroup("/api").AddEndpointFilter(RouteIdLimit);
-        var mutations = app.MapGroup("/api").AddEndpointFilter<ChangeRequestFilter>().AddEndpointFilter<BearerTokenFilter>().AddEndpointFilter(RouteIdLimit);
+        var mutations = app.MapGroup("/api").AddEndpointFilter<ChangeRequestFilter>().AddEndpointFilter<BearerTokenFilter>().AddEndpointFilter(RouteIdLimit)
+            .WithRequestBodies();
         api.MapTargetEndpoints(mutations);
         api.MapAlertEndpoints(mutations);
         api.MapClusterEndpoints(role);
         api.MapStatusEndpoints();
+        app.MapApiDocument();
         return app;
     }
 

@@ -131,6 +131,9 @@ public static class ApiRequests
         ["POST /api/silences"] = typeof(SilenceRequest),
         ["POST /api/maintenance-windows"] = typeof(MaintenanceWindowRequest),
     };
+
+    /// <summary>The routes of <see cref="Bodies"/> that take an empty body as the record's defaults.</summary>
+    public static readonly IReadOnlySet<string> OptionalBodies = new HashSet<string> { "POST /api/alerts/{id}/ack", "POST /api/alerts/{id}/unack" };
 }
 
 /// <summary>

@@ -42,8 +42,9 @@ public static class WebUi
     public static WebApplication MapWebUi(this WebApplication app)
     {
         string[] reads = [HttpMethods.Get, HttpMethods.Head];
-        app.MapMethods("/", reads, (HttpContext context) => Serve(context, "index.html"));
-        app.MapMethods("/ui/{file}", reads, (string file, HttpContext context) => Serve(context, file));
+        // The page, not the API: left out of the OpenAPI document.
+        app.MapMethods("/", reads, (HttpContext context) => Serve(context, "index.html")).ExcludeFromDescription();
+        app.MapMethods("/ui/{file}", reads, (string file, HttpContext context) => Serve(context, file)).ExcludeFromDescription();
         return app;
     }
 
