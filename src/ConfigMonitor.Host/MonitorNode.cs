@@ -95,16 +95,20 @@ public static class MonitorNode
         // Without the demo, a demo target that names no endpoint has nothing to watch: it is left out.
         var leftOut = !demoEnabled && section[$"Targets:{DemoService.TargetId}:Endpoint"] is null ? new[] { DemoService.TargetId } : [];
         IReadOnlyList<TargetDefinition> targets;
+        DataFolderLock folderLock;
         try
         {
             targets = TargetDefinitionReader.Read(section.GetSection("Targets"), leftOut, builder.Configuration);
             await SqliteStore.PrepareAsync(options);
+            folderLock = DataFolderLock.Take(options.DataDirectory);
         }
         catch
         {
             if (demo is not null) await demo.DisposeAsync();
             throw;
         }
+        // Made by a factory, so the container disposes it with the node; released on stop as well (a stopped node has closed its journal).
+        builder.Services.AddSingleton(_ => folderLock);
         builder.WebHost.UseUrls(api.Url);
         if (demo is not null)
         {
@@ -169,6 +173,7 @@ public static class MonitorNode
         });
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(app.Services.GetRequiredService<DataFolderLock>().Dispose);
         // Never the connection string itself: where the journal is, without any password.
         app.Logger.LogInformation("Data folder {DataDirectory}; database {Persistence} {Database}", options.DataDirectory, options.Persistence,
             options.Persistence == PersistenceProvider.PostgreSql

@@ -106,6 +106,34 @@ public sealed class StartupProcessSpecs : IDisposable
         Assert.Equal([first.Id], ListenersOn(apiPort));
     }
 
+    [Fact]
+    public async Task Should_exit_3_when_a_running_node_holds_the_same_data_folder_and_leave_that_node_alone()
+    {
+        using var first = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
+            $"--ConfigMonitor:DataDirectory={DataDirectory}", "--ConfigMonitor:Demo:Enabled=false");
+        await first.WaitForOutputAsync("Now listening on", ExitTimeout);
+        var journal = Path.Combine(DataDirectory, "configmonitor.db");
+        var journalBefore = File.ReadAllBytes(journal).Length;
+
+        // Other ports, the same folder: it would write the first node's SQLite journal beside it.
+        using var second = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
+            $"--ConfigMonitor:DataDirectory={DataDirectory}", "--ConfigMonitor:Demo:Enabled=false");
+
+        var stderr = await ExitsWith(second, ExitCodes.Transient);
+        Assert.Single(second.StandardErrorLines);
+        Assert.Contains($"the data folder {DataDirectory} (ConfigMonitor:DataDirectory) is in use by another ConfigMonitor node", stderr);
+        NothingStarted(second);
+        Assert.False(await first.WaitForExitAsync(TimeSpan.FromMilliseconds(200)), $"the first node should still run.{Environment.NewLine}{first.StandardError}");
+        Assert.True(File.ReadAllBytes(journal).Length >= journalBefore, "the first node's journal is untouched");
+
+        // Once the first node has stopped (even killed: the kernel drops its lock), a node may start on the folder.
+        await first.SignalAsync("KILL");
+        Assert.True(await first.WaitForExitAsync(ExitTimeout), "the first node should exit when killed");
+        using var third = NodeProcess.Start(_work.Path, "--ConfigMonitor:Port=0", "--ConfigMonitor:Api:Url=http://127.0.0.1:0",
+            $"--ConfigMonitor:DataDirectory={DataDirectory}", "--ConfigMonitor:Demo:Enabled=false");
+        await third.WaitForOutputAsync("Now listening on", ExitTimeout);
+    }
+
     public static TheoryData<string, string, string> OwnPortClashes => new()
     {
         // the settings of one node (PORT stands for one free port), and the two settings its refusal names
