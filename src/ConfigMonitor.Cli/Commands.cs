@@ -67,7 +67,7 @@ public sealed class Commands
                 m.GetProperty("reachable").GetBoolean() ? "reachable" : "UNREACHABLE", Output.Text(m, "version"),
                 m.GetProperty("isLeader").GetBoolean() ? "leader" : "",
             ]));
-            output.Line($"Count: {members.Count} nodes");
+            output.Line(Output.Count(members.Count, "node"));
             foreach (var singleton in body.GetProperty("singletons").EnumerateObject())
                 output.Line($"Singleton {singleton.Name} on {(singleton.Value.ValueKind == JsonValueKind.String ? singleton.Value.GetString() : "(none)")}");
             var targets = body.GetProperty("targets").EnumerateArray().ToList();
@@ -100,7 +100,7 @@ public sealed class Commands
                 Output.Text(t, "id"), Output.Text(t, "source"), Output.Text(t, "definition", "adapter"), Output.Text(t, "definition", "endpoint"),
                 Output.Text(t, "definition", "probeKey"),
             ]));
-            output.Line($"Count: {targets.Count} targets");
+            output.Line(Output.Count(targets.Count, "target"));
             return ExitCodes.Ok;
         }));
 
@@ -317,7 +317,7 @@ public sealed class Commands
                 Output.Text(a, "id"), Output.Text(a, "targetId"), Output.Text(a, "severity"), Output.Text(a, "state"), Output.Text(a, "acknowledged"),
                 $"{Output.Text(a, "category")}/{Output.Text(a, "rule")}", Output.Time(a, "raisedAt"), Output.Text(a, "suppressedBy"), Output.Text(a, "message"),
             ]), identifying: 5);
-            output.Line($"Count: {alerts.Count} alerts");
+            output.Line(Output.Count(alerts.Count, "alert"));
             return ExitCodes.Ok;
         }));
 
@@ -377,7 +377,7 @@ public sealed class Commands
                 Output.Text(s, "id"), string.Join(" ", s.GetProperty("matchers").EnumerateArray().Select(MatcherText)),
                 Output.Time(s, "startsAt"), Output.Time(s, "endsAt"), Output.Time(s, "expiredAt"), Output.Text(s, "createdBy"), Output.Text(s, "comment"),
             ]));
-            output.Line($"Count: {silences.Count} silences");
+            output.Line(Output.Count(silences.Count, "silence"));
             return ExitCodes.Ok;
         }));
 

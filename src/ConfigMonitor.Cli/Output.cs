@@ -143,6 +143,9 @@ public sealed class Output
         Table(["FIELD", "VALUE"], fields.Select(f => (IReadOnlyList<string>)[f.Field, f.Value]));
 
     /// <summary>A property as display text ("" when missing or null).</summary>
+    /// <summary>"Count: 1 alert", "Count: 3 alerts": the line under a list.</summary>
+    public static string Count(int count, string noun) => $"Count: {count} {noun}{(count == 1 ? "" : "s")}";
+
     public static string Text(JsonElement element, params string[] path)
     {
         var current = element;
