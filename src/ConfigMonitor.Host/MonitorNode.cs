@@ -179,6 +179,11 @@ public static class MonitorNode
             options.Persistence == PersistenceProvider.PostgreSql
                 ? $"({PostgresJournalAddress.Of(options.EffectiveConnectionString)})"
                 : SqliteStore.Redacted(options.EffectiveConnectionString));
+        if (options.Persistence == PersistenceProvider.Sqlite && options.SeedNodes.Count > 0)
+            app.Logger.LogWarning("This node joins a cluster (ConfigMonitor:SeedNodes) but keeps its history in a SQLite file of its own: " +
+                                  "the targets added at run time, the alert book and its acknowledgements live with whichever node runs them, " +
+                                  "and are not there when they move to another node. Use ConfigMonitor:Persistence=PostgreSql for a cluster " +
+                                  "(docs/cluster.md)");
         if (demo is not null)
         {
             var demoAddress = DemoService.ReachableUrl(demo.Url);

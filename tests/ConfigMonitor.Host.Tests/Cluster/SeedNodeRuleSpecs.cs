@@ -79,5 +79,8 @@ public sealed class SeedNodeRuleSpecs : IDisposable
         var view = await http.GetStringAsync(new Uri(secondApi, "/api/cluster"));
         Assert.Contains($"127.0.0.1:{a}", view, StringComparison.Ordinal);
         Assert.Contains($"127.0.0.1:{b}", view, StringComparison.Ordinal);
+
+        // These nodes keep the default SQLite journal: each says at start that a cluster wants PostgreSQL.
+        Assert.Contains("joins a cluster (ConfigMonitor:SeedNodes) but keeps its history in a SQLite file of its own", secondNode.StandardOutput);
     }
 }
