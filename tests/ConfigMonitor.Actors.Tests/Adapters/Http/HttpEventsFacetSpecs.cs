@@ -1,3 +1,4 @@
+using Akka.Event;
 using ConfigMonitor.Actors.Maintenance;
 using ConfigMonitor.Actors.Targets;
 using ConfigMonitor.Actors.Time;
@@ -173,5 +174,39 @@ public sealed class HttpEventsFacetSpecs(ITestOutputHelper output) : Akka.TestKi
 
         Assert.False(result.Delivered);
         Assert.Contains("did not arrive within", result.Error);
+    }
+    [Fact]
+    public async Task Should_not_log_a_late_notify_failure_of_a_finished_probe_as_a_dead_letter()
+    {
+        // The change is never delivered, and the notify call answers 500 only after the event has timed out: its failure
+        // reaches a probe that has reported and stopped. It is no news (the probe already said the event was lost), so it
+        // must not become a dead-letter line (a new user once saw one carrying the exception's stack trace).
+        _server.Routes["/events/notify"] = async context =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            context.Response.StatusCode = 500;
+            await context.Response.WriteAsync("{\"error\":\"boom\"}");
+        };
+        _server.Routes["/events"] = async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync(": subscribed 1\n\n");
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(System.Threading.Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+        };
+        var letters = CreateTestProbe();
+        Sys.EventStream.Subscribe(letters.Ref, typeof(AllDeadLetters));
+        var target = Read(_server.Url, ("EventProbe:Timeout", "500ms"), ("ProbeTimeout", "5s"));
+        var adapter = ConfigMonitor.Actors.Adapters.FacetAdapters.Create(Sys, ConfigMonitor.Actors.Adapters.FacetConnections.For(Sys), target);
+
+        var result = await EventRoundTrip.RunAsync(Sys, target, adapter, SystemClock.Instance);
+
+        Assert.False(result.Delivered);
+        Assert.Contains("did not arrive within", result.Error);
+        // The late failure does arrive, as a suppressed dead letter (not logged), and its text is one line without a stack trace.
+        var late = await letters.FishForMessageAsync<AllDeadLetters>(l => l.Message.GetType().Name == "StepFailed", TimeSpan.FromSeconds(15));
+        Assert.IsType<SuppressedDeadLetter>(late);
+        Assert.DoesNotContain("\n", late.Message.ToString());
+        Assert.Contains("notify_change", late.Message.ToString());
     }
 }
