@@ -76,9 +76,13 @@ public sealed class SeedNodeRuleSpecs : IDisposable
         var (_, firstApi) = StartNode("first", a, [a, b, c]);
         await Eventually.AssertAsync(() => ReadyAsync(http, firstApi), TimeSpan.FromSeconds(90), "the first seed should form a cluster when no other seed has one");
         await Eventually.AssertAsync(() => ReadyAsync(http, secondApi), TimeSpan.FromSeconds(90), "the second seed should then join the first seed's cluster");
-        var view = await http.GetStringAsync(new Uri(secondApi, "/api/cluster"));
-        Assert.Contains($"127.0.0.1:{a}", view, StringComparison.Ordinal);
-        Assert.Contains($"127.0.0.1:{b}", view, StringComparison.Ordinal);
+        // The cluster view asks the cluster's actors: a loaded machine may take longer than the readiness probes' 5 s to answer.
+        using var reader = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await Eventually.AssertAsync(async () =>
+        {
+            var view = await reader.GetStringAsync(new Uri(secondApi, "/api/cluster"));
+            return view.Contains($"127.0.0.1:{a}", StringComparison.Ordinal) && view.Contains($"127.0.0.1:{b}", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(90), "the second seed's cluster view should list both seeds");
 
         // These nodes keep the default SQLite journal: each says at start that a cluster wants PostgreSQL.
         Assert.Contains("joins a cluster (ConfigMonitor:SeedNodes) but keeps its history in a SQLite file of its own", secondNode.StandardOutput);
