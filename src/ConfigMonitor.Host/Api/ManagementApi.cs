@@ -139,8 +139,7 @@ public static class ManagementApi
         app.MapHealthEndpoints();
         app.MapMetricsEndpoint();
         var api = app.MapGroup("/api").AddEndpointFilter(RouteIdLimit);
-        var mutations = app.MapGroup("/api").AddEndpointFilter<ChangeRequestFilter>().AddEndpointFilter<BearerTokenFilter>().AddEndpointFilter(RouteIdLimit)
-            .WithRequestBodies();
+        var mutations = app.MapGroup("/api").AddEndpointFilter<ChangeRequestFilter>().AddEndpointFilter<BearerTokenFilter>().AddEndpointFilter(RouteIdLimit);
         api.MapTargetEndpoints(mutations);
         api.MapAlertEndpoints(mutations);
         api.MapClusterEndpoints(role);
