@@ -28,6 +28,9 @@ public sealed class SqliteFacet(FacetContext context) : IConfigFacet, IDatabaseF
         // Read-only for real: the file is never created nor written, whatever the endpoint said.
         builder.Mode = SqliteOpenMode.ReadOnly;
         builder.DefaultTimeout = SqlQueries.Seconds(context.Target.ProbeTimeout);
+        // Every probe opens the file by its path: a pooled connection keeps the file it opened first, so a file moved away or
+        // replaced was still read under its new name (a new-user trial). Opening a SQLite file costs microseconds.
+        builder.Pooling = false;
         return new SqliteEndpoint(builder.ToString(), builder.DataSource);
     }
 

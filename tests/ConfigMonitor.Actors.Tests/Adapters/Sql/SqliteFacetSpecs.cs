@@ -77,6 +77,33 @@ public sealed class SqliteFacetSpecs(ITestOutputHelper output) : Akka.TestKit.Xu
     }
 
     [Fact]
+    public async Task Should_read_the_file_at_its_path_each_probe_so_a_moved_or_replaced_file_is_seen()
+    {
+        var adapter = Adapter(Target(Database));
+        Assert.Equal("ok", (await adapter.GetConfigAsync("monitor.probe", null, ProbeTimeout)).Value);
+
+        // Moved away: the path names no file any more, whatever the monitor opened before.
+        var away = Database + ".away";
+        File.Move(Database, away);
+        var failure = await Assert.ThrowsAsync<ConfigServiceException>(() => adapter.GetConfigAsync("monitor.probe", null, ProbeTimeout));
+        Assert.Contains("cannot open the SQLite file", failure.Message);
+
+        // Replaced: another file at the path, with another value, is what the next probe reads.
+        using (var connection = new SqliteConnection($"Data Source={Database};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE system_configurations(key TEXT PRIMARY KEY, value TEXT, description TEXT, updated_at TEXT, version INTEGER);
+                INSERT INTO system_configurations VALUES ('monitor.probe', 'replaced', NULL, NULL, 4);
+                """;
+            command.ExecuteNonQuery();
+        }
+        Assert.Equal("replaced", (await adapter.GetConfigAsync("monitor.probe", null, ProbeTimeout)).Value);
+        Assert.Equal(new DatabaseProbeResult(1, 1), await adapter.ProbeDatabaseAsync(ProbeTimeout));
+    }
+
+    [Fact]
     public async Task Should_accept_a_data_source_connection_string_and_a_custom_query_reading_the_value_only()
     {
         var adapter = Adapter(Target($"Data Source={Database}", fields: [("Config:Query", "SELECT CAST(value AS INTEGER) * 2, description FROM system_configurations WHERE key = @key"),
