@@ -64,6 +64,38 @@ public sealed partial class ManagementApiSpecs
             Assert.Equal(recordFields, fields);
         }
         var targets = document.GetProperty("paths").GetProperty("/api/targets").GetProperty("post").GetProperty("requestBody");
-        Assert.EndsWith("/TargetDefinitionView", targets.GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+        Assert.EndsWith("/" + ApiDocument.TargetBodyComponent, targets.GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+        // A new target needs its id only (every other field has a default or belongs to some kinds): the trial's three-field body is valid.
+        Assert.Equal(["id"], schemas.GetProperty(ApiDocument.TargetBodyComponent).GetProperty("required").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    private static IReadOnlyList<string> Codes(JsonElement document, string path, string method) =>
+        document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses").EnumerateObject().Select(r => r.Name).ToList();
+
+    [Fact]
+    public async Task Should_describe_the_status_codes_the_routes_answer()
+    {
+        var document = await ApiDocumentAsync();
+
+        // A real add and remove through the API answer codes the document lists for them.
+        var body = new { id = "openapi-codes", adapter = "actor", endpoint = "/user/config-service-demo" };
+        using var added = await node.Operator.PostAsJsonAsync("/api/targets", body);
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        Assert.Contains("201", Codes(document, "/api/targets", "post"));
+        using var removed = await node.Operator.DeleteAsync("/api/targets/openapi-codes");
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        Assert.Contains("204", Codes(document, "/api/targets/{id}", "delete"));
+        Assert.DoesNotContain("200", Codes(document, "/api/targets/{id}", "delete"));
+        using var refused = await node.Anonymous.PostAsJsonAsync("/api/targets", body);
+        Assert.Contains(((int)refused.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), Codes(document, "/api/targets", "post"));
+        using var unknown = await node.Anonymous.GetAsync("/api/targets/no-such-target");
+        Assert.Contains(((int)unknown.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), Codes(document, "/api/targets/{id}", "get"));
+
+        // Every change may be refused for its token or its origin; every body may be too large or not JSON.
+        foreach (var route in ApiRequests.Bodies.Keys)
+        {
+            var (method, path) = (route[..route.IndexOf(' ')].ToLowerInvariant(), route[(route.IndexOf(' ') + 1)..]);
+            Assert.Superset(new HashSet<string> { "400", "401", "403", "413", "415", "503", "504" }, Codes(document, path, method).ToHashSet());
+        }
     }
 }

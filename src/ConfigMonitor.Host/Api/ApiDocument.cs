@@ -24,7 +24,7 @@ public static class ApiDocument
 
     /// <summary>The document's services: its title, version, and the bearer token that changes need when one is configured.</summary>
     public static IServiceCollection AddApiDocument(this IServiceCollection services) =>
-        services.AddOpenApi("v1", options => options.AddOperationTransformer(AddRequestBody).AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi("v1", options => options.AddOperationTransformer(AddRequestBody).AddOperationTransformer(DescribeResponses).AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
             {
@@ -32,7 +32,7 @@ public static class ApiDocument
                 Version = typeof(ApiDocument).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0.0",
                 Description = "Targets, their status, health and metrics; alerts, silences and maintenance windows; the cluster. Reads are " +
                               "open; POST and DELETE need 'Authorization: Bearer <token>' when ConfigMonitor:Api:Token is set, and come " +
-                              "from loopback only when it is not. Errors are RFC 9457 problem documents naming the field at fault. " +
+                              "from loopback only when it is not. Errors are RFC 7807 problem documents naming the field at fault. " +
                               "docs/api.md describes each route.",
             };
             document.Components ??= new OpenApiComponents();
@@ -60,14 +60,63 @@ public static class ApiDocument
         var type = ApiRequests.Bodies.GetValueOrDefault(key) ?? (key == TargetBodyRoute ? typeof(TargetDefinitionView) : null);
         if (type is null) return;
         var schema = await context.GetOrCreateSchemaAsync(type, null, ct);
-        context.Document!.AddComponent(type.Name, schema);
+        var name = type.Name;
+        if (key == TargetBodyRoute)
+        {
+            // The view lists every field of a stored definition; a new one needs only what docs/targets.md requires.
+            name = TargetBodyComponent;
+            schema.Required = new HashSet<string> { "id" };
+            schema.Description = "A target definition, in the shape GET /api/targets/{id} shows it; every field but 'id' has a default " +
+                                 "or is needed only by some kinds (docs/targets.md lists them and their defaults).";
+        }
+        context.Document!.AddComponent(name, schema);
         operation.RequestBody = new OpenApiRequestBody
         {
             Required = !ApiRequests.OptionalBodies.Contains(key),
             Content = new Dictionary<string, OpenApiMediaType>
             {
-                ["application/json"] = new() { Schema = new OpenApiSchemaReference(type.Name, context.Document) },
+                ["application/json"] = new() { Schema = new OpenApiSchemaReference(name, context.Document) },
             },
         };
+    }
+
+    /// <summary>The component name of a new target's body.</summary>
+    public const string TargetBodyComponent = "TargetDefinitionRequest";
+
+    /// <summary>
+    /// What each route answers besides its success: 201 and 204 where it creates or deletes, and the problem documents every
+    /// /api route may give (docs/api.md lists when).
+    /// </summary>
+    private static Task DescribeResponses(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        var method = context.Description.HttpMethod ?? "";
+        var path = "/" + context.Description.RelativePath;
+        if (!path.StartsWith("/api/", StringComparison.Ordinal)) return Task.CompletedTask;
+        var responses = operation.Responses ??= new OpenApiResponses();
+        var success = (method, path) switch
+        {
+            ("POST", "/api/targets" or "/api/silences" or "/api/maintenance-windows") => "201",
+            ("DELETE", "/api/targets/{id}" or "/api/maintenance-windows/{id}") => "204",
+            _ => "200",
+        };
+        if (success != "200" && responses.Remove("200", out var ok))
+            responses[success] = new OpenApiResponse { Description = success == "201" ? "Created" : "No Content", Content = success == "201" ? ok.Content : null };
+        void Problem(string status, string description) =>
+            responses.TryAdd(status, new OpenApiResponse
+            {
+                Description = description,
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() },
+            });
+        var change = method is "POST" or "DELETE";
+        Problem("400", "Invalid request: a problem document with a 'problems' list, each naming its field");
+        if (change) Problem("401", "Token required or refused (ConfigMonitor:Api:Token)");
+        if (change) Problem("403", "A change a browser marks as sent by another site");
+        if (path.Contains('{')) Problem("404", "Unknown id");
+        if (change && path.StartsWith("/api/targets", StringComparison.Ordinal)) Problem("409", "Conflict: the target exists, or is defined in configuration");
+        if (operation.RequestBody is not null) Problem("413", "Body larger than 64 KiB");
+        if (operation.RequestBody is not null) Problem("415", "Body not declared as JSON");
+        Problem("503", "Node not ready, or the metrics store unavailable (Retry-After)");
+        Problem("504", "An actor did not answer in time");
+        return Task.CompletedTask;
     }
 }
