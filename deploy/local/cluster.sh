@@ -19,7 +19,8 @@
 # Other variables: CONFIGMONITOR_HOST_DLL / CONFIGMONITOR_CONFIG_SERVICE_DLL (use these builds instead of building
 # src/ConfigMonitor.Host in Release), CONFIGMONITOR_HOST_DLL_<I> (node I runs this build instead: a rolling upgrade; read by
 # start and start-node, kept for the node), CONFIGMONITOR_PG_BIN [/usr/lib/postgresql/15/bin], DOTNET [dotnet],
-# CONFIGMONITOR_LOCAL_READY_TIMEOUT [180 s], CONFIGMONITOR_LOCAL_STOP_TIMEOUT [60 s].
+# CONFIGMONITOR_LOCAL_READY_TIMEOUT [180 s], CONFIGMONITOR_LOCAL_STOP_TIMEOUT [60 s], CONFIGMONITOR_LOCAL_PORTS [20000-31999]
+# (the range the nodes', PostgreSQL's and the service's ports are picked from, e.g. 48000-48999 on a shared machine).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -28,10 +29,15 @@ PG_BIN=${CONFIGMONITOR_PG_BIN:-/usr/lib/postgresql/15/bin}
 DOTNET=${DOTNET:-dotnet}
 SYSTEM=configmonitor
 READY_TIMEOUT=${CONFIGMONITOR_LOCAL_READY_TIMEOUT:-180}
+PORTS=${CONFIGMONITOR_LOCAL_PORTS:-20000-31999}
+PORT_LOW=${PORTS%-*}
+PORT_HIGH=${PORTS#*-}
 STOP_TIMEOUT=${CONFIGMONITOR_LOCAL_STOP_TIMEOUT:-60}
 
 say() { printf '%s\n' "$*"; }
 fail() { printf 'cluster.sh: %s\n' "$*" >&2; exit 1; }
+[[ $PORT_LOW =~ ^[0-9]+$ && $PORT_HIGH =~ ^[0-9]+$ ]] && (( PORT_LOW >= 1024 && PORT_HIGH <= 65535 && PORT_LOW + 10 <= PORT_HIGH )) ||
+  fail "CONFIGMONITOR_LOCAL_PORTS is '$PORTS'; write LOW-HIGH within 1024-65535 with room for at least ten ports, such as 48000-48999"
 
 usage() {
   sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -52,14 +58,14 @@ free_port() {
   local port used
   used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u)
   for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 12000))
+    port=$((PORT_LOW + RANDOM % (PORT_HIGH - PORT_LOW + 1)))
     [ -n "${TAKEN[$port]:-}" ] && continue
     grep -qx "$port" <<<"$used" && continue
     TAKEN[$port]=1
     FREE_PORT=$port
     return 0
   done
-  fail "no free loopback port found between 20000 and 32000"
+  fail "no free loopback port found between $PORT_LOW and $PORT_HIGH (CONFIGMONITOR_LOCAL_PORTS)"
 }
 
 # Exports KEY=VALUE lines of an env file literally (no shell expansion); surrounding quotes are taken off.
