@@ -29,9 +29,8 @@ public sealed class DataFolderLock : IDisposable
         {
             Directory.CreateDirectory(folder);
             var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            file.SetLength(0);
-            using (var writer = new StreamWriter(file, leaveOpen: true)) writer.Write($"{Environment.ProcessId}\n");
-            file.Flush();
+            // The holder's pid beside the lock, for the refusal of a second node (a locked file cannot be read by another process).
+            File.WriteAllText(Path.Combine(folder, PidFileName), $"{Environment.ProcessId}\n");
             return new DataFolderLock(file);
         }
         catch (UnauthorizedAccessException e)
@@ -44,9 +43,25 @@ public sealed class DataFolderLock : IDisposable
         }
         catch (IOException e)
         {
+            var holder = HolderPid(folder) is { } pid ? $" (pid {pid})" : "";
             throw new TransientStartupException(
-                $"the data folder {folder} (ConfigMonitor:DataDirectory) is in use by another ConfigMonitor node, which holds {path}; " +
+                $"the data folder {folder} (ConfigMonitor:DataDirectory) is in use by another ConfigMonitor node{holder}, which holds {path}; " +
                 "two nodes on one folder would write one journal twice: give each node a folder of its own, or stop the other node first", e);
+        }
+    }
+
+    /// <summary>The file beside the lock that names the holder's process.</summary>
+    public const string PidFileName = ".configmonitor.pid";
+
+    private static int? HolderPid(string folder)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(Path.Combine(folder, PidFileName)).Trim(), out var pid) ? pid : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

@@ -121,7 +121,7 @@ public sealed class StartupProcessSpecs : IDisposable
 
         var stderr = await ExitsWith(second, ExitCodes.Transient);
         Assert.Single(second.StandardErrorLines);
-        Assert.Contains($"the data folder {DataDirectory} (ConfigMonitor:DataDirectory) is in use by another ConfigMonitor node", stderr);
+        Assert.Contains($"the data folder {DataDirectory} (ConfigMonitor:DataDirectory) is in use by another ConfigMonitor node (pid {first.Id})", stderr);
         NothingStarted(second);
         Assert.False(await first.WaitForExitAsync(TimeSpan.FromMilliseconds(200)), $"the first node should still run.{Environment.NewLine}{first.StandardError}");
         Assert.True(File.ReadAllBytes(journal).Length >= journalBefore, "the first node's journal is untouched");
