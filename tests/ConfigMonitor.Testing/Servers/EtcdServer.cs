@@ -49,17 +49,7 @@ public sealed class EtcdServer : IAsyncDisposable
     public static async Task<EtcdServer> StartNewAsync(params string[] extraArguments)
     {
         var folder = Directory.CreateTempSubdirectory("configmonitor-etcd-").FullName;
-        var server = new EtcdServer(folder, LoopbackPorts.Free(), LoopbackPorts.Free(), extraArguments);
-        try
-        {
-            await server.StartAsync();
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        return await ServerProcessSupport.StartedAsync(new EtcdServer(folder, LoopbackPorts.Free(), LoopbackPorts.Free(), extraArguments), s => s.StartAsync());
     }
 
     /// <summary>Starts (again) on the same ports with the same data, and waits until it answers (30 s at most).</summary>

@@ -48,17 +48,7 @@ public sealed class RedisServer : IAsyncDisposable
     public static async Task<RedisServer> StartNewAsync(string? password = null, params string[] extraArguments)
     {
         var folder = Directory.CreateTempSubdirectory("configmonitor-redis-").FullName;
-        var server = new RedisServer(folder, LoopbackPorts.Free(), password, extraArguments);
-        try
-        {
-            await server.StartAsync();
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        return await ServerProcessSupport.StartedAsync(new RedisServer(folder, LoopbackPorts.Free(), password, extraArguments), s => s.StartAsync());
     }
 
     /// <summary>Starts (again) on the same port and waits until it answers PING (30 s at most).</summary>

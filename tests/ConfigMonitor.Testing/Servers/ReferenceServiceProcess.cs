@@ -37,20 +37,8 @@ public sealed class ReferenceServiceProcess : IAsyncDisposable
     public string Log => _server.Log;
 
     /// <summary>Starts a new service on a free port and waits until /health answers 200.</summary>
-    public static async Task<ReferenceServiceProcess> StartNewAsync()
-    {
-        var service = new ReferenceServiceProcess(LoopbackPorts.Free());
-        try
-        {
-            await service.StartAsync();
-            return service;
-        }
-        catch
-        {
-            await service.DisposeAsync();
-            throw;
-        }
-    }
+    public static Task<ReferenceServiceProcess> StartNewAsync() =>
+        ServerProcessSupport.StartedAsync(new ReferenceServiceProcess(LoopbackPorts.Free()), s => s.StartAsync());
 
     /// <summary>Starts (again) on the same port and database; returns once /health answers 200 (60 s at most).</summary>
     public Task StartAsync() =>

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 
 namespace ConfigMonitor.Testing.Servers;
 
-/// <summary>What the private servers share: finding a binary on PATH, a free loopback port, and signals.</summary>
+/// <summary>What the private servers share: finding a binary on PATH, starting without leaking a folder, and signals.</summary>
 internal static class ServerProcessSupport
 {
     internal const int SigCont = 18;
@@ -17,6 +17,21 @@ internal static class ServerProcessSupport
         return path.Split(':', StringSplitOptions.RemoveEmptyEntries).Append("/usr/bin").Append("/usr/sbin")
             .Select(dir => System.IO.Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>Starts a new server with <paramref name="start"/>; one that does not come up is disposed (its folder deleted) before the failure is thrown.</summary>
+    public static async Task<T> StartedAsync<T>(T server, Func<T, Task> start) where T : IAsyncDisposable
+    {
+        try
+        {
+            await start(server);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>
